@@ -1,0 +1,65 @@
+/*
+ * jscan: a strict, in-place JSON pull parser.
+ *
+ * Why not jansson everywhere: a recursive v2 listing of 100,000 keys is one
+ * 64 MB document, and a 1M-record snapshot is read line by line at disk
+ * speed. A DOM costs several times the input; this scanner costs nothing
+ * beyond the input buffer. Strings are unescaped in place (an escape is never
+ * shorter than what it decodes to), NUL-terminated, and returned as pointers
+ * into the buffer, so they stay valid as long as the buffer does.
+ *
+ * The scanner validates the whole grammar (structure, numbers, escapes,
+ * UTF-8, no trailing data) and caps nesting depth. After JT_ERROR, error and
+ * error_offset say what and where; the buffer contents are then unspecified.
+ */
+#ifndef DSCK_JSCAN_H
+#define DSCK_JSCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define JSCAN_MAX_DEPTH 512
+
+enum jtok_type {
+	JT_ERROR = 0,
+	JT_END,          /* the top-level value is complete and only whitespace follows */
+	JT_OBJECT,
+	JT_OBJECT_END,
+	JT_ARRAY,
+	JT_ARRAY_END,
+	JT_KEY,          /* an object member name (str/len) */
+	JT_STRING,
+	JT_NUMBER,       /* str/len hold the number's text, not NUL-terminated */
+	JT_TRUE,
+	JT_FALSE,
+	JT_NULL,
+};
+
+struct jtok {
+	enum jtok_type type;
+	char *str;
+	size_t len;
+};
+
+struct jscan {
+	char *base;
+	char *p;
+	char *end;
+	int depth;
+	int expect;
+	uint8_t stack[JSCAN_MAX_DEPTH];
+	const char *error;
+	size_t error_offset;
+};
+
+void jscan_init(struct jscan *s, char *data, size_t len);
+/* The next token; JT_ERROR and JT_END are sticky. */
+enum jtok_type jscan_next(struct jscan *s, struct jtok *t);
+/* Skip the rest of the value whose first token is @t; false on error. */
+bool jscan_skip(struct jscan *s, const struct jtok *t);
+/* Parse a JT_NUMBER token as a signed 64-bit integer (no fraction/exponent). */
+bool jtok_int64(const struct jtok *t, int64_t *out);
+bool jtok_is(const struct jtok *t, const char *s);
+
+#endif

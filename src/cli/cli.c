@@ -1,0 +1,192 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int exit_code_for(enum dsck_err code)
+{
+	switch (code) {
+	case DSCK_OK:
+		return EXIT_OK;
+	case DSCK_ERR_FINDINGS:
+	case DSCK_ERR_NOT_FOUND:
+	case DSCK_ERR_CONFLICT:
+		return EXIT_DIFFERENT;
+	case DSCK_ERR_USAGE:
+	case DSCK_ERR_INPUT:
+		return EXIT_USAGE;
+	case DSCK_ERR_CONNECT:
+		return EXIT_CONNECT;
+	case DSCK_ERR_TLS:
+	case DSCK_ERR_AUTH:
+		return EXIT_AUTH;
+	case DSCK_ERR_SERVER:
+	case DSCK_ERR_V2_DISABLED:
+	case DSCK_ERR_COMPACTED:
+	case DSCK_ERR_PROTOCOL:
+	case DSCK_ERR_TOO_LARGE:
+		return EXIT_REFUSED;
+	case DSCK_ERR_IO:
+	case DSCK_ERR_NOMEM:
+	case DSCK_ERR_INTERRUPTED:
+		return EXIT_IO;
+	}
+	return EXIT_IO;
+}
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "dsck: %s", prefix);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void errorf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void warnf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void notef(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli->quiet)
+		return;
+	va_start(ap, fmt);
+	vmsg("", fmt, ap);
+	va_end(ap);
+}
+
+int cli_fail(const struct dsck_error *err)
+{
+	errorf("%s", err->msg[0] ? err->msg : dsck_err_name(err->code));
+	return exit_code_for(err->code);
+}
+
+int cli_usage_error(const struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("error: ", fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "Run 'dsck %s --help' for usage.\n", cli->cmd ? cli->cmd->name : "");
+	return EXIT_USAGE;
+}
+
+/* Read a password from the terminal without echo; NULL when there is none. */
+static char *prompt_password(const char *user)
+{
+	struct termios old, quiet;
+	char line[512];
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	FILE *tty;
+	char *pw = NULL;
+
+	if (fd < 0)
+		return NULL;
+	tty = fdopen(fd, "r+");
+	if (!tty) {
+		close(fd);
+		return NULL;
+	}
+	fprintf(tty, "Password for etcd user '%s': ", user);
+	fflush(tty);
+	if (tcgetattr(fd, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	if (fgets(line, sizeof(line), tty)) {
+		line[strcspn(line, "\r\n")] = '\0';
+		pw = strdup(line);
+	}
+	tcsetattr(fd, TCSAFLUSH, &old);
+	fputc('\n', tty);
+	explicit_bzero(line, sizeof(line));
+	fclose(tty);
+	return pw;
+}
+
+int cli_connect_settings(struct cli *cli, struct dsck_conn *conn)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct dsck_settings *s = &cli->settings;
+
+	if (settings_load_env(s, &err) || settings_load_config(s, &err) ||
+	    settings_read_password_file(s, &err))
+		return cli_fail(&err);
+	if (settings_is_set(s, SET_USER) && !settings_get(s, SET_PASSWORD) &&
+	    isatty(STDIN_FILENO)) {
+		char *pw = prompt_password(settings_get(s, SET_USER));
+
+		if (pw) {
+			settings_set(s, SET_PASSWORD, pw, SRC_FLAG, "prompt");
+			explicit_bzero(pw, strlen(pw));
+			free(pw);
+		}
+	}
+	if (conn_init(conn, s, &err))
+		return cli_fail(&err);
+	conn->debug = cli->debug;
+	if (conn->insecure_skip_tls_verify)
+		warnf("TLS certificate verification is DISABLED (--insecure-skip-tls-verify): "
+		      "anyone on the network path can impersonate etcd");
+	return EXIT_OK;
+}
+
+int cli_api(struct cli *cli, int *api)
+{
+	const char *v = cli->val[OPT_API];
+
+	if (!v)
+		return cli_usage_error(cli, "missing --api v2|v3");
+	if (strcmp(v, "v2") == 0 || strcmp(v, "2") == 0)
+		*api = 2;
+	else if (strcmp(v, "v3") == 0 || strcmp(v, "3") == 0)
+		*api = 3;
+	else
+		return cli_usage_error(cli, "invalid --api '%s' (expected v2 or v3)", v);
+	return EXIT_OK;
+}
+
+int cli_print_json(json_t *doc)
+{
+	json_object_set_new(doc, "format_version", json_integer(1));
+	if (json_dumpf(doc, stdout, JSON_SORT_KEYS | JSON_COMPACT) < 0) {
+		json_decref(doc);
+		return EXIT_IO;
+	}
+	fputc('\n', stdout);
+	json_decref(doc);
+	return EXIT_OK;
+}
+
+int cli_finish_stdout(int rc)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		errorf("cannot write to standard output: %s", strerror(errno));
+		return EXIT_IO;
+	}
+	return rc;
+}

@@ -1,0 +1,122 @@
+/*
+ * cli: what every command of the dsck tool shares: the parsed command line,
+ * the command table entry, messages, output format and the single mapping
+ * from library errors to exit codes (SPEC §10).
+ *
+ * How to add a command: write cmd_<name>.c with an `int cmd_<name>(struct
+ * cli *)` that computes a result with the library and then renders it; add
+ * one row to the table in main.c (name, function, usage, options accepted,
+ * examples); add tests under tests/.
+ */
+#ifndef DSCK_CLI_H
+#define DSCK_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "dsck/conn.h"
+#include "dsck/err.h"
+#include "dsck/macro.h"
+#include "dsck/settings.h"
+
+/* Exit codes of SPEC §10. */
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_DIFFERENT = 1,
+	EXIT_USAGE = 2,
+	EXIT_CONNECT = 3,
+	EXIT_AUTH = 4,
+	EXIT_REFUSED = 5,
+	EXIT_IO = 6,
+};
+
+int exit_code_for(enum dsck_err code);
+
+enum opt_id {
+	OPT_HELP,
+	OPT_OUTPUT,
+	OPT_DEBUG,
+	OPT_QUIET,
+	/* connection (map to settings) */
+	OPT_ENDPOINTS,
+	OPT_CACERT,
+	OPT_CERT,
+	OPT_KEY,
+	OPT_USER,
+	OPT_PASSWORD_FILE,
+	OPT_DIAL_TIMEOUT,
+	OPT_COMMAND_TIMEOUT,
+	OPT_INSECURE,
+	OPT_CONFIG,
+	OPT_KUBECONFIG,
+	OPT_K8S_API_ENDPOINT,
+	OPT_K8S_TOKEN,
+	OPT_MAX_RESPONSE_BYTES,
+	/* command options */
+	OPT_API,
+	OPT_PAGE_SIZE,
+	OPT_SERIALIZABLE,
+	OPT__COUNT
+};
+
+enum out_format { OUT_TABLE, OUT_JSON };
+
+struct cli;
+
+struct cli_cmd {
+	const char *name;          /* "ls", "snapshot save" */
+	int (*fn)(struct cli *cli);
+	const char *args;          /* positional arguments for the usage line */
+	const char *summary;
+	const int *opts;           /* command options, OPT__COUNT-terminated */
+	bool conn;                 /* accepts the connection options */
+	const char *examples;
+};
+
+#define CLI_MAX_POS 8
+
+struct cli {
+	const struct cli_cmd *cmd;
+	struct dsck_settings settings;
+	enum out_format format;
+	bool debug, quiet;
+	const char *val[OPT__COUNT];   /* option values (borrowed from argv) */
+	bool set[OPT__COUNT];
+	const char *pos[CLI_MAX_POS];
+	int npos;
+};
+
+/* Messages: "dsck: error: ..." on stderr; no trailing newline in formats. */
+void errorf(const char *fmt, ...) _printf_(1, 2);
+void warnf(const char *fmt, ...) _printf_(1, 2);
+void notef(struct cli *cli, const char *fmt, ...) _printf_(2, 3);
+
+/* Report a library failure and return its exit code. */
+int cli_fail(const struct dsck_error *err);
+/* Report a usage error (with a hint to --help) and return EXIT_USAGE. */
+int cli_usage_error(const struct cli *cli, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * Finish the settings (environment, config file, password file, prompt)
+ * and resolve them into a conn. Returns an exit code (0 on success).
+ */
+int cli_connect_settings(struct cli *cli, struct dsck_conn *conn);
+
+/* --api v2|v3 (required for commands that take it). */
+int cli_api(struct cli *cli, int *api);
+
+/* Print a jansson document (sorted keys, format_version added) to stdout. */
+struct json_t;
+int cli_print_json(struct json_t *doc);
+
+/* Flush stdout and report a write failure (disk full, closed pipe) as EXIT_IO. */
+int cli_finish_stdout(int rc);
+
+/* Commands. */
+int cmd_version(struct cli *cli);
+int cmd_config(struct cli *cli);
+int cmd_ls(struct cli *cli);
+int cmd_get(struct cli *cli);
+int cmd_status(struct cli *cli);
+
+#endif

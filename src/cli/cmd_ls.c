@@ -1,0 +1,214 @@
+/*
+ * dsck ls / dsck get: raw keys with their metadata, from either store.
+ * JSON records are exactly the snapshot records (SPEC §4), streamed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dsck/etcd2.h"
+#include "dsck/etcd3.h"
+#include "dsck/jsonw.h"
+
+#define TABLE_VALUE_MAX 120
+
+struct lister {
+	struct cli *cli;
+	int api;
+	size_t n;
+	struct buf line;
+};
+
+static void print_escaped(const char *s, size_t len, size_t max)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (i == max) {
+			fputs("...", stdout);
+			return;
+		}
+		if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
+static void table_header(int api)
+{
+	if (api == 2)
+		printf("%-8s %-8s %-6s %s\n", "CREATED", "MODIFIED", "TTL", "KEY = VALUE");
+	else
+		printf("%-8s %-8s %-4s %-6s %s\n", "CREATE", "MOD", "VER", "LEASE", "KEY = VALUE");
+}
+
+static enum dsck_err emit(struct lister *l, const struct dsck_record *r)
+{
+	enum dsck_err rc;
+
+	if (l->cli->format == OUT_JSON) {
+		buf_reset(&l->line);
+		if (l->n && (rc = buf_appendc(&l->line, ',')))
+			return rc;
+		if ((rc = record_json_append(&l->line, (enum dsck_api)l->api, r)))
+			return rc;
+		fwrite(l->line.data, 1, l->line.len, stdout);
+	} else {
+		char ttl[24] = "-";
+
+		if (l->api == 2) {
+			if (r->has_ttl)
+				snprintf(ttl, sizeof(ttl), "%lld", (long long)r->ttl);
+			printf("%-8lld %-8lld %-6s ", (long long)r->created_index,
+			       (long long)r->modified_index, ttl);
+		} else {
+			printf("%-8lld %-8lld %-4lld %-6lld ", (long long)r->create_revision,
+			       (long long)r->mod_revision, (long long)r->version, (long long)r->lease);
+		}
+		print_escaped(r->key, r->key_len, SIZE_MAX);
+		if (r->dir)
+			fputs("/ (dir)", stdout);
+		else {
+			fputs(" = ", stdout);
+			print_escaped(r->value, r->value_len, TABLE_VALUE_MAX);
+		}
+		putchar('\n');
+	}
+	l->n++;
+	return DSCK_OK;
+}
+
+static void json_open(const struct lister *l, const char *index_name, int64_t index)
+{
+	printf("{\"api\":\"v%d\",\"format_version\":1,\"%s\":%lld,\"records\":[", l->api,
+	       index_name, (long long)index);
+}
+
+static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *key,
+		   bool recursive, bool single)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct etcd2_client c;
+	struct etcd2_listing lst;
+	enum dsck_err rc;
+	unsigned flags = (recursive ? ETCD2_RECURSIVE : 0) |
+			 (l->cli->set[OPT_SERIALIZABLE] ? 0 : ETCD2_QUORUM);
+
+	if (etcd2_client_init(&c, conn, &err))
+		return cli_fail(&err);
+	rc = etcd2_get(&c, key, flags, &lst, &err);
+	etcd2_client_release(&c);
+	if (rc == DSCK_ERR_NOT_FOUND && !single) {
+		/* An absent prefix is an empty listing, as in v3. */
+		memset(&lst, 0, sizeof(lst));
+		dsck_error_clear(&err);
+		rc = DSCK_OK;
+	} else if (rc) {
+		return cli_fail(&err);
+	}
+	if (l->cli->format == OUT_JSON)
+		json_open(l, "etcd_index", lst.etcd_index);
+	else
+		table_header(2);
+	for (size_t i = 0; i < (single ? (lst.n ? 1 : 0) : lst.n) && !rc; i++)
+		rc = emit(l, &lst.recs[i]);
+	if (l->cli->format == OUT_JSON)
+		printf("]}\n");
+	etcd2_listing_release(&lst);
+	return rc ? cli_fail(&err) : EXIT_OK;
+}
+
+static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *key,
+		   bool single)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct etcd3_client c;
+	struct etcd3_scan s;
+	struct dsck_record r;
+	bool done = false, opened = false;
+	long long page = 1000;
+	enum dsck_err rc;
+	char *end;
+
+	if (l->cli->val[OPT_PAGE_SIZE]) {
+		errno = 0;
+		page = strtoll(l->cli->val[OPT_PAGE_SIZE], &end, 10);
+		if (errno || *end || page < 1 || page > 1000000)
+			return cli_usage_error(l->cli, "invalid --page-size '%s' (1..1000000)",
+					       l->cli->val[OPT_PAGE_SIZE]);
+	}
+	etcd3_client_init(&c, conn, &err);
+	rc = etcd3_scan_begin(&s, &c, key, strlen(key), 0, single ? 1 : page,
+			      l->cli->set[OPT_SERIALIZABLE], &err);
+	if (!rc && single) {
+		/* One key: the range [key, key+"\0"). */
+		s.end_len = strlen(key) + 1;
+		memcpy(s.end, key, s.end_len);
+	}
+	while (!rc) {
+		rc = etcd3_scan_next(&s, &r, &done, &err);
+		if (rc)
+			break;
+		if (!opened) {
+			if (single && done) {
+				rc = dsck_fail(&err, DSCK_ERR_NOT_FOUND, "key '%s' not found (v3, %s)",
+					       key, etcd3_endpoint(&c));
+				break;
+			}
+			if (l->cli->format == OUT_JSON)
+				json_open(l, "revision", s.revision);
+			else
+				table_header(3);
+			opened = true;
+		}
+		if (done)
+			break;
+		rc = emit(l, &r);
+	}
+	if (opened && l->cli->format == OUT_JSON)
+		printf("]}\n");
+	etcd3_scan_release(&s);
+	etcd3_client_release(&c);
+	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
+		dsck_fail(&err, rc, "out of memory");
+	return rc ? cli_fail(&err) : EXIT_OK;
+}
+
+static int run(struct cli *cli, bool single)
+{
+	struct lister l = { .cli = cli, .line = BUF_INIT((size_t)1 << 30) };
+	struct dsck_conn conn;
+	const char *key;
+	int rc;
+
+	if ((rc = cli_api(cli, &l.api)))
+		return rc;
+	if (single && cli->npos != 1)
+		return cli_usage_error(cli, "expected exactly one KEY");
+	if (!single && cli->npos > 1)
+		return cli_usage_error(cli, "expected at most one PREFIX");
+	key = cli->npos ? cli->pos[0] : (l.api == 2 ? "/calico" : "/calico/");
+	if (l.api == 2 && key[0] != '/')
+		return cli_usage_error(cli, "v2 keys start with '/': '%s'", key);
+	if ((rc = cli_connect_settings(cli, &conn)))
+		return rc;
+	rc = l.api == 2 ? list_v2(&l, &conn, key, !single, single)
+			: list_v3(&l, &conn, key, single);
+	buf_release(&l.line);
+	conn_release(&conn);
+	return rc;
+}
+
+int cmd_ls(struct cli *cli)
+{
+	return run(cli, false);
+}
+
+int cmd_get(struct cli *cli)
+{
+	return run(cli, true);
+}

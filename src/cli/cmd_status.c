@@ -1,0 +1,286 @@
+/*
+ * dsck status: per endpoint health, identity and API availability, then
+ * where the Calico data lives (v2 store, v3 store, v3 data model).
+ */
+#include <jansson.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dsck/etcd2.h"
+#include "dsck/etcd3.h"
+
+struct endpoint_status {
+	const char *endpoint;
+	bool reachable;
+	char error[DSCK_ERROR_MSG_MAX];
+	int exit_code;
+	char version[64];
+	uint64_t cluster_id, member_id, leader;
+	int64_t revision, db_size;
+	bool v3_ok;
+	int v2_enabled;           /* 1 yes, 0 no, -1 unknown */
+};
+
+struct calico_status {
+	long long v2_keys, v3_keys, v3_model_keys;  /* -1: unknown */
+	char ready[16], calico_version[64], cluster_guid[80];
+};
+
+static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoint_status *st)
+{
+	struct dsck_error err = DSCK_ERROR_INIT, err2 = DSCK_ERROR_INIT;
+	struct dsck_conn conn;
+	struct etcd3_client c3;
+	struct etcd2_client c2;
+	struct etcd2_listing l;
+	Etcdserverpb__StatusResponse *sr = NULL;
+	enum dsck_err rc;
+
+	memset(st, 0, sizeof(*st));
+	st->endpoint = all->endpoints[i];
+	st->v2_enabled = -1;
+	if (conn_init_member(&conn, all, i, &err)) {
+		snprintf(st->error, sizeof(st->error), "%s", err.msg);
+		return;
+	}
+	etcd3_client_init(&c3, &conn, &err);
+	if (etcd3_status(&c3, &sr, &err) == DSCK_OK) {
+		st->reachable = st->v3_ok = true;
+		snprintf(st->version, sizeof(st->version), "%s", sr->version ? sr->version : "");
+		if (sr->header) {
+			st->cluster_id = sr->header->cluster_id;
+			st->member_id = sr->header->member_id;
+			st->revision = sr->header->revision;
+		}
+		st->leader = sr->leader;
+		st->db_size = sr->dbsize;
+		protobuf_c_message_free_unpacked(&sr->base, NULL);
+	} else {
+		snprintf(st->error, sizeof(st->error), "%s", err.msg);
+		st->exit_code = exit_code_for(err.code);
+	}
+	etcd3_client_release(&c3);
+
+	if (etcd2_client_init(&c2, &conn, &err2) == DSCK_OK) {
+		rc = etcd2_get(&c2, "/", 0, &l, &err2);
+		if (rc == DSCK_OK || rc == DSCK_ERR_NOT_FOUND || rc == DSCK_ERR_AUTH) {
+			st->v2_enabled = 1;
+			st->reachable = true;
+		} else if (rc == DSCK_ERR_V2_DISABLED) {
+			st->v2_enabled = 0;
+			st->reachable = true;
+		}
+		if (rc == DSCK_OK)
+			etcd2_listing_release(&l);
+		if (!st->v3_ok && st->reachable && !st->version[0]) {
+			char v[64];
+			struct dsck_error e3 = DSCK_ERROR_INIT;
+
+			if (etcd2_version(&c2, v, sizeof(v), &e3) == DSCK_OK)
+				snprintf(st->version, sizeof(st->version), "%s", v);
+		}
+		etcd2_client_release(&c2);
+	}
+	if (st->reachable && !st->v3_ok && !st->error[0])
+		snprintf(st->error, sizeof(st->error), "%s", err.msg);
+	conn_release(&conn);
+}
+
+static long long v3_count(struct etcd3_client *c, const char *prefix)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
+	Etcdserverpb__RangeResponse *resp = NULL;
+	char end[256];
+	size_t n = strlen(prefix);
+	long long count;
+
+	req.key = (ProtobufCBinaryData){ n, (uint8_t *)prefix };
+	req.range_end = (ProtobufCBinaryData){ etcd3_prefix_end(prefix, n, end), (uint8_t *)end };
+	req.count_only = true;
+	if (etcd3_range(c, &req, &resp, &err))
+		return -1;
+	count = resp->count;
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	return count;
+}
+
+static bool v3_value(struct etcd3_client *c, const char *key, char *out, size_t len)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
+	Etcdserverpb__RangeResponse *resp = NULL;
+	bool found;
+
+	req.key = (ProtobufCBinaryData){ strlen(key), (uint8_t *)key };
+	if (etcd3_range(c, &req, &resp, &err))
+		return false;
+	found = resp->n_kvs == 1;
+	if (found)
+		snprintf(out, len, "%.*s", (int)resp->kvs[0]->value.len,
+			 (const char *)resp->kvs[0]->value.data);
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	return found;
+}
+
+static void probe_calico(const struct dsck_conn *conn, bool any_v2, bool any_v3,
+			 struct calico_status *cs)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	static const char *const keys[] = {
+		"/calico/v1/Ready", "/calico/v1/config/CalicoVersion", "/calico/v1/config/ClusterGUID"
+	};
+	char *out[] = { cs->ready, cs->calico_version, cs->cluster_guid };
+	size_t outlen[] = { sizeof(cs->ready), sizeof(cs->calico_version), sizeof(cs->cluster_guid) };
+
+	cs->v2_keys = cs->v3_keys = cs->v3_model_keys = -1;
+	if (any_v2) {
+		struct etcd2_client c;
+		struct etcd2_listing l;
+
+		etcd2_client_init(&c, conn, &err);
+		if (etcd2_get(&c, "/calico", ETCD2_RECURSIVE | ETCD2_QUORUM, &l, &err) == DSCK_OK) {
+			cs->v2_keys = 0;
+			for (size_t i = 0; i < l.n; i++) {
+				cs->v2_keys += !l.recs[i].dir;
+				for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+					if (l.recs[i].key_len == strlen(keys[k]) &&
+					    !memcmp(l.recs[i].key, keys[k], l.recs[i].key_len))
+						snprintf(out[k], outlen[k], "%.*s", (int)l.recs[i].value_len,
+							 l.recs[i].value);
+			}
+			etcd2_listing_release(&l);
+		} else if (err.code == DSCK_ERR_NOT_FOUND) {
+			cs->v2_keys = 0;
+		}
+		etcd2_client_release(&c);
+	}
+	if (any_v3) {
+		struct etcd3_client c;
+
+		etcd3_client_init(&c, conn, &err);
+		cs->v3_keys = v3_count(&c, "/calico/");
+		cs->v3_model_keys = v3_count(&c, "/calico/resources/v3/");
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+			if (!out[k][0])
+				v3_value(&c, keys[k], out[k], outlen[k]);
+		etcd3_client_release(&c);
+	}
+}
+
+static json_t *count_json(long long n)
+{
+	return n < 0 ? json_null() : json_integer(n);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return *s ? json_string(s) : json_null();
+}
+
+static int render_json(const struct endpoint_status *st, size_t n, const struct calico_status *cs)
+{
+	json_t *doc = json_object(), *eps = json_array(), *cal = json_object();
+	char hex[24];
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *e = json_object();
+
+		json_object_set_new(e, "endpoint", json_string(st[i].endpoint));
+		json_object_set_new(e, "reachable", json_boolean(st[i].reachable));
+		json_object_set_new(e, "error", st[i].error[0] ? json_string(st[i].error) : json_null());
+		json_object_set_new(e, "etcd_version", str_or_null(st[i].version));
+		if (st[i].v3_ok) {
+			snprintf(hex, sizeof(hex), "%llx", (unsigned long long)st[i].cluster_id);
+			json_object_set_new(e, "cluster_id", json_string(hex));
+			snprintf(hex, sizeof(hex), "%llx", (unsigned long long)st[i].member_id);
+			json_object_set_new(e, "member_id", json_string(hex));
+			json_object_set_new(e, "is_leader", json_boolean(st[i].leader == st[i].member_id));
+			json_object_set_new(e, "revision", json_integer(st[i].revision));
+			json_object_set_new(e, "db_size", json_integer(st[i].db_size));
+		}
+		json_object_set_new(e, "v2_enabled",
+				    st[i].v2_enabled < 0 ? json_null() : json_boolean(st[i].v2_enabled));
+		json_array_append_new(eps, e);
+	}
+	json_object_set_new(cal, "v2_keys", count_json(cs->v2_keys));
+	json_object_set_new(cal, "v3_keys", count_json(cs->v3_keys));
+	json_object_set_new(cal, "v3_model_keys", count_json(cs->v3_model_keys));
+	json_object_set_new(cal, "ready", str_or_null(cs->ready));
+	json_object_set_new(cal, "calico_version", str_or_null(cs->calico_version));
+	json_object_set_new(cal, "cluster_guid", str_or_null(cs->cluster_guid));
+	json_object_set_new(doc, "endpoints", eps);
+	json_object_set_new(doc, "calico", cal);
+	return cli_print_json(doc);
+}
+
+static void print_count(const char *label, long long n)
+{
+	if (n < 0)
+		printf("  %-24s unknown\n", label);
+	else
+		printf("  %-24s %lld\n", label, n);
+}
+
+static void render_table(const struct endpoint_status *st, size_t n, const struct calico_status *cs)
+{
+	printf("%-28s %-9s %-8s %-17s %-17s %-6s %-9s %-10s %s\n", "ENDPOINT", "REACHABLE",
+	       "VERSION", "CLUSTER ID", "MEMBER ID", "LEADER", "REVISION", "DB SIZE", "V2 API");
+	for (size_t i = 0; i < n; i++) {
+		const struct endpoint_status *e = &st[i];
+
+		if (!e->v3_ok) {
+			printf("%-28s %-9s %-8s %-17s %-17s %-6s %-9s %-10s %s\n", e->endpoint,
+			       e->reachable ? "yes" : "NO", e->version[0] ? e->version : "-", "-", "-",
+			       "-", "-", "-",
+			       e->v2_enabled < 0 ? "unknown" : e->v2_enabled ? "enabled" : "DISABLED");
+			continue;
+		}
+		printf("%-28s %-9s %-8s %-17llx %-17llx %-6s %-9lld %-10lld %s\n", e->endpoint, "yes",
+		       e->version, (unsigned long long)e->cluster_id,
+		       (unsigned long long)e->member_id, e->leader == e->member_id ? "yes" : "no",
+		       (long long)e->revision, (long long)e->db_size,
+		       e->v2_enabled < 0 ? "unknown" : e->v2_enabled ? "enabled" : "DISABLED");
+	}
+	for (size_t i = 0; i < n; i++)
+		if (st[i].error[0])
+			printf("  %s: %s\n", st[i].endpoint, st[i].error);
+	printf("\nCalico data:\n");
+	print_count("v2 /calico keys", cs->v2_keys);
+	print_count("v3 /calico/ keys", cs->v3_keys);
+	print_count("v3-model keys", cs->v3_model_keys);
+	printf("  %-24s %s\n", "Ready", cs->ready[0] ? cs->ready : "-");
+	printf("  %-24s %s\n", "CalicoVersion", cs->calico_version[0] ? cs->calico_version : "-");
+	printf("  %-24s %s\n", "ClusterGUID", cs->cluster_guid[0] ? cs->cluster_guid : "-");
+}
+
+int cmd_status(struct cli *cli)
+{
+	struct endpoint_status st[CONN_MAX_ENDPOINTS];
+	struct calico_status cs;
+	struct dsck_conn conn;
+	bool any_v2 = false, any_v3 = false;
+	int rc, worst = EXIT_OK;
+
+	if (cli->npos)
+		return cli_usage_error(cli, "unexpected argument '%s'", cli->pos[0]);
+	if ((rc = cli_connect_settings(cli, &conn)))
+		return rc;
+	for (size_t i = 0; i < conn.n_endpoints; i++) {
+		probe_endpoint(&conn, i, &st[i]);
+		any_v2 |= st[i].v2_enabled == 1;
+		any_v3 |= st[i].v3_ok;
+		if (!st[i].reachable)
+			worst = EXIT_CONNECT;
+		else if (!st[i].v3_ok && worst == EXIT_OK)
+			worst = st[i].exit_code ? st[i].exit_code : EXIT_REFUSED;
+	}
+	memset(&cs, 0, sizeof(cs));
+	probe_calico(&conn, any_v2, any_v3, &cs);
+	if (cli->format == OUT_JSON)
+		rc = render_json(st, conn.n_endpoints, &cs);
+	else
+		render_table(st, conn.n_endpoints, &cs);
+	conn_release(&conn);
+	return rc ? rc : worst;
+}

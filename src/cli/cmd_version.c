@@ -1,0 +1,33 @@
+/* dsck version: the tool and the libraries it is linked with. */
+#include <curl/curl.h>
+#include <grpc/grpc.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <protobuf-c/protobuf-c.h>
+#include <yaml.h>
+
+#include "cli.h"
+#include "dsck_config.h"
+
+int cmd_version(struct cli *cli)
+{
+	const char *names[] = { "grpc", "protobuf-c", "libcurl", "jansson", "libyaml", "openssl" };
+	const char *vers[] = {
+		grpc_version_string(), protobuf_c_version(), curl_version_info(CURLVERSION_NOW)->version,
+		jansson_version_str(), yaml_get_version_string(), OpenSSL_version(OPENSSL_VERSION),
+	};
+
+	if (cli->format == OUT_JSON) {
+		json_t *doc = json_object(), *libs = json_object();
+
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+			json_object_set_new(libs, names[i], json_string(vers[i]));
+		json_object_set_new(doc, "version", json_string(DSCK_VERSION));
+		json_object_set_new(doc, "libraries", libs);
+		return cli_print_json(doc);
+	}
+	printf("dsck %s\n", DSCK_VERSION);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		printf("  %-11s %s\n", names[i], vers[i]);
+	return EXIT_OK;
+}

@@ -1,0 +1,301 @@
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+
+#include "cli.h"
+#include "dsck/rpc.h"
+#include "dsck_config.h"
+
+struct opt_def {
+	const char *name;
+	char short_name;
+	bool has_arg;
+	enum setting_id setting;   /* SET__COUNT when not a connection setting */
+	const char *metavar;
+	const char *help;
+};
+
+static const struct opt_def opt_defs[OPT__COUNT] = {
+	[OPT_HELP] = { "help", 'h', false, SET__COUNT, NULL, "show this help" },
+	[OPT_OUTPUT] = { "output", 'o', true, SET__COUNT, "table|json",
+			 "output format (default table; json is stable for scripts)" },
+	[OPT_DEBUG] = { "debug", 0, false, SET__COUNT, NULL,
+			"wire-level detail on stderr (never secrets)" },
+	[OPT_QUIET] = { "quiet", 'q', false, SET__COUNT, NULL, "no progress or notes on stderr" },
+	[OPT_ENDPOINTS] = { "endpoints", 0, true, SET_ENDPOINTS, "URL[,URL...]",
+			    "etcd client URLs (default http://127.0.0.1:2379)" },
+	[OPT_CACERT] = { "cacert", 0, true, SET_CACERT, "FILE", "CA bundle to verify etcd (PEM)" },
+	[OPT_CERT] = { "cert", 0, true, SET_CERT, "FILE", "client certificate (PEM)" },
+	[OPT_KEY] = { "key", 0, true, SET_KEY, "FILE", "client key (PEM)" },
+	[OPT_USER] = { "user", 0, true, SET_USER, "NAME[:PASS]",
+		       "etcd user (prefer --password-file or the prompt to :PASS)" },
+	[OPT_PASSWORD_FILE] = { "password-file", 0, true, SET_PASSWORD_FILE, "FILE",
+				"read the password from the first line of FILE" },
+	[OPT_DIAL_TIMEOUT] = { "dial-timeout", 0, true, SET_DIAL_TIMEOUT, "DURATION",
+			       "connection timeout (default 2s)" },
+	[OPT_COMMAND_TIMEOUT] = { "command-timeout", 0, true, SET_COMMAND_TIMEOUT, "DURATION",
+				  "timeout of each request (default 30s)" },
+	[OPT_INSECURE] = { "insecure-skip-tls-verify", 0, false, SET_INSECURE_SKIP_TLS_VERIFY,
+			   NULL, "do not verify etcd's certificate (dangerous)" },
+	[OPT_CONFIG] = { "config", 0, true, SET_CONFIG, "FILE",
+			 "calicoctl config file (kind: calicoApiConfig)" },
+	[OPT_KUBECONFIG] = { "kubeconfig", 0, true, SET_KUBECONFIG, "FILE",
+			     "kubeconfig for the Kubernetes API" },
+	[OPT_K8S_API_ENDPOINT] = { "k8s-api-endpoint", 0, true, SET_K8S_API_ENDPOINT, "URL",
+				   "Kubernetes API server URL" },
+	[OPT_K8S_TOKEN] = { "k8s-token", 0, true, SET_K8S_TOKEN, "TOKEN",
+			    "Kubernetes bearer token (prefer the environment)" },
+	[OPT_MAX_RESPONSE_BYTES] = { "max-response-bytes", 0, true, SET_MAX_RESPONSE_BYTES, "N",
+				     "cap on one HTTP response body (default 2 GiB)" },
+	[OPT_API] = { "api", 0, true, SET__COUNT, "v2|v3", "which etcd API and store to read" },
+	[OPT_PAGE_SIZE] = { "page-size", 0, true, SET__COUNT, "N",
+			    "v3 keys per Range page (default 1000)" },
+	[OPT_SERIALIZABLE] = { "serializable", 0, false, SET__COUNT, NULL,
+			       "read from the member's local store (v2 without quorum, "
+			       "v3 serializable)" },
+};
+
+static const int conn_opts[] = {
+	OPT_ENDPOINTS, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_USER, OPT_PASSWORD_FILE,
+	OPT_DIAL_TIMEOUT, OPT_COMMAND_TIMEOUT, OPT_INSECURE, OPT_CONFIG, OPT_KUBECONFIG,
+	OPT_K8S_API_ENDPOINT, OPT_K8S_TOKEN, OPT_MAX_RESPONSE_BYTES, OPT__COUNT
+};
+static const int no_opts[] = { OPT__COUNT };
+static const int ls_opts[] = { OPT_API, OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
+
+static const struct cli_cmd commands[] = {
+	{ "version", cmd_version, "", "print the dsck version and the linked library versions",
+	  no_opts, false, "dsck version\ndsck version -o json" },
+	{ "config", cmd_config, "", "print the effective connection settings and their sources",
+	  no_opts, true,
+	  "dsck config\nETCDCTL_ENDPOINTS=https://10.0.0.1:2379 dsck config -o json\n"
+	  "dsck config --config /etc/calico/calicoctl.cfg" },
+	{ "status", cmd_status, "",
+	  "per endpoint: health, version, ids, leader, revision, v2 API; then where the Calico "
+	  "data lives", no_opts, true,
+	  "dsck status --endpoints http://127.0.0.1:2379\n"
+	  "dsck status --endpoints https://a:2379,https://b:2379 --cacert ca.pem -o json" },
+	{ "ls", cmd_ls, "[PREFIX]", "list raw keys with metadata under PREFIX (default /calico)",
+	  ls_opts, true,
+	  "dsck ls /calico/v1/config --api v2\n"
+	  "dsck ls /calico/ --api v3 -o json\n"
+	  "dsck ls --api v3 --serializable --endpoints http://10.0.0.2:2379" },
+	{ "get", cmd_get, "KEY", "print one raw key with metadata (exit 1 when missing)",
+	  ls_opts, true,
+	  "dsck get /calico/v1/Ready --api v2\ndsck get /calico/v1/Ready --api v3 -o json" },
+};
+
+static const struct cli_cmd *find_command(int argc, char **argv, int *used)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const char *name = commands[i].name, *sp = strchr(name, ' ');
+
+		if (!sp && strcmp(argv[0], name) == 0) {
+			*used = 1;
+			return &commands[i];
+		}
+		if (sp && argc > 1 && strncmp(argv[0], name, (size_t)(sp - name)) == 0 &&
+		    argv[0][sp - name] == '\0' && strcmp(argv[1], sp + 1) == 0) {
+			*used = 2;
+			return &commands[i];
+		}
+	}
+	return NULL;
+}
+
+static void print_opt(FILE *f, int id)
+{
+	const struct opt_def *d = &opt_defs[id];
+	char left[64];
+
+	if (d->short_name)
+		snprintf(left, sizeof(left), "-%c, --%s%s%s", d->short_name, d->name,
+			 d->metavar ? " " : "", d->metavar ? d->metavar : "");
+	else
+		snprintf(left, sizeof(left), "    --%s%s%s", d->name, d->metavar ? " " : "",
+			 d->metavar ? d->metavar : "");
+	fprintf(f, "  %-36s %s\n", left, d->help);
+}
+
+static void command_help(const struct cli_cmd *cmd)
+{
+	const char *ex;
+
+	printf("Usage: dsck %s%s%s [options]\n\n%s\n\nOptions:\n", cmd->name,
+	       *cmd->args ? " " : "", cmd->args, cmd->summary);
+	for (const int *o = cmd->opts; *o != OPT__COUNT; o++)
+		print_opt(stdout, *o);
+	print_opt(stdout, OPT_OUTPUT);
+	print_opt(stdout, OPT_QUIET);
+	print_opt(stdout, OPT_DEBUG);
+	print_opt(stdout, OPT_HELP);
+	if (cmd->conn) {
+		printf("\nConnection options (flag > environment > config file > default; see "
+		       "'dsck config'):\n");
+		for (const int *o = conn_opts; *o != OPT__COUNT; o++)
+			print_opt(stdout, *o);
+	}
+	printf("\nExamples:\n");
+	for (ex = cmd->examples; *ex;) {
+		size_t n = strcspn(ex, "\n");
+
+		printf("  %.*s\n", (int)n, ex);
+		ex += n + (ex[n] == '\n');
+	}
+	printf("\nTable output is for people; use -o json in scripts.\n");
+}
+
+static void main_help(FILE *f)
+{
+	fprintf(f, "Usage: dsck COMMAND [options]\n\n"
+		   "Check, snapshot and verify Calico's etcd datastore around upgrades.\n\n"
+		   "Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(f, "  %-22s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\nRun 'dsck COMMAND --help' for the options and examples of a command.\n"
+		   "Exit codes: 0 ok, 1 differences/findings, 2 usage or invalid input, 3 cannot "
+		   "connect,\n4 TLS/auth failure, 5 server refused, 6 local I/O failure.\n");
+}
+
+static bool accepts(const struct cli_cmd *cmd, int id)
+{
+	if (id == OPT_HELP || id == OPT_OUTPUT || id == OPT_DEBUG || id == OPT_QUIET)
+		return true;
+	for (const int *o = cmd->opts; *o != OPT__COUNT; o++)
+		if (*o == id)
+			return true;
+	if (cmd->conn)
+		for (const int *o = conn_opts; *o != OPT__COUNT; o++)
+			if (*o == id)
+				return true;
+	return false;
+}
+
+static int find_opt(const struct cli_cmd *cmd, const char *name, size_t len, char short_name)
+{
+	for (int i = 0; i < OPT__COUNT; i++) {
+		const struct opt_def *d = &opt_defs[i];
+
+		if (!accepts(cmd, i))
+			continue;
+		if (short_name ? d->short_name == short_name
+			       : strlen(d->name) == len && strncmp(d->name, name, len) == 0)
+			return i;
+	}
+	return -1;
+}
+
+static int store_opt(struct cli *cli, int id, const char *value)
+{
+	const struct opt_def *d = &opt_defs[id];
+	char origin[64];
+
+	cli->set[id] = true;
+	cli->val[id] = value;
+	if (d->setting != SET__COUNT) {
+		snprintf(origin, sizeof(origin), "--%s", d->name);
+		if (settings_set(&cli->settings, d->setting, d->has_arg ? value : "true", SRC_FLAG,
+				 origin))
+			return cli_usage_error(cli, "out of memory");
+	}
+	return EXIT_OK;
+}
+
+static int parse_args(struct cli *cli, int argc, char **argv)
+{
+	bool only_pos = false;
+
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *value = NULL, *eq;
+		int id;
+
+		if (only_pos || a[0] != '-' || strcmp(a, "-") == 0) {
+			if (cli->npos == CLI_MAX_POS)
+				return cli_usage_error(cli, "too many arguments");
+			cli->pos[cli->npos++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			only_pos = true;
+			continue;
+		}
+		if (a[1] == '-') {
+			eq = strchr(a + 2, '=');
+			id = find_opt(cli->cmd, a + 2, eq ? (size_t)(eq - a - 2) : strlen(a + 2), 0);
+			if (eq)
+				value = eq + 1;
+		} else {
+			if (a[2])
+				value = a + 2;   /* -ojson */
+			id = find_opt(cli->cmd, NULL, 0, a[1]);
+		}
+		if (id < 0)
+			return cli_usage_error(cli, "unknown option '%s' for 'dsck %s'", a,
+					       cli->cmd->name);
+		if (opt_defs[id].has_arg && !value) {
+			if (i + 1 >= argc)
+				return cli_usage_error(cli, "option '%s' needs a value (%s)", a,
+						       opt_defs[id].metavar);
+			value = argv[++i];
+		} else if (!opt_defs[id].has_arg && value) {
+			return cli_usage_error(cli, "option '%s' takes no value", a);
+		}
+		if (store_opt(cli, id, value))
+			return EXIT_USAGE;
+	}
+	if (cli->val[OPT_OUTPUT]) {
+		if (strcmp(cli->val[OPT_OUTPUT], "json") == 0)
+			cli->format = OUT_JSON;
+		else if (strcmp(cli->val[OPT_OUTPUT], "table") == 0)
+			cli->format = OUT_TABLE;
+		else
+			return cli_usage_error(cli, "invalid output format '%s' (table or json)",
+					       cli->val[OPT_OUTPUT]);
+	}
+	cli->debug = cli->set[OPT_DEBUG];
+	cli->quiet = cli->set[OPT_QUIET];
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli;
+	int used = 0, rc;
+
+	memset(&cli, 0, sizeof(cli));
+	if (argc < 2) {
+		main_help(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		main_help(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		argv[1] = (char *)"version";
+	cli.cmd = find_command(argc - 1, argv + 1, &used);
+	if (!cli.cmd) {
+		errorf("unknown command '%s'", argv[1]);
+		fprintf(stderr, "Run 'dsck --help' for the list of commands.\n");
+		return EXIT_USAGE;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	settings_init(&cli.settings);
+	rc = parse_args(&cli, argc - 1 - used, argv + 1 + used);
+	if (rc == EXIT_OK && cli.set[OPT_HELP]) {
+		command_help(cli.cmd);
+		rc = cli_finish_stdout(EXIT_OK);
+	} else if (rc == EXIT_OK) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		rpc_global_init(cli.debug);
+		rc = cli_finish_stdout(cli.cmd->fn(&cli));
+		rpc_global_shutdown();
+		curl_global_cleanup();
+	}
+	settings_release(&cli.settings);
+	return rc;
+}

@@ -1,0 +1,501 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsck/etcd2.h"
+#include "dsck/jscan.h"
+#include "dsck/macro.h"
+
+#define SMALL_BODY_MAX (1u << 20)
+
+enum dsck_err etcd2_client_init(struct etcd2_client *c, const struct dsck_conn *conn,
+				struct dsck_error *err)
+{
+	memset(c, 0, sizeof(*c));
+	c->conn = conn;
+	return http_client_init(&c->http, conn, err);
+}
+
+void etcd2_client_release(struct etcd2_client *c)
+{
+	http_client_release(&c->http);
+}
+
+void etcd2_listing_release(struct etcd2_listing *l)
+{
+	http_response_release(&l->resp);
+	free(l->recs);
+	l->recs = NULL;
+	l->n = 0;
+}
+
+/* --- response parsing --- */
+
+struct walker {
+	struct jscan s;
+	struct dsck_record *recs;
+	size_t n, alloc;
+	const char *what;
+	struct dsck_error *err;
+	int64_t error_code;
+	const char *message, *cause;
+};
+
+static enum dsck_err syntax_error(struct walker *w, const char *msg)
+{
+	return dsck_fail(w->err, DSCK_ERR_PROTOCOL, "%s: malformed v2 response at byte %zu: %s",
+			 w->what, w->s.error ? w->s.error_offset : (size_t)(w->s.p - w->s.base),
+			 w->s.error ? w->s.error : msg);
+}
+
+static enum dsck_err new_slot(struct walker *w, size_t *slot)
+{
+	if (w->n == w->alloc) {
+		size_t n = w->alloc ? w->alloc * 2 : 256;
+		struct dsck_record *r = realloc(w->recs, n * sizeof(*r));
+
+		if (!r)
+			return dsck_fail(w->err, DSCK_ERR_NOMEM, "out of memory");
+		w->recs = r;
+		w->alloc = n;
+	}
+	memset(&w->recs[w->n], 0, sizeof(w->recs[0]));
+	*slot = w->n++;
+	return DSCK_OK;
+}
+
+static enum dsck_err parse_node(struct walker *w);
+
+static enum dsck_err parse_children(struct walker *w)
+{
+	struct jtok t;
+
+	for (;;) {
+		switch (jscan_next(&w->s, &t)) {
+		case JT_ARRAY_END:
+			return DSCK_OK;
+		case JT_OBJECT: {
+			enum dsck_err rc = parse_node(w);
+
+			if (rc)
+				return rc;
+			break;
+		}
+		default:
+			return syntax_error(w, "expected a node object in 'nodes'");
+		}
+	}
+}
+
+static bool int_field(struct walker *w, int64_t *out)
+{
+	struct jtok t;
+
+	return jscan_next(&w->s, &t) == JT_NUMBER && jtok_int64(&t, out);
+}
+
+/* Called just after the node's '{'. */
+static enum dsck_err parse_node(struct walker *w)
+{
+	struct jtok k, t;
+	size_t slot;
+	enum dsck_err rc;
+
+	if ((rc = new_slot(w, &slot)))
+		return rc;
+	for (;;) {
+		struct dsck_record *r;
+
+		if (jscan_next(&w->s, &k) == JT_OBJECT_END)
+			return DSCK_OK;
+		if (k.type != JT_KEY)
+			return syntax_error(w, "expected a node member");
+		r = &w->recs[slot];
+		if (jtok_is(&k, "key") || jtok_is(&k, "value") || jtok_is(&k, "expiration")) {
+			if (jscan_next(&w->s, &t) != JT_STRING)
+				return syntax_error(w, "expected a string");
+			if (k.str[0] == 'k') {
+				r->key = t.str;
+				r->key_len = t.len;
+			} else if (k.str[0] == 'v') {
+				r->value = t.str;
+				r->value_len = t.len;
+			} else {
+				r->expiration = t.str;
+				r->has_ttl = true;
+			}
+		} else if (jtok_is(&k, "dir")) {
+			jscan_next(&w->s, &t);
+			if (t.type != JT_TRUE && t.type != JT_FALSE)
+				return syntax_error(w, "expected a boolean for 'dir'");
+			r->dir = t.type == JT_TRUE;
+		} else if (jtok_is(&k, "ttl")) {
+			if (!int_field(w, &r->ttl))
+				return syntax_error(w, "expected an integer for 'ttl'");
+			r->has_ttl = true;
+		} else if (jtok_is(&k, "modifiedIndex")) {
+			if (!int_field(w, &r->modified_index))
+				return syntax_error(w, "expected an integer for 'modifiedIndex'");
+		} else if (jtok_is(&k, "createdIndex")) {
+			if (!int_field(w, &r->created_index))
+				return syntax_error(w, "expected an integer for 'createdIndex'");
+		} else if (jtok_is(&k, "nodes")) {
+			if (jscan_next(&w->s, &t) == JT_NULL)
+				continue;
+			if (t.type != JT_ARRAY)
+				return syntax_error(w, "expected an array for 'nodes'");
+			if ((rc = parse_children(w)))
+				return rc;
+		} else {
+			jscan_next(&w->s, &t);
+			if (!jscan_skip(&w->s, &t))
+				return syntax_error(w, "bad value");
+		}
+	}
+}
+
+static enum dsck_err parse_top(struct walker *w)
+{
+	struct jtok k, t;
+	enum dsck_err rc;
+
+	if (jscan_next(&w->s, &t) != JT_OBJECT)
+		return syntax_error(w, "expected a JSON object");
+	for (;;) {
+		if (jscan_next(&w->s, &k) == JT_OBJECT_END)
+			break;
+		if (k.type != JT_KEY)
+			return syntax_error(w, "expected a member");
+		if (jtok_is(&k, "node")) {
+			if (jscan_next(&w->s, &t) != JT_OBJECT)
+				return syntax_error(w, "expected an object for 'node'");
+			if ((rc = parse_node(w)))
+				return rc;
+		} else if (jtok_is(&k, "errorCode")) {
+			if (!int_field(w, &w->error_code))
+				return syntax_error(w, "expected an integer for 'errorCode'");
+		} else if (jtok_is(&k, "message") || jtok_is(&k, "cause")) {
+			bool msg = k.str[0] == 'm';
+
+			if (jscan_next(&w->s, &t) != JT_STRING)
+				return syntax_error(w, "expected a string");
+			if (msg)
+				w->message = t.str;
+			else
+				w->cause = t.str;
+		} else {
+			jscan_next(&w->s, &t);
+			if (!jscan_skip(&w->s, &t))
+				return syntax_error(w, "bad value");
+		}
+	}
+	if (jscan_next(&w->s, &t) != JT_END)
+		return syntax_error(w, "trailing data");
+	return DSCK_OK;
+}
+
+static int rec_cmp(const void *a, const void *b)
+{
+	const struct dsck_record *x = a, *y = b;
+
+	return record_key_cmp(x->key, x->key_len, y->key, y->key_len);
+}
+
+/* Drop the keyless root node, sort into byte order, insist on unique keys. */
+static enum dsck_err finish_listing(struct walker *w)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		if (!w->recs[i].key) {
+			if (i != 0)
+				return dsck_fail(w->err, DSCK_ERR_PROTOCOL,
+						 "%s: malformed v2 response: a node without 'key'",
+						 w->what);
+			continue;
+		}
+		if (!w->recs[i].dir && !w->recs[i].value) {
+			w->recs[i].value = "";
+			w->recs[i].value_len = 0;
+		}
+		w->recs[o++] = w->recs[i];
+	}
+	w->n = o;
+	if (w->n > 1)
+		qsort(w->recs, w->n, sizeof(w->recs[0]), rec_cmp);
+	for (size_t i = 1; i < w->n; i++)
+		if (!rec_cmp(&w->recs[i - 1], &w->recs[i]))
+			return dsck_fail(w->err, DSCK_ERR_PROTOCOL,
+					 "%s: malformed v2 response: key '%s' appears twice",
+					 w->what, w->recs[i].key);
+	return DSCK_OK;
+}
+
+static enum dsck_err parse_body(struct walker *w, char *body, size_t len)
+{
+	enum dsck_err rc;
+
+	jscan_init(&w->s, body, len);
+	w->error_code = -1;
+	if ((rc = parse_top(w)))
+		return rc;
+	return finish_listing(w);
+}
+
+enum dsck_err etcd2_parse_listing(char *body, size_t len, const char *what,
+				  struct dsck_record **recs, size_t *n,
+				  struct dsck_error *err)
+{
+	struct walker w = { .what = what, .err = err };
+	enum dsck_err rc = parse_body(&w, body, len);
+
+	if (rc == DSCK_OK && w.error_code >= 0)
+		rc = dsck_fail(err, DSCK_ERR_SERVER, "%s: etcd error %lld: %s", what,
+			       (long long)w.error_code, w.message ? w.message : "");
+	if (rc) {
+		free(w.recs);
+		return rc;
+	}
+	*recs = w.recs;
+	*n = w.n;
+	return DSCK_OK;
+}
+
+/* --- requests --- */
+
+static enum dsck_err v2_error(const char *endpoint, const char *key, int64_t code,
+			      const char *message, const char *cause,
+			      struct dsck_error *err)
+{
+	const char *m = message ? message : "", *c = cause ? cause : "";
+
+	switch (code) {
+	case 100:
+		return dsck_fail(err, DSCK_ERR_NOT_FOUND, "key '%s' not found (v2, %s)", key, endpoint);
+	case 101:
+		return dsck_fail(err, DSCK_ERR_CONFLICT,
+				 "compare failed on '%s' %s: the key changed since it was read "
+				 "(concurrent writer?)", key, c);
+	case 105:
+		return dsck_fail(err, DSCK_ERR_CONFLICT, "key '%s' already exists (v2, %s)",
+				 key, endpoint);
+	case 110:
+		return dsck_fail(err, DSCK_ERR_AUTH,
+				 "%s: v2 authentication failed: %s (give --user and --password-file, "
+				 "or check the user's v2 role)", endpoint, m);
+	default:
+		return dsck_fail(err, DSCK_ERR_SERVER, "%s: v2 request on '%s' refused: %s (%s, error %lld)",
+				 endpoint, key, m, c, (long long)code);
+	}
+}
+
+/* Build the /v2/keys URL for @key on @endpoint with an optional query. */
+static enum dsck_err keys_url(struct buf *url, const char *endpoint, const char *key,
+			      const char *query)
+{
+	enum dsck_err rc;
+
+	buf_reset(url);
+	if ((rc = buf_appends(url, endpoint)) || (rc = buf_appends(url, "/v2/keys")))
+		return rc;
+	if (key[0] != '/' && (rc = buf_appendc(url, '/')))
+		return rc;
+	if ((rc = http_escape_path(url, key, strlen(key))))
+		return rc;
+	if (query && *query && ((rc = buf_appendc(url, '?')) || (rc = buf_appends(url, query))))
+		return rc;
+	return DSCK_OK;
+}
+
+/*
+ * Send one keys-API request, failing over to the next endpoint when one
+ * cannot be reached. On return resp holds the answer of endpoint c->current.
+ */
+static enum dsck_err keys_request(struct etcd2_client *c, const char *method,
+				  const char *key, const char *query, const char *form,
+				  struct http_response *resp, struct dsck_error *err)
+{
+	struct buf url = BUF_INIT(1u << 16);
+	enum dsck_err rc = DSCK_ERR_CONNECT;
+
+	for (size_t tries = 0; tries < c->conn->n_endpoints; tries++) {
+		struct dsck_error attempt = DSCK_ERROR_INIT;
+		const char *ep = c->conn->endpoints[c->current];
+
+		if ((rc = keys_url(&url, ep, key, query))) {
+			rc = dsck_fail(err, rc, "key '%s' is too long for a URL", key);
+			break;
+		}
+		rc = http_request(&c->http, method, url.data, form, resp, &attempt);
+		if (rc != DSCK_ERR_CONNECT || tries + 1 == c->conn->n_endpoints) {
+			if (rc)
+				dsck_fail(err, rc, "%s", attempt.msg);
+			break;
+		}
+		c->current = (c->current + 1) % c->conn->n_endpoints;
+	}
+	buf_release(&url);
+	if (rc)
+		return rc;
+	if (resp->status == 404 && strncmp(buf_str(&resp->body), "404 page not found", 18) == 0)
+		return dsck_fail(err, DSCK_ERR_V2_DISABLED,
+				 "%s does not serve the etcd v2 API (404 page not found); Calico v2.x "
+				 "needs it: start etcd with --enable-v2=true",
+				 c->conn->endpoints[c->current]);
+	if (resp->status == 401 && strncmp(resp->content_type, "application/json", 16) != 0)
+		return dsck_fail(err, DSCK_ERR_AUTH, "%s: v2 request refused (401 Unauthorized)",
+				 c->conn->endpoints[c->current]);
+	return DSCK_OK;
+}
+
+enum dsck_err etcd2_get(struct etcd2_client *c, const char *key, unsigned flags,
+			struct etcd2_listing *out, struct dsck_error *err)
+{
+	struct walker w = { .what = NULL, .err = err };
+	char query[80], what[512];
+	enum dsck_err rc;
+
+	memset(out, 0, sizeof(*out));
+	http_response_init(&out->resp, c->conn->max_response_bytes);
+	snprintf(query, sizeof(query), "sorted=true%s%s",
+		 flags & ETCD2_RECURSIVE ? "&recursive=true" : "",
+		 flags & ETCD2_QUORUM ? "&quorum=true" : "");
+	if ((rc = keys_request(c, "GET", key, query, NULL, &out->resp, err)))
+		goto out;
+	out->endpoint = c->conn->endpoints[c->current];
+	snprintf(what, sizeof(what), "%s (GET %s)", out->endpoint, key);
+	w.what = what;
+	if (strncmp(out->resp.content_type, "application/json", 16) != 0) {
+		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: unexpected HTTP %ld reply (%s)",
+			       what, out->resp.status,
+			       out->resp.content_type[0] ? out->resp.content_type : "no content type");
+		goto out;
+	}
+	if ((rc = parse_body(&w, out->resp.body.data, out->resp.body.len)))
+		goto out;
+	if (w.error_code >= 0) {
+		rc = v2_error(out->endpoint, key, w.error_code, w.message, w.cause, err);
+		goto out;
+	}
+	if (out->resp.status != 200) {
+		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: unexpected HTTP status %ld", what,
+			       out->resp.status);
+		goto out;
+	}
+	out->recs = TAKE_PTR(w.recs);
+	out->n = w.n;
+	out->etcd_index = out->resp.etcd_index;
+	snprintf(out->cluster_id, sizeof(out->cluster_id), "%s", out->resp.etcd_cluster_id);
+	return DSCK_OK;
+out:
+	free(w.recs);
+	etcd2_listing_release(out);
+	return rc;
+}
+
+/* Run a write and map its answer; returns the node's modifiedIndex. */
+static enum dsck_err write_request(struct etcd2_client *c, const char *method,
+				   const char *key, const char *query, const char *form,
+				   int64_t *modified_index, struct dsck_error *err)
+{
+	struct http_response resp;
+	struct walker w = { .err = err };
+	char what[512];
+	enum dsck_err rc;
+
+	http_response_init(&resp, SMALL_BODY_MAX + c->conn->max_response_bytes / 1024);
+	if ((rc = keys_request(c, method, key, query, form, &resp, err)))
+		goto out;
+	snprintf(what, sizeof(what), "%s (%s %s)", c->conn->endpoints[c->current], method, key);
+	w.what = what;
+	if (resp.body.len == 0) {
+		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: empty reply (HTTP %ld)", what, resp.status);
+		goto out;
+	}
+	if ((rc = parse_body(&w, resp.body.data, resp.body.len)))
+		goto out;
+	if (w.error_code >= 0) {
+		rc = v2_error(c->conn->endpoints[c->current], key, w.error_code, w.message,
+			      w.cause, err);
+		goto out;
+	}
+	if (modified_index)
+		*modified_index = w.n ? w.recs[0].modified_index : 0;
+out:
+	free(w.recs);
+	http_response_release(&resp);
+	return rc;
+}
+
+enum dsck_err etcd2_put(struct etcd2_client *c, const char *key, const char *value,
+			size_t value_len, const struct etcd2_put_opts *opts,
+			int64_t *modified_index, struct dsck_error *err)
+{
+	struct buf form = BUF_INIT((size_t)64 << 20);
+	enum dsck_err rc;
+
+	if (opts->dir)
+		rc = buf_appends(&form, "dir=true");
+	else if (!(rc = buf_appends(&form, "value=")))
+		rc = http_escape_form(&form, value, value_len);
+	if (!rc && opts->ttl > 0)
+		rc = buf_printf(&form, "&ttl=%lld", (long long)opts->ttl);
+	if (!rc && opts->prev_exist >= 0)
+		rc = buf_appends(&form, opts->prev_exist ? "&prevExist=true" : "&prevExist=false");
+	if (!rc && opts->prev_index > 0)
+		rc = buf_printf(&form, "&prevIndex=%lld", (long long)opts->prev_index);
+	if (rc)
+		rc = dsck_fail(err, rc, "value of '%s' is too large", key);
+	else
+		rc = write_request(c, "PUT", key, NULL, buf_str(&form), modified_index, err);
+	buf_release(&form);
+	return rc;
+}
+
+enum dsck_err etcd2_delete(struct etcd2_client *c, const char *key, bool dir,
+			   int64_t prev_index, struct dsck_error *err)
+{
+	char query[64];
+
+	snprintf(query, sizeof(query), "%s", dir ? "dir=true" : "");
+	if (prev_index > 0)
+		snprintf(query, sizeof(query), "%sprevIndex=%lld", dir ? "dir=true&" : "",
+			 (long long)prev_index);
+	return write_request(c, "DELETE", key, query, NULL, NULL, err);
+}
+
+enum dsck_err etcd2_version(struct etcd2_client *c, char *server, size_t len,
+			    struct dsck_error *err)
+{
+	struct http_response resp;
+	struct buf url = BUF_INIT(4096);
+	struct jscan s;
+	struct jtok t;
+	const char *ep = c->conn->endpoints[c->current];
+	enum dsck_err rc;
+
+	server[0] = '\0';
+	http_response_init(&resp, SMALL_BODY_MAX);
+	if ((rc = buf_printf(&url, "%s/version", ep)) ||
+	    (rc = http_request(&c->http, "GET", url.data, NULL, &resp, err)))
+		goto out;
+	jscan_init(&s, resp.body.data ? resp.body.data : (char *)"", resp.body.len);
+	if (resp.status != 200 || jscan_next(&s, &t) != JT_OBJECT) {
+		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s/version: unexpected reply (HTTP %ld)",
+			       ep, resp.status);
+		goto out;
+	}
+	while (jscan_next(&s, &t) == JT_KEY) {
+		bool want = jtok_is(&t, "etcdserver");
+
+		if (jscan_next(&s, &t) == JT_STRING && want)
+			snprintf(server, len, "%s", t.str);
+		else if (!jscan_skip(&s, &t))
+			break;
+	}
+	if (!server[0])
+		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s/version: no etcdserver version", ep);
+out:
+	buf_release(&url);
+	http_response_release(&resp);
+	return rc;
+}
