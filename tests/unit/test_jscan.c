@@ -1,0 +1,205 @@
+/* Unit tests: the in-place JSON scanner, base64 and UTF-8 helpers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsck/b64.h"
+#include "dsck/jscan.h"
+#include "dsck/jsonw.h"
+#include "dsck/utf8.h"
+
+/* Scan a whole document; returns the number of tokens or -1 on error. */
+static int scan_all(const char *text, const char **error)
+{
+	char *copy = strdup(text);
+	struct jscan s;
+	struct jtok t;
+	int n = 0;
+
+	jscan_init(&s, copy, strlen(copy));
+	while (jscan_next(&s, &t) != JT_END) {
+		if (t.type == JT_ERROR) {
+			*error = s.error;
+			free(copy);
+			return -1;
+		}
+		n++;
+	}
+	free(copy);
+	return n;
+}
+
+static void test_valid_documents(void **state)
+{
+	const char *err = NULL;
+
+	(void)state;
+	assert_int_equal(scan_all("{}", &err), 2);
+	assert_int_equal(scan_all("[]", &err), 2);
+	assert_int_equal(scan_all(" {\"a\": [1, -2.5e3, true, false, null, \"x\"]} ", &err), 11);
+	assert_int_equal(scan_all("\"only\"", &err), 1);
+	assert_int_equal(scan_all("0", &err), 1);
+}
+
+static void test_invalid_documents(void **state)
+{
+	static const char *const bad[] = {
+		"", "{", "[1,]", "{\"a\"}", "{\"a\":1,}", "{1:2}", "[1 2]", "01", "1.",
+		"-", "tru", "\"unterminated", "\"bad \\x escape\"", "\"\\ud800\"",
+		"\"ctrl \x01\"", "\"\xff\"", "{} {}", "[}", "\"\\u12g4\"", "1e", "{\"a\":1]",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *err = NULL;
+
+		assert_int_equal(scan_all(bad[i], &err), -1);
+		assert_non_null(err);
+	}
+}
+
+static void test_string_unescape_in_place(void **state)
+{
+	char doc[] = "[\"a\\nb\\\"c\\u00e9\\ud83d\\ude00\\u0000z\\/\"]";
+	struct jscan s;
+	struct jtok t;
+
+	(void)state;
+	jscan_init(&s, doc, strlen(doc));
+	assert_int_equal(jscan_next(&s, &t), JT_ARRAY);
+	assert_int_equal(jscan_next(&s, &t), JT_STRING);
+	assert_int_equal(t.len, 14);
+	assert_memory_equal(t.str, "a\nb\"c\xc3\xa9\xf0\x9f\x98\x80\0z/", 14);
+	assert_int_equal(t.str[t.len], '\0');
+	assert_int_equal(jscan_next(&s, &t), JT_ARRAY_END);
+	assert_int_equal(jscan_next(&s, &t), JT_END);
+}
+
+static void test_skip_and_int(void **state)
+{
+	char doc[] = "{\"skip\":{\"x\":[1,{\"y\":2}]},\"n\":9007199254740993,\"f\":1.5}";
+	struct jscan s;
+	struct jtok t;
+	int64_t v;
+
+	(void)state;
+	jscan_init(&s, doc, strlen(doc));
+	assert_int_equal(jscan_next(&s, &t), JT_OBJECT);
+	assert_int_equal(jscan_next(&s, &t), JT_KEY);
+	assert_true(jtok_is(&t, "skip"));
+	jscan_next(&s, &t);
+	assert_true(jscan_skip(&s, &t));
+	assert_int_equal(jscan_next(&s, &t), JT_KEY);
+	assert_true(jtok_is(&t, "n"));
+	assert_int_equal(jscan_next(&s, &t), JT_NUMBER);
+	assert_true(jtok_int64(&t, &v));
+	assert_true(v == 9007199254740993LL);
+	jscan_next(&s, &t);
+	assert_int_equal(jscan_next(&s, &t), JT_NUMBER);
+	assert_false(jtok_int64(&t, &v));
+}
+
+static void test_depth_cap(void **state)
+{
+	size_t n = JSCAN_MAX_DEPTH + 1;
+	char *doc = malloc(2 * n + 1);
+	const char *err = NULL;
+
+	(void)state;
+	memset(doc, '[', n);
+	memset(doc + n, ']', n);
+	doc[2 * n] = '\0';
+	assert_int_equal(scan_all(doc, &err), -1);
+	assert_string_equal(err, "nesting too deep");
+	free(doc);
+}
+
+static void test_b64_roundtrip(void **state)
+{
+	const char *vec[][2] = { { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" },
+				 { "foo", "Zm9v" }, { "foob", "Zm9vYg==" }, { "\xff\x00\x80", "/wCA" } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(vec) / sizeof(vec[0]); i++) {
+		struct buf b = BUF_INIT(1024);
+		size_t in = i == 5 ? 3 : strlen(vec[i][0]), out;
+
+		assert_int_equal(b64_encode(&b, vec[i][0], in), DSCK_OK);
+		assert_string_equal(buf_str(&b), vec[i][1]);
+		assert_true(b64_decode_inplace(b.data ? b.data : (char *)"", b.len, &out));
+		assert_int_equal(out, in);
+		if (in)
+			assert_memory_equal(b.data, vec[i][0], in);
+		buf_release(&b);
+	}
+}
+
+static void test_b64_rejects(void **state)
+{
+	const char *bad[] = { "Zg=", "Zg", "Z===", "Zh==", "Zm9v!A==", "====", "Zm8" };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char tmp[16];
+		size_t out;
+
+		strcpy(tmp, bad[i]);
+		assert_false(b64_decode_inplace(tmp, strlen(tmp), &out));
+	}
+}
+
+static void test_utf8(void **state)
+{
+	(void)state;
+	assert_true(utf8_valid((const unsigned char *)"plain", 5));
+	assert_true(utf8_valid((const unsigned char *)"\xc3\xa9\xf0\x9f\x98\x80", 6));
+	assert_false(utf8_valid((const unsigned char *)"\xc0\xaf", 2));       /* overlong */
+	assert_false(utf8_valid((const unsigned char *)"\xed\xa0\x80", 3));   /* surrogate */
+	assert_false(utf8_valid((const unsigned char *)"\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
+	assert_false(utf8_valid((const unsigned char *)"\xe2\x82", 2));       /* truncated */
+	assert_false(utf8_valid((const unsigned char *)"\xff", 1));
+}
+
+static void test_jsonw_escapes(void **state)
+{
+	struct buf b = BUF_INIT(1024);
+
+	(void)state;
+	assert_int_equal(jsonw_string(&b, "a\"b\\c\n\x01\0z", 9), DSCK_OK);
+	assert_string_equal(buf_str(&b), "\"a\\\"b\\\\c\\n\\u0001\\u0000z\"");
+	buf_release(&b);
+}
+
+static void test_buf_cap(void **state)
+{
+	struct buf b = BUF_INIT(8);
+
+	(void)state;
+	assert_int_equal(buf_appends(&b, "12345678"), DSCK_OK);
+	assert_int_equal(buf_appends(&b, "9"), DSCK_ERR_TOO_LARGE);
+	assert_int_equal(b.len, 8);
+	assert_string_equal(buf_str(&b), "12345678");
+	buf_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_valid_documents),
+		cmocka_unit_test(test_invalid_documents),
+		cmocka_unit_test(test_string_unescape_in_place),
+		cmocka_unit_test(test_skip_and_int),
+		cmocka_unit_test(test_depth_cap),
+		cmocka_unit_test(test_b64_roundtrip),
+		cmocka_unit_test(test_b64_rejects),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_jsonw_escapes),
+		cmocka_unit_test(test_buf_cap),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
