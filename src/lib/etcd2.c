@@ -341,6 +341,10 @@ static enum dsck_err keys_request(struct etcd2_client *c, const char *method,
 				 "%s does not serve the etcd v2 API (404 page not found); Calico v2.x "
 				 "needs it: start etcd with --enable-v2=true",
 				 c->conn->endpoints[c->current]);
+	if (resp->status == 400 && strstr(buf_str(&resp->body), "HTTP request to an HTTPS server"))
+		return dsck_fail(err, DSCK_ERR_TLS,
+				 "%s is a TLS endpoint: use https:// with --cacert (and --cert/--key)",
+				 c->conn->endpoints[c->current]);
 	if (resp->status == 401 && strncmp(resp->content_type, "application/json", 16) != 0)
 		return dsck_fail(err, DSCK_ERR_AUTH, "%s: v2 request refused (401 Unauthorized)",
 				 c->conn->endpoints[c->current]);

@@ -125,7 +125,12 @@ static enum dsck_err map_curl_error(CURLcode cc, const char *url, const char *er
 				 "TLS failure talking to '%s': %s (the server may require a client "
 				 "certificate: --cert and --key%s)", url, detail,
 				 c->conn->cert ? ", check that it is signed by a CA the server trusts" : "");
-	if (!tls && (cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING))
+	/* A TLS-only server hangs up on plain HTTP without a word. */
+	if (!tls && cc == CURLE_GOT_NOTHING)
+		return dsck_fail(err, DSCK_ERR_TLS,
+				 "no HTTP answer from '%s': %s (is it a TLS endpoint? use https://)",
+				 url, detail);
+	if (!tls && cc == CURLE_RECV_ERROR)
 		return dsck_fail(err, DSCK_ERR_CONNECT,
 				 "no HTTP answer from '%s': %s (is it a TLS endpoint? use https://)",
 				 url, detail);
