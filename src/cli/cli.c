@@ -5,10 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "dsck/keyfilter.h"
+#include "dsck/snapshot.h"
 
 int exit_code_for(enum dsck_err code)
 {
@@ -189,4 +193,81 @@ int cli_finish_stdout(int rc)
 		return EXIT_IO;
 	}
 	return rc;
+}
+
+static void on_signal(int sig)
+{
+	snapshot_writer_signal_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void cli_install_signal_cleanup(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
+int cli_keyfilter(struct cli *cli, struct keyfilter *f, const char *default_prefix)
+{
+	const char *prefix = cli->val[OPT_PREFIX] ? cli->val[OPT_PREFIX] : default_prefix;
+
+	if (prefix[0] != '/')
+		return cli_usage_error(cli, "--prefix must start with '/': '%s'", prefix);
+	keyfilter_init(f, prefix, cli->set[OPT_INCLUDE_EPHEMERAL]);
+	for (int i = 0; i < cli->n_ignore; i++)
+		keyfilter_add_ignore(f, cli->ignore[i]);
+	return EXIT_OK;
+}
+
+double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void progress_init(struct progress *p, struct cli *cli, const char *what)
+{
+	p->enabled = !cli->quiet && (cli->set[OPT_PROGRESS] ||
+				     (isatty(STDERR_FILENO) && cli->format != OUT_JSON));
+	p->start = p->last = now_seconds();
+	p->what = what;
+}
+
+static void progress_print(struct progress *p, size_t keys, uint64_t bytes, double t, bool final)
+{
+	double el = t - p->start;
+
+	fprintf(stderr, "\r%s: %zu keys, %.1f MB, %.0f keys/s%s", p->what, keys,
+		(double)bytes / 1e6, el > 0 ? (double)keys / el : 0.0, final ? "\n" : "");
+}
+
+void progress_update(struct progress *p, size_t keys, uint64_t bytes)
+{
+	double t;
+
+	if (!p->enabled || (keys & 1023))
+		return;
+	t = now_seconds();
+	/* Only for work longer than about a second, at most 4 updates a second. */
+	if (t - p->start < 1.0 || t - p->last < 0.25)
+		return;
+	p->last = t;
+	progress_print(p, keys, bytes, t, false);
+}
+
+void progress_done(struct progress *p, size_t keys, uint64_t bytes)
+{
+	double t = now_seconds();
+
+	if (p->enabled && t - p->start >= 1.0)
+		progress_print(p, keys, bytes, t, true);
 }

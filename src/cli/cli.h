@@ -12,6 +12,7 @@
 #define DSCK_CLI_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "dsck/conn.h"
@@ -56,6 +57,11 @@ enum opt_id {
 	OPT_API,
 	OPT_PAGE_SIZE,
 	OPT_SERIALIZABLE,
+	OPT_PREFIX,
+	OPT_INCLUDE_EPHEMERAL,
+	OPT_IGNORE,
+	OPT_VALUES,
+	OPT_PROGRESS,
 	OPT__COUNT
 };
 
@@ -84,6 +90,8 @@ struct cli {
 	bool set[OPT__COUNT];
 	const char *pos[CLI_MAX_POS];
 	int npos;
+	const char *ignore[32];        /* repeated --ignore GLOB */
+	int n_ignore;
 };
 
 /* Messages: "dsck: error: ..." on stderr; no trailing newline in formats. */
@@ -118,5 +126,27 @@ int cmd_config(struct cli *cli);
 int cmd_ls(struct cli *cli);
 int cmd_get(struct cli *cli);
 int cmd_status(struct cli *cli);
+int cmd_snapshot_save(struct cli *cli);
+int cmd_snapshot_verify(struct cli *cli);
+int cmd_diff(struct cli *cli);
+
+/* Progress on stderr: only on a TTY (or --progress), never with -q. */
+struct progress {
+	bool enabled;
+	double start, last;
+	const char *what;
+};
+
+void progress_init(struct progress *p, struct cli *cli, const char *what);
+void progress_update(struct progress *p, size_t keys, uint64_t bytes);
+void progress_done(struct progress *p, size_t keys, uint64_t bytes);
+double now_seconds(void);
+
+/* Install SIGINT/SIGTERM handlers that remove a snapshot temp file. */
+void cli_install_signal_cleanup(void);
+
+/* The key filter of --prefix, --include-ephemeral and --ignore. */
+struct keyfilter;
+int cli_keyfilter(struct cli *cli, struct keyfilter *f, const char *default_prefix);
 
 #endif

@@ -56,6 +56,15 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 	[OPT_SERIALIZABLE] = { "serializable", 0, false, SET__COUNT, NULL,
 			       "read from the member's local store (v2 without quorum, "
 			       "v3 serializable)" },
+	[OPT_PREFIX] = { "prefix", 0, true, SET__COUNT, "PREFIX",
+			 "subtree to work on (default /calico)" },
+	[OPT_INCLUDE_EPHEMERAL] = { "include-ephemeral", 0, false, SET__COUNT, NULL,
+				    "include Felix status keys (excluded by default)" },
+	[OPT_IGNORE] = { "ignore", 0, true, SET__COUNT, "GLOB",
+			 "skip keys matching GLOB (repeatable; * matches across '/')" },
+	[OPT_VALUES] = { "values", 0, false, SET__COUNT, NULL, "show both values of changed keys" },
+	[OPT_PROGRESS] = { "progress", 0, false, SET__COUNT, NULL,
+			   "progress on stderr even when it is not a terminal" },
 };
 
 static const int conn_opts[] = {
@@ -65,6 +74,11 @@ static const int conn_opts[] = {
 };
 static const int no_opts[] = { OPT__COUNT };
 static const int ls_opts[] = { OPT_API, OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
+static const int save_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
+				 OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT_PROGRESS, OPT__COUNT };
+static const int verify_opts[] = { OPT__COUNT };
+static const int diff_opts[] = { OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_VALUES,
+				 OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 
 static const struct cli_cmd commands[] = {
 	{ "version", cmd_version, "", "print the dsck version and the linked library versions",
@@ -86,6 +100,21 @@ static const struct cli_cmd commands[] = {
 	{ "get", cmd_get, "KEY", "print one raw key with metadata (exit 1 when missing)",
 	  ls_opts, true,
 	  "dsck get /calico/v1/Ready --api v2\ndsck get /calico/v1/Ready --api v3 -o json" },
+	{ "snapshot save", cmd_snapshot_save, "FILE",
+	  "write a logical snapshot of the Calico keys (FILE.tmp, fsync, rename; mode 0600)",
+	  save_opts, true,
+	  "dsck snapshot save calico-v2.snap --api v2\n"
+	  "dsck snapshot save calico-v3.snap --api v3 --prefix /calico --include-ephemeral\n"
+	  "dsck snapshot save - --api v3 | gzip > calico.snap.gz" },
+	{ "snapshot verify", cmd_snapshot_verify, "FILE",
+	  "check a snapshot offline (format, order, checksum) and print its header and counts",
+	  verify_opts, false, "dsck snapshot verify calico-v2.snap\ndsck snapshot verify calico.snap -o json" },
+	{ "diff", cmd_diff, "A B",
+	  "compare two key sets; A and B are snapshot files, 'v2' or 'v3' (the live stores)",
+	  diff_opts, true,
+	  "dsck diff before.snap v2\n"
+	  "dsck diff v2 v3 --values\n"
+	  "dsck diff before.snap after.snap -o json" },
 };
 
 static const struct cli_cmd *find_command(int argc, char **argv, int *used)
@@ -195,6 +224,11 @@ static int store_opt(struct cli *cli, int id, const char *value)
 
 	cli->set[id] = true;
 	cli->val[id] = value;
+	if (id == OPT_IGNORE) {
+		if (cli->n_ignore == (int)ARRAY_SIZE(cli->ignore))
+			return cli_usage_error(cli, "too many --ignore options");
+		cli->ignore[cli->n_ignore++] = value;
+	}
 	if (d->setting != SET__COUNT) {
 		snprintf(origin, sizeof(origin), "--%s", d->name);
 		if (settings_set(&cli->settings, d->setting, d->has_arg ? value : "true", SRC_FLAG,
@@ -290,6 +324,7 @@ int main(int argc, char **argv)
 		command_help(cli.cmd);
 		rc = cli_finish_stdout(EXIT_OK);
 	} else if (rc == EXIT_OK) {
+		cli_install_signal_cleanup();
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		rpc_global_init(cli.debug);
 		rc = cli_finish_stdout(cli.cmd->fn(&cli));

@@ -1,0 +1,187 @@
+/*
+ * dsck diff A B: compare two key sets (snapshot files or the live v2/v3
+ * stores), streaming. Exit 0 when equal, 1 when they differ.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "dsck/diff.h"
+#include "dsck/keyfilter.h"
+#include "dsck/source.h"
+#include "dsck/utf8.h"
+
+struct diff_out {
+	struct cli *cli;
+	json_t *added, *removed, *changed;
+};
+
+static json_t *bytes_json(const char *p, size_t n)
+{
+	static const char hx[] = "0123456789abcdef";
+	struct buf b = BUF_INIT(2 * n + 1);
+	json_t *o;
+
+	if (utf8_valid((const unsigned char *)p, n))
+		return json_stringn(p, n);
+	/* Binary data is shown as hex instead of being mangled. */
+	for (size_t i = 0; i < n; i++) {
+		buf_appendc(&b, hx[(unsigned char)p[i] >> 4]);
+		buf_appendc(&b, hx[(unsigned char)p[i] & 15]);
+	}
+	o = json_pack("{s:s}", "hex", buf_str(&b));
+	buf_release(&b);
+	return o;
+}
+
+static json_t *value_json(const struct dsck_record *r)
+{
+	return r->dir ? json_string("<directory>") : bytes_json(r->value, r->value_len);
+}
+
+static void print_bytes(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}
+
+static enum dsck_err on_diff(void *ctx, enum diff_kind kind, const struct dsck_record *a,
+			     const struct dsck_record *b, struct dsck_error *err)
+{
+	struct diff_out *o = ctx;
+	const struct dsck_record *r = a ? a : b;
+
+	(void)err;
+	if (o->cli->format == OUT_JSON) {
+		if (kind == DIFF_ADDED) {
+			json_array_append_new(o->added, bytes_json(r->key, r->key_len));
+		} else if (kind == DIFF_REMOVED) {
+			json_array_append_new(o->removed, bytes_json(r->key, r->key_len));
+		} else {
+			json_t *c = json_object();
+
+			json_object_set_new(c, "key", bytes_json(r->key, r->key_len));
+			json_object_set_new(c, "a", value_json(a));
+			json_object_set_new(c, "b", value_json(b));
+			json_array_append_new(o->changed, c);
+		}
+		return DSCK_OK;
+	}
+	putchar(kind == DIFF_ADDED ? '+' : kind == DIFF_REMOVED ? '-' : '~');
+	putchar(' ');
+	print_bytes(r->key, r->key_len);
+	putchar('\n');
+	if (kind == DIFF_CHANGED && o->cli->set[OPT_VALUES]) {
+		fputs("    a: ", stdout);
+		a->dir ? fputs("<directory>", stdout) : print_bytes(a->value, a->value_len);
+		fputs("\n    b: ", stdout);
+		b->dir ? fputs("<directory>", stdout) : print_bytes(b->value, b->value_len);
+		putchar('\n');
+	}
+	return DSCK_OK;
+}
+
+static bool is_live(const char *arg)
+{
+	return strcmp(arg, "v2") == 0 || strcmp(arg, "v3") == 0;
+}
+
+int cmd_diff(struct cli *cli)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct keyfilter f;
+	struct source src[2];
+	struct dsck_conn conn;
+	struct diff_summary sum;
+	struct diff_out out = { .cli = cli };
+	const char *prefix = NULL;
+	bool have_conn = false;
+	int rc = EXIT_OK;
+	long long page = 1000;
+	enum dsck_err e = DSCK_OK;
+	char *end;
+
+	if (cli->npos != 2)
+		return cli_usage_error(cli, "expected two sources: snapshot files, v2 or v3");
+	if (cli->val[OPT_PAGE_SIZE]) {
+		errno = 0;
+		page = strtoll(cli->val[OPT_PAGE_SIZE], &end, 10);
+		if (errno || *end || page < 1 || page > 1000000)
+			return cli_usage_error(cli, "invalid --page-size '%s'", cli->val[OPT_PAGE_SIZE]);
+	}
+	memset(src, 0, sizeof(src));
+	/* Snapshots first: the first one's prefix is the default scope. */
+	for (int i = 0; i < 2 && !e; i++) {
+		if (is_live(cli->pos[i]))
+			continue;
+		e = source_open_snapshot(&src[i], cli->pos[i], &f, &err);
+		if (!e && !prefix)
+			prefix = src[i].snap.hdr.prefix;
+	}
+	if (!e && (rc = cli_keyfilter(cli, &f, prefix ? prefix : "/calico")))
+		goto out;
+	for (int i = 0; i < 2 && !e; i++) {
+		if (!is_live(cli->pos[i]))
+			continue;
+		if (!have_conn) {
+			if ((rc = cli_connect_settings(cli, &conn)))
+				goto out;
+			have_conn = true;
+		}
+		if (cli->pos[i][1] == '2')
+			e = source_open_v2(&src[i], &conn, &f, !cli->set[OPT_SERIALIZABLE], &err);
+		else
+			e = source_open_v3(&src[i], &conn, &f, page, cli->set[OPT_SERIALIZABLE], &err);
+	}
+	if (e)
+		goto out;
+	if (cli->format == OUT_JSON) {
+		out.added = json_array();
+		out.removed = json_array();
+		out.changed = json_array();
+	}
+	e = diff_run(&src[0], &src[1], on_diff, &out, &sum, &err);
+	if (e)
+		goto out;
+	if (cli->format == OUT_JSON) {
+		json_t *doc = json_object(), *s = json_object();
+
+		json_object_set_new(s, "added", json_integer((json_int_t)sum.added));
+		json_object_set_new(s, "removed", json_integer((json_int_t)sum.removed));
+		json_object_set_new(s, "changed", json_integer((json_int_t)sum.changed));
+		json_object_set_new(s, "same", json_integer((json_int_t)sum.same));
+		json_object_set_new(doc, "a", json_string(src[0].name));
+		json_object_set_new(doc, "b", json_string(src[1].name));
+		json_object_set_new(doc, "added", out.added);
+		json_object_set_new(doc, "removed", out.removed);
+		json_object_set_new(doc, "changed", out.changed);
+		json_object_set_new(doc, "summary", s);
+		out.added = out.removed = out.changed = NULL;
+		rc = cli_print_json(doc);
+	} else {
+		printf("%s%zu added, %zu removed, %zu changed, %zu same (a: %s, b: %s)\n",
+		       sum.added + sum.removed + sum.changed ? "\n" : "", sum.added, sum.removed,
+		       sum.changed, sum.same, src[0].name, src[1].name);
+	}
+	if (!rc && sum.added + sum.removed + sum.changed)
+		rc = EXIT_DIFFERENT;
+out:
+	json_decref(out.added);
+	json_decref(out.removed);
+	json_decref(out.changed);
+	for (int i = 0; i < 2; i++)
+		source_close(&src[i]);
+	if (have_conn)
+		conn_release(&conn);
+	return e ? cli_fail(&err) : rc;
+}

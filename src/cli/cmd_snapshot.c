@@ -1,0 +1,204 @@
+/*
+ * dsck snapshot save / verify: logical snapshots of the Calico keys
+ * (SPEC §4), written as they are read and verified as they are streamed.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "dsck/keyfilter.h"
+#include "dsck/source.h"
+#include "dsck_config.h"
+
+static void rfc3339_now(char *out, size_t len)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int page_size(struct cli *cli, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	*out = 1000;
+	if (!cli->val[OPT_PAGE_SIZE])
+		return EXIT_OK;
+	errno = 0;
+	v = strtoll(cli->val[OPT_PAGE_SIZE], &end, 10);
+	if (errno || *end || v < 1 || v > 1000000)
+		return cli_usage_error(cli, "invalid --page-size '%s' (1..1000000)",
+				       cli->val[OPT_PAGE_SIZE]);
+	*out = v;
+	return EXIT_OK;
+}
+
+static void fill_header(struct snapshot_header *h, const struct source *src,
+			const struct keyfilter *f)
+{
+	memset(h, 0, sizeof(*h));
+	h->version = SNAPSHOT_VERSION;
+	rfc3339_now(h->created, sizeof(h->created));
+	snprintf(h->tool, sizeof(h->tool), "dsck %s", DSCK_VERSION);
+	h->api = src->api;
+	snprintf(h->prefix, sizeof(h->prefix), "%.*s", (int)f->prefix_len, f->prefix);
+	snprintf(h->endpoint, sizeof(h->endpoint), "%s", src->endpoint);
+	snprintf(h->cluster_id, sizeof(h->cluster_id), "%s", src->cluster_id);
+	snprintf(h->member_id, sizeof(h->member_id), "%s", src->member_id);
+	snprintf(h->etcd_version, sizeof(h->etcd_version), "%s", src->etcd_version);
+	h->revision = src->revision;
+	h->etcd_index = src->etcd_index;
+	h->ephemeral_included = f->include_ephemeral;
+}
+
+int cmd_snapshot_save(struct cli *cli)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct keyfilter f;
+	struct dsck_conn conn;
+	struct source src;
+	struct snapshot_writer w;
+	struct snapshot_header h;
+	struct dsck_record rec;
+	struct progress prog;
+	bool done = false, writing = false;
+	const char *path;
+	int64_t page;
+	int api, rc;
+	enum dsck_err e;
+
+	if ((rc = cli_api(cli, &api)) || (rc = page_size(cli, &page)))
+		return rc;
+	if (cli->npos != 1)
+		return cli_usage_error(cli, "expected the snapshot FILE (or - for stdout)");
+	path = cli->pos[0];
+	if ((rc = cli_keyfilter(cli, &f, "/calico")) || (rc = cli_connect_settings(cli, &conn)))
+		return rc;
+	if (api == 2)
+		e = source_open_v2(&src, &conn, &f, !cli->set[OPT_SERIALIZABLE], &err);
+	else
+		e = source_open_v3(&src, &conn, &f, page, cli->set[OPT_SERIALIZABLE], &err);
+	if (e) {
+		conn_release(&conn);
+		return cli_fail(&err);
+	}
+	progress_init(&prog, cli, "snapshot");
+	/* The first record pins the v3 revision that goes into the header. */
+	e = source_next(&src, &rec, &done, &err);
+	if (!e) {
+		fill_header(&h, &src, &f);
+		e = snapshot_writer_open(&w, path, &h, &err);
+		writing = !e;
+	}
+	while (!e && !done) {
+		e = snapshot_writer_add(&w, &rec, &err);
+		if (!e)
+			e = source_next(&src, &rec, &done, &err);
+		progress_update(&prog, w.records, w.bytes + w.out.len);
+	}
+	if (!e) {
+		progress_done(&prog, w.records, w.bytes + w.out.len);
+		size_t records = w.records;
+
+		e = snapshot_writer_commit(&w, &err);
+		writing = false;
+		if (!e && cli->format == OUT_JSON && strcmp(path, "-") != 0) {
+			json_t *doc = json_object();
+
+			json_object_set_new(doc, "file", json_string(path));
+			json_object_set_new(doc, "api", json_string(dsck_api_name(h.api)));
+			json_object_set_new(doc, "records", json_integer((json_int_t)records));
+			json_object_set_new(doc, h.api == DSCK_API_V3 ? "revision" : "etcd_index",
+					    json_integer(h.api == DSCK_API_V3 ? h.revision : h.etcd_index));
+			json_object_set_new(doc, "endpoint", json_string(h.endpoint));
+			rc = cli_print_json(doc);
+		} else if (!e) {
+			FILE *out = strcmp(path, "-") == 0 ? stderr : stdout;
+
+			if (!cli->quiet || out == stdout)
+				fprintf(out, "snapshot saved: %s (%zu records, api %s, %s %lld, from %s)\n",
+					path, records, dsck_api_name(h.api),
+					h.api == DSCK_API_V3 ? "revision" : "etcd index",
+					(long long)(h.api == DSCK_API_V3 ? h.revision : h.etcd_index),
+					h.endpoint);
+		}
+	}
+	if (writing)
+		snapshot_writer_abort(&w);
+	source_close(&src);
+	conn_release(&conn);
+	return e ? cli_fail(&err) : rc;
+}
+
+struct verify_counts {
+	size_t records, dirs, leaves, ttl, ephemeral;
+};
+
+int cmd_snapshot_verify(struct cli *cli)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct snapshot_reader r;
+	struct verify_counts n = { 0 };
+	struct dsck_record rec;
+	bool done = false;
+	enum dsck_err e;
+
+	if (cli->npos != 1)
+		return cli_usage_error(cli, "expected the snapshot FILE");
+	if ((e = snapshot_reader_open(&r, cli->pos[0], &err)))
+		return cli_fail(&err);
+	while (!(e = snapshot_reader_next(&r, &rec, &done, &err)) && !done) {
+		n.records++;
+		n.dirs += rec.dir;
+		n.leaves += !rec.dir;
+		n.ttl += rec.has_ttl;
+		n.ephemeral += calico_key_is_ephemeral(rec.key, rec.key_len);
+	}
+	if (cli->format == OUT_JSON) {
+		json_t *doc = json_object(), *hdr = json_object(), *cnt = json_object();
+
+		json_object_set_new(doc, "file", json_string(cli->pos[0]));
+		json_object_set_new(doc, "ok", json_boolean(!e));
+		if (e)
+			json_object_set_new(doc, "error", json_string(err.msg));
+		json_object_set_new(hdr, "api", json_string(dsck_api_name(r.hdr.api)));
+		json_object_set_new(hdr, "created", json_string(r.hdr.created));
+		json_object_set_new(hdr, "tool", json_string(r.hdr.tool));
+		json_object_set_new(hdr, "prefix", json_string(r.hdr.prefix));
+		json_object_set_new(hdr, "endpoint", json_string(r.hdr.endpoint));
+		json_object_set_new(hdr, "cluster_id", json_string(r.hdr.cluster_id));
+		json_object_set_new(hdr, "ephemeral",
+				    json_string(r.hdr.ephemeral_included ? "included" : "excluded"));
+		json_object_set_new(hdr, r.hdr.api == DSCK_API_V3 ? "revision" : "etcd_index",
+				    json_integer(r.hdr.api == DSCK_API_V3 ? r.hdr.revision
+									  : r.hdr.etcd_index));
+		json_object_set_new(cnt, "records", json_integer((json_int_t)n.records));
+		json_object_set_new(cnt, "leaves", json_integer((json_int_t)n.leaves));
+		json_object_set_new(cnt, "dirs", json_integer((json_int_t)n.dirs));
+		json_object_set_new(cnt, "ttl", json_integer((json_int_t)n.ttl));
+		json_object_set_new(cnt, "ephemeral", json_integer((json_int_t)n.ephemeral));
+		json_object_set_new(doc, "header", hdr);
+		json_object_set_new(doc, "counts", cnt);
+		cli_print_json(doc);
+	} else {
+		printf("file:       %s\n", cli->pos[0]);
+		printf("api:        %s (prefix %s, ephemeral keys %s)\n", dsck_api_name(r.hdr.api),
+		       r.hdr.prefix, r.hdr.ephemeral_included ? "included" : "excluded");
+		printf("created:    %s by %s\n", r.hdr.created, r.hdr.tool);
+		printf("source:     %s (cluster %s, %s %lld)\n", r.hdr.endpoint,
+		       r.hdr.cluster_id[0] ? r.hdr.cluster_id : "?",
+		       r.hdr.api == DSCK_API_V3 ? "revision" : "etcd index",
+		       (long long)(r.hdr.api == DSCK_API_V3 ? r.hdr.revision : r.hdr.etcd_index));
+		printf("records:    %zu (%zu keys, %zu directories, %zu with TTL, %zu ephemeral)\n",
+		       n.records, n.leaves, n.dirs, n.ttl, n.ephemeral);
+		printf("result:     %s\n", e ? "INVALID" : "OK (order, format and sha256 verified)");
+	}
+	snapshot_reader_close(&r);
+	return e ? cli_fail(&err) : EXIT_OK;
+}
