@@ -129,6 +129,7 @@ int cmd_status(struct cli *cli);
 int cmd_snapshot_save(struct cli *cli);
 int cmd_snapshot_verify(struct cli *cli);
 int cmd_diff(struct cli *cli);
+int cmd_inspect(struct cli *cli);
 
 /* Progress on stderr: only on a TTY (or --progress), never with -q. */
 struct progress {

@@ -77,6 +77,8 @@ static const int ls_opts[] = { OPT_API, OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__CO
 static const int save_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
 				 OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT_PROGRESS, OPT__COUNT };
 static const int verify_opts[] = { OPT__COUNT };
+static const int inspect_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
+				    OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 static const int diff_opts[] = { OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_VALUES,
 				 OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 
@@ -100,6 +102,10 @@ static const struct cli_cmd commands[] = {
 	{ "get", cmd_get, "KEY", "print one raw key with metadata (exit 1 when missing)",
 	  ls_opts, true,
 	  "dsck get /calico/v1/Ready --api v2\ndsck get /calico/v1/Ready --api v3 -o json" },
+	{ "inspect", cmd_inspect, "[SNAPSHOT]",
+	  "Calico-aware summary: counts per kind, Ready, version, data model, findings",
+	  inspect_opts, true,
+	  "dsck inspect --api v2\ndsck inspect --api v3 -o json\ndsck inspect before.snap" },
 	{ "snapshot save", cmd_snapshot_save, "FILE",
 	  "write a logical snapshot of the Calico keys (FILE.tmp, fsync, rename; mode 0600)",
 	  save_opts, true,

@@ -1,0 +1,1 @@
+#include "dsck/calico.h"
