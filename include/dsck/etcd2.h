@@ -67,7 +67,13 @@ void etcd2_listing_release(struct etcd2_listing *l);
 enum dsck_err etcd2_put(struct etcd2_client *c, const char *key, const char *value,
 			size_t value_len, const struct etcd2_put_opts *opts,
 			int64_t *modified_index, struct dsck_error *err);
-enum dsck_err etcd2_delete(struct etcd2_client *c, const char *key, bool dir,
+enum etcd2_delete_flags {
+	ETCD2_DELETE_DIR = 1 << 0,        /* the key is a directory */
+	ETCD2_DELETE_RECURSIVE = 1 << 1,  /* with everything under it */
+};
+
+/* DELETE; @prev_index > 0 makes it compare-and-delete. */
+enum dsck_err etcd2_delete(struct etcd2_client *c, const char *key, unsigned flags,
 			   int64_t prev_index, struct dsck_error *err);
 
 /*

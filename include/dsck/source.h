@@ -33,6 +33,9 @@ struct source {
 	size_t i2;
 	struct etcd3_client c3;
 	struct etcd3_scan scan;
+	int64_t page_size;
+	bool serializable;
+	bool identified;              /* revision and ids known (v3) */
 	bool open;
 };
 
@@ -45,6 +48,15 @@ enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
 enum dsck_err source_open_v3(struct source *s, const struct dsck_conn *conn,
 			     const struct keyfilter *f, int64_t page_size, bool serializable,
 			     struct dsck_error *err);
+/* The same, reading at @revision (0: the current one). */
+enum dsck_err source_open_v3_at(struct source *s, const struct dsck_conn *conn,
+				const struct keyfilter *f, int64_t page_size, bool serializable,
+				int64_t revision, struct dsck_error *err);
+/*
+ * Start again from the first record: a snapshot is reopened, a v2 listing is
+ * walked again (no new read), a v3 scan restarts at its pinned revision.
+ */
+enum dsck_err source_rewind(struct source *s, struct dsck_error *err);
 enum dsck_err source_next(struct source *s, struct dsck_record *rec, bool *done,
 			  struct dsck_error *err);
 void source_close(struct source *s);

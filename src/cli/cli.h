@@ -62,6 +62,13 @@ enum opt_id {
 	OPT_IGNORE,
 	OPT_VALUES,
 	OPT_PROGRESS,
+	OPT_TO,
+	OPT_DRY_RUN,
+	OPT_ON_CONFLICT,
+	OPT_PRUNE,
+	OPT_YES,
+	OPT_MAX_TXN_OPS,
+	OPT_MAX_REQUEST_BYTES,
 	OPT__COUNT
 };
 
@@ -130,6 +137,11 @@ int cmd_snapshot_save(struct cli *cli);
 int cmd_snapshot_verify(struct cli *cli);
 int cmd_diff(struct cli *cli);
 int cmd_inspect(struct cli *cli);
+int cmd_snapshot_restore(struct cli *cli);
+int cmd_migrate_v2_to_v3(struct cli *cli);
+
+/* Parse a --page-size value (default 1000). */
+int cli_page_size(struct cli *cli, int64_t *out);
 
 /* Progress on stderr: only on a TTY (or --progress), never with -q. */
 struct progress {

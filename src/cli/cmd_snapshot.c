@@ -22,7 +22,7 @@ static void rfc3339_now(char *out, size_t len)
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int page_size(struct cli *cli, int64_t *out)
+int cli_page_size(struct cli *cli, int64_t *out)
 {
 	char *end;
 	long long v;
@@ -73,7 +73,7 @@ int cmd_snapshot_save(struct cli *cli)
 	int api, rc;
 	enum dsck_err e;
 
-	if ((rc = cli_api(cli, &api)) || (rc = page_size(cli, &page)))
+	if ((rc = cli_api(cli, &api)) || (rc = cli_page_size(cli, &page)))
 		return rc;
 	if (cli->npos != 1)
 		return cli_usage_error(cli, "expected the snapshot FILE (or - for stdout)");

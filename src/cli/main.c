@@ -65,6 +65,18 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 	[OPT_VALUES] = { "values", 0, false, SET__COUNT, NULL, "show both values of changed keys" },
 	[OPT_PROGRESS] = { "progress", 0, false, SET__COUNT, NULL,
 			   "progress on stderr even when it is not a terminal" },
+	[OPT_TO] = { "to", 0, true, SET__COUNT, "v2|v3",
+		     "target store (default: the snapshot's API)" },
+	[OPT_DRY_RUN] = { "dry-run", 0, false, SET__COUNT, NULL, "print the plan, write nothing" },
+	[OPT_ON_CONFLICT] = { "on-conflict", 0, true, SET__COUNT, "fail|skip|overwrite",
+			      "keys that exist with another value (default fail: write nothing)" },
+	[OPT_PRUNE] = { "prune", 0, false, SET__COUNT, NULL,
+			"delete keys under the prefix that the source does not have" },
+	[OPT_YES] = { "yes", 'y', false, SET__COUNT, NULL, "do not ask before pruning" },
+	[OPT_MAX_TXN_OPS] = { "max-txn-ops", 0, true, SET__COUNT, "N",
+			      "operations per v3 Txn (default 128, etcd's limit)" },
+	[OPT_MAX_REQUEST_BYTES] = { "max-request-bytes", 0, true, SET__COUNT, "N",
+				    "bytes per v3 request (default 1572864, etcd's limit)" },
 };
 
 static const int conn_opts[] = {
@@ -77,6 +89,12 @@ static const int ls_opts[] = { OPT_API, OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__CO
 static const int save_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
 				 OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT_PROGRESS, OPT__COUNT };
 static const int verify_opts[] = { OPT__COUNT };
+static const int restore_opts[] = { OPT_TO, OPT_PREFIX, OPT_DRY_RUN, OPT_ON_CONFLICT, OPT_PRUNE,
+				    OPT_YES, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_MAX_TXN_OPS,
+				    OPT_MAX_REQUEST_BYTES, OPT_PAGE_SIZE, OPT_PROGRESS, OPT__COUNT };
+static const int migrate_opts[] = { OPT_PREFIX, OPT_DRY_RUN, OPT_ON_CONFLICT, OPT_PRUNE, OPT_YES,
+				    OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_MAX_TXN_OPS,
+				    OPT_MAX_REQUEST_BYTES, OPT_PAGE_SIZE, OPT_PROGRESS, OPT__COUNT };
 static const int inspect_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
 				    OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 static const int diff_opts[] = { OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_VALUES,
@@ -115,6 +133,17 @@ static const struct cli_cmd commands[] = {
 	{ "snapshot verify", cmd_snapshot_verify, "FILE",
 	  "check a snapshot offline (format, order, checksum) and print its header and counts",
 	  verify_opts, false, "dsck snapshot verify calico-v2.snap\ndsck snapshot verify calico.snap -o json" },
+	{ "snapshot restore", cmd_snapshot_restore, "FILE",
+	  "restore a verified snapshot: plan (create/same/update/conflict), then guarded writes",
+	  restore_opts, true,
+	  "dsck snapshot restore calico.snap --dry-run\n"
+	  "dsck snapshot restore calico.snap --on-conflict overwrite\n"
+	  "dsck snapshot restore calico-v2.snap --to v3 --prune --yes" },
+	{ "migrate v2-to-v3", cmd_migrate_v2_to_v3, "",
+	  "copy /calico from the live v2 store into v3 (as etcdctl migrate maps it), online, "
+	  "re-runnable, then verify", migrate_opts, true,
+	  "dsck migrate v2-to-v3 --dry-run\ndsck migrate v2-to-v3\n"
+	  "dsck migrate v2-to-v3 --on-conflict overwrite -o json" },
 	{ "diff", cmd_diff, "A B",
 	  "compare two key sets; A and B are snapshot files, 'v2' or 'v3' (the live stores)",
 	  diff_opts, true,

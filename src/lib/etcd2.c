@@ -455,15 +455,22 @@ enum dsck_err etcd2_put(struct etcd2_client *c, const char *key, const char *val
 	return rc;
 }
 
-enum dsck_err etcd2_delete(struct etcd2_client *c, const char *key, bool dir,
+enum dsck_err etcd2_delete(struct etcd2_client *c, const char *key, unsigned flags,
 			   int64_t prev_index, struct dsck_error *err)
 {
-	char query[64];
+	char query[96];
+	int n = 0;
 
-	snprintf(query, sizeof(query), "%s", dir ? "dir=true" : "");
+	query[0] = '\0';
+	if (flags & ETCD2_DELETE_DIR)
+		n += snprintf(query + n, sizeof(query) - (size_t)n, "dir=true&");
+	if (flags & ETCD2_DELETE_RECURSIVE)
+		n += snprintf(query + n, sizeof(query) - (size_t)n, "recursive=true&");
 	if (prev_index > 0)
-		snprintf(query, sizeof(query), "%sprevIndex=%lld", dir ? "dir=true&" : "",
-			 (long long)prev_index);
+		n += snprintf(query + n, sizeof(query) - (size_t)n, "prevIndex=%lld&",
+			      (long long)prev_index);
+	if (n)
+		query[n - 1] = '\0';
 	return write_request(c, "DELETE", key, query, NULL, NULL, err);
 }
 

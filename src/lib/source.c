@@ -65,6 +65,13 @@ enum dsck_err source_open_v3(struct source *s, const struct dsck_conn *conn,
 			     const struct keyfilter *f, int64_t page_size, bool serializable,
 			     struct dsck_error *err)
 {
+	return source_open_v3_at(s, conn, f, page_size, serializable, 0, err);
+}
+
+enum dsck_err source_open_v3_at(struct source *s, const struct dsck_conn *conn,
+				const struct keyfilter *f, int64_t page_size, bool serializable,
+				int64_t revision, struct dsck_error *err)
+{
 	Etcdserverpb__StatusResponse *st = NULL;
 	enum dsck_err rc;
 
@@ -72,17 +79,20 @@ enum dsck_err source_open_v3(struct source *s, const struct dsck_conn *conn,
 	s->kind = SOURCE_V3;
 	s->api = DSCK_API_V3;
 	s->filter = f;
+	s->page_size = page_size;
+	s->serializable = serializable;
 	etcd3_client_init(&s->c3, conn, err);
 	if ((rc = etcd3_status(&s->c3, &st, err)))
 		goto fail;
 	snprintf(s->etcd_version, sizeof(s->etcd_version), "%s", st->version ? st->version : "");
 	protobuf_c_message_free_unpacked(&st->base, NULL);
 	/* A byte-prefix scan; keys like "/calicoX" are dropped by the filter. */
-	if ((rc = etcd3_scan_begin(&s->scan, &s->c3, f->prefix, f->prefix_len, 0, page_size,
-				   serializable, err)))
+	if ((rc = etcd3_scan_begin(&s->scan, &s->c3, f->prefix, f->prefix_len, revision,
+				   page_size, serializable, err)))
 		goto fail;
 	snprintf(s->endpoint, sizeof(s->endpoint), "%s", etcd3_endpoint(&s->c3));
 	snprintf(s->name, sizeof(s->name), "v3 (%s)", s->endpoint);
+	s->revision = revision;
 	s->open = true;
 	return DSCK_OK;
 fail:
@@ -105,7 +115,8 @@ static enum dsck_err next_raw(struct source *s, struct dsck_record *rec, bool *d
 		return DSCK_OK;
 	case SOURCE_V3:
 		rc = etcd3_scan_next(&s->scan, rec, done, err);
-		if (rc == DSCK_OK && !s->revision && s->scan.revision) {
+		if (rc == DSCK_OK && !s->identified && s->scan.revision) {
+			s->identified = true;
 			s->revision = s->scan.revision;
 			snprintf(s->cluster_id, sizeof(s->cluster_id), "%llx",
 				 (unsigned long long)s->scan.cluster_id);
@@ -131,6 +142,28 @@ enum dsck_err source_next(struct source *s, struct dsck_record *rec, bool *done,
 			return DSCK_OK;
 		}
 	}
+}
+
+enum dsck_err source_rewind(struct source *s, struct dsck_error *err)
+{
+	char path[sizeof(s->name)];
+
+	s->seen = 0;
+	switch (s->kind) {
+	case SOURCE_SNAPSHOT:
+		snprintf(path, sizeof(path), "%s", s->name);
+		snapshot_reader_close(&s->snap);
+		s->open = false;
+		return source_open_snapshot(s, path, s->filter, err);
+	case SOURCE_V2:
+		s->i2 = 0;
+		return DSCK_OK;
+	case SOURCE_V3:
+		etcd3_scan_release(&s->scan);
+		return etcd3_scan_begin(&s->scan, &s->c3, s->filter->prefix, s->filter->prefix_len,
+					s->revision, s->page_size, s->serializable, err);
+	}
+	return DSCK_OK;
 }
 
 void source_close(struct source *s)

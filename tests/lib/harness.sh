@@ -53,6 +53,7 @@
 #   h_free_port                    set H_PORT to a free, not yet used port
 #   h_defer CMD...                 run CMD at exit, before etcds are stopped
 #
+# Globals: H_TMP (the script's temp root), H_LIB_DIR (this directory).
 # Tunables (environment): KEEP_TMP=1, H_START_TIMEOUT (20 s), H_CMD_TIMEOUT
 # (30 s per external command), H_ETCD_LOG_LEVEL (info), H_ETCD, H_ETCDCTL.
 

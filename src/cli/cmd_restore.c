@@ -1,0 +1,311 @@
+/*
+ * dsck snapshot restore / dsck migrate v2-to-v3: plan against the live
+ * target, print the plan, then write with guards (SPEC §5).
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "dsck/keyfilter.h"
+#include "dsck/restore.h"
+#include "dsck/utf8.h"
+
+#define LISTED_MAX 1000
+
+struct restore_cli {
+	struct cli *cli;
+	bool dry_run;
+	json_t *conflicts, *plan;
+	size_t listed;
+	struct progress prog;
+};
+
+static json_t *key_json(const struct dsck_record *r)
+{
+	if (utf8_valid((const unsigned char *)r->key, r->key_len))
+		return json_stringn(r->key, r->key_len);
+	return json_string("<binary key>");
+}
+
+static void on_plan(void *ctx, enum restore_action a, const struct dsck_record *src,
+		    const struct dsck_record *live)
+{
+	struct restore_cli *rc = ctx;
+	const struct dsck_record *r = src ? src : live;
+	bool show = rc->dry_run || a == RA_CONFLICT;
+
+	if (!show || a == RA_OMIT)
+		return;
+	if (rc->cli->format == OUT_JSON) {
+		if (a == RA_CONFLICT && json_array_size(rc->conflicts) < LISTED_MAX)
+			json_array_append_new(rc->conflicts, key_json(r));
+		if (rc->plan && json_array_size(rc->plan) < LISTED_MAX * 100)
+			json_array_append_new(rc->plan, json_pack("{s:s,s:o}", "action",
+								  restore_action_name(a), "key",
+								  key_json(r)));
+		return;
+	}
+	printf("%-9s %.*s\n", restore_action_name(a), (int)r->key_len, r->key);
+}
+
+static void on_progress(void *ctx, size_t written)
+{
+	struct restore_cli *rc = ctx;
+
+	progress_update(&rc->prog, written & ~(size_t)1023, 0);
+}
+
+static int parse_opts(struct cli *cli, struct restore_opts *o, enum dsck_api dflt)
+{
+	const char *v;
+	char *end;
+	int rc;
+
+	memset(o, 0, sizeof(*o));
+	o->to = dflt;
+	o->max_txn_ops = 128;
+	o->max_request_bytes = 1572864;
+	o->prune = cli->set[OPT_PRUNE];
+	o->include_ephemeral = cli->set[OPT_INCLUDE_EPHEMERAL];
+	if ((rc = cli_page_size(cli, &o->page_size)))
+		return rc;
+	if ((v = cli->val[OPT_TO])) {
+		if (strcmp(v, "v2") == 0)
+			o->to = DSCK_API_V2;
+		else if (strcmp(v, "v3") == 0)
+			o->to = DSCK_API_V3;
+		else
+			return cli_usage_error(cli, "invalid --to '%s' (v2 or v3)", v);
+	}
+	v = cli->val[OPT_ON_CONFLICT];
+	if (!v || strcmp(v, "fail") == 0)
+		o->on_conflict = RESTORE_FAIL;
+	else if (strcmp(v, "skip") == 0)
+		o->on_conflict = RESTORE_SKIP;
+	else if (strcmp(v, "overwrite") == 0)
+		o->on_conflict = RESTORE_OVERWRITE;
+	else
+		return cli_usage_error(cli, "invalid --on-conflict '%s' (fail, skip or overwrite)", v);
+	if ((v = cli->val[OPT_MAX_TXN_OPS])) {
+		errno = 0;
+		o->max_txn_ops = (int)strtol(v, &end, 10);
+		if (errno || *end || o->max_txn_ops < 1 || o->max_txn_ops > 100000)
+			return cli_usage_error(cli, "invalid --max-txn-ops '%s'", v);
+	}
+	if ((v = cli->val[OPT_MAX_REQUEST_BYTES])) {
+		errno = 0;
+		o->max_request_bytes = strtoull(v, &end, 10);
+		if (errno || *end || o->max_request_bytes < 1024)
+			return cli_usage_error(cli, "invalid --max-request-bytes '%s'", v);
+	}
+	return EXIT_OK;
+}
+
+static bool confirm_prune(size_t n, const struct keyfilter *f)
+{
+	char line[16];
+
+	fprintf(stderr, "delete %zu keys under %.*s that the source does not have? [y/N] ", n,
+		(int)f->prefix_len, f->prefix);
+	if (!fgets(line, sizeof(line), stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+static void print_counts(const struct restore_counts *n, const char *target, bool dry_run)
+{
+	printf("%splan for %s: %zu create, %zu update, %zu same, %zu conflict, %zu skip, "
+	       "%zu delete, %zu omitted (directories in v3, TTL keys)\n",
+	       dry_run ? "dry run: " : "", target, n->create, n->update, n->same, n->conflict,
+	       n->skip, n->del, n->omit);
+}
+
+static int render_json(struct restore_cli *rc, const struct restore *r, const char *from,
+		       const char *target, bool applied, const struct dsck_error *err)
+{
+	const struct restore_counts *n = &r->counts;
+	json_t *doc = json_object();
+
+	json_object_set_new(doc, "check", json_string("restore"));
+	json_object_set_new(doc, "from", json_string(from));
+	json_object_set_new(doc, "target", json_string(target));
+	json_object_set_new(doc, "dry_run", json_boolean(rc->dry_run));
+	json_object_set_new(doc, "ok", json_boolean(err->code == DSCK_OK && !n->conflict));
+	json_object_set_new(doc, "summary",
+			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "create", (json_int_t)n->create,
+				      "update", (json_int_t)n->update, "same", (json_int_t)n->same,
+				      "conflict", (json_int_t)n->conflict, "skip", (json_int_t)n->skip,
+				      "delete", (json_int_t)n->del, "omit", (json_int_t)n->omit));
+	json_object_set_new(doc, "written", json_integer(applied ? (json_int_t)n->written : 0));
+	json_object_set_new(doc, "deleted", json_integer(applied ? (json_int_t)n->deleted : 0));
+	json_object_set_new(doc, "conflicts", rc->conflicts);
+	rc->conflicts = NULL;
+	if (rc->plan) {
+		json_object_set_new(doc, "plan", rc->plan);
+		rc->plan = NULL;
+	}
+	if (err->code)
+		json_object_set_new(doc, "error", json_string(err->msg));
+	return cli_print_json(doc);
+}
+
+/* Plan, print, apply. @from is open; returns the exit code. */
+static int run(struct cli *cli, struct source *from, const struct restore_opts *o,
+	       const struct keyfilter *f, const struct dsck_conn *conn, struct restore *r)
+{
+	struct restore_cli rc = { .cli = cli, .dry_run = cli->set[OPT_DRY_RUN] };
+	struct dsck_error err = DSCK_ERROR_INIT;
+	const char *target = o->to == DSCK_API_V3 ? "v3" : "v2";
+	bool applied = false;
+	int code = EXIT_OK;
+
+	rc.conflicts = json_array();
+	if (rc.dry_run && cli->format == OUT_JSON)
+		rc.plan = json_array();
+	r->on_plan = on_plan;
+	r->on_progress = on_progress;
+	r->ctx = &rc;
+	progress_init(&rc.prog, cli, "restore");
+	if (restore_plan(r, from, o, conn, f, &err))
+		goto out;
+	if (cli->format != OUT_JSON)
+		print_counts(&r->counts, target, rc.dry_run);
+	if (r->counts.conflict) {
+		dsck_fail(&err, DSCK_ERR_CONFLICT,
+			  "%zu keys exist in %s with other values: nothing was written (see the "
+			  "conflict lines; --on-conflict skip or overwrite to proceed)",
+			  r->counts.conflict, target);
+		goto out;
+	}
+	if (rc.dry_run)
+		goto out;
+	if (o->prune && r->counts.del && !cli->set[OPT_YES] && isatty(STDIN_FILENO) &&
+	    !confirm_prune(r->counts.del, f)) {
+		dsck_fail(&err, DSCK_ERR_USAGE, "prune not confirmed: nothing was written");
+		goto out;
+	}
+	applied = true;
+	if (restore_apply(r, &err))
+		goto out;
+	progress_done(&rc.prog, r->counts.written + r->counts.deleted, 0);
+	if (cli->format != OUT_JSON)
+		printf("restored into %s: %zu keys written, %zu deleted%s\n", target, r->counts.written,
+		       r->counts.deleted,
+		       r->locked ? " (Ready was false while writing, then restored)" : "");
+out:
+	if (cli->format == OUT_JSON)
+		code = render_json(&rc, r, from->name, target, applied, &err);
+	json_decref(rc.conflicts);
+	json_decref(rc.plan);
+	if (err.code)
+		return cli_fail(&err);
+	return code;
+}
+
+/* Read the whole snapshot once: nothing is written from one that does not verify. */
+static int verify_first(const char *path)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct snapshot_reader rd;
+	struct dsck_record rec;
+	bool done = false;
+	enum dsck_err e;
+
+	if (snapshot_reader_open(&rd, path, &err))
+		return cli_fail(&err);
+	while (!(e = snapshot_reader_next(&rd, &rec, &done, &err)) && !done)
+		;
+	snapshot_reader_close(&rd);
+	if (e) {
+		errorf("refusing to restore: the snapshot does not verify");
+		return cli_fail(&err);
+	}
+	return EXIT_OK;
+}
+
+int cmd_snapshot_restore(struct cli *cli)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct restore_opts o;
+	struct restore r;
+	struct keyfilter f;
+	struct source src;
+	struct dsck_conn conn;
+	int rc;
+
+	if (cli->npos != 1)
+		return cli_usage_error(cli, "expected the snapshot FILE");
+	if (strcmp(cli->pos[0], "-") == 0)
+		return cli_usage_error(cli, "restore needs a file (it is read twice), not stdin");
+	if ((rc = verify_first(cli->pos[0])))
+		return rc;
+	if (source_open_snapshot(&src, cli->pos[0], &f, &err))
+		return cli_fail(&err);
+	if ((rc = parse_opts(cli, &o, src.api)) ||
+	    (rc = cli_keyfilter(cli, &f, src.snap.hdr.prefix))) {
+		source_close(&src);
+		return rc;
+	}
+	if (src.snap.hdr.ephemeral_included && !o.include_ephemeral)
+		notef(cli, "the snapshot holds ephemeral keys; they are restored only with "
+		      "--include-ephemeral");
+	if ((rc = cli_connect_settings(cli, &conn))) {
+		source_close(&src);
+		return rc;
+	}
+	memset(&r, 0, sizeof(r));
+	rc = run(cli, &src, &o, &f, &conn, &r);
+	restore_release(&r);
+	source_close(&src);
+	conn_release(&conn);
+	return rc;
+}
+
+int cmd_migrate_v2_to_v3(struct cli *cli)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct restore_opts o;
+	struct restore r, check;
+	struct keyfilter f;
+	struct source src;
+	struct dsck_conn conn;
+	int rc;
+
+	if (cli->npos)
+		return cli_usage_error(cli, "unexpected argument '%s'", cli->pos[0]);
+	if ((rc = parse_opts(cli, &o, DSCK_API_V3)) || (rc = cli_keyfilter(cli, &f, "/calico")))
+		return rc;
+	if (cli->val[OPT_TO])
+		return cli_usage_error(cli, "migrate v2-to-v3 always writes to v3");
+	if ((rc = cli_connect_settings(cli, &conn)))
+		return rc;
+	if (source_open_v2(&src, &conn, &f, true, &err)) {
+		conn_release(&conn);
+		return cli_fail(&err);
+	}
+	memset(&r, 0, sizeof(r));
+	rc = run(cli, &src, &o, &f, &conn, &r);
+	restore_release(&r);
+	if (rc == EXIT_OK && !cli->set[OPT_DRY_RUN]) {
+		/* Verify: a fresh plan must find nothing left to write. */
+		memset(&check, 0, sizeof(check));
+		if (source_rewind(&src, &err) || restore_plan(&check, &src, &o, &conn, &f, &err)) {
+			rc = cli_fail(&err);
+		} else if (check.counts.create + check.counts.update + check.counts.conflict) {
+			errorf("verification failed: %zu keys still differ between v2 and v3 (concurrent "
+			       "writes?); re-run the migration",
+			       check.counts.create + check.counts.update + check.counts.conflict);
+			rc = EXIT_DIFFERENT;
+		} else if (cli->format != OUT_JSON) {
+			printf("verified: all %zu restorable v2 keys under %.*s are identical in v3\n",
+			       check.counts.same, (int)f.prefix_len, f.prefix);
+		}
+		restore_release(&check);
+	}
+	source_close(&src);
+	conn_release(&conn);
+	return rc;
+}
