@@ -152,6 +152,18 @@ static int render_json(struct restore_cli *rc, const struct restore *r, const ch
 	return cli_print_json(doc);
 }
 
+/*
+ * Tests need a window between plan and apply to race a concurrent writer
+ * deterministically; DSCK_TEST_PAUSE_MS opens it. Not for production use.
+ */
+static void test_pause(void)
+{
+	const char *ms = getenv("DSCK_TEST_PAUSE_MS");
+
+	if (ms && *ms)
+		usleep((useconds_t)strtoul(ms, NULL, 10) * 1000);
+}
+
 /* Plan, print, apply. @from is open; returns the exit code. */
 static int run(struct cli *cli, struct source *from, const struct restore_opts *o,
 	       const struct keyfilter *f, const struct dsck_conn *conn, struct restore *r)
@@ -188,6 +200,7 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 		goto out;
 	}
 	applied = true;
+	test_pause();
 	if (restore_apply(r, &err))
 		goto out;
 	progress_done(&rc.prog, r->counts.written + r->counts.deleted, 0);

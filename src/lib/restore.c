@@ -68,6 +68,9 @@ static enum restore_action classify(const struct restore *r, const struct dsck_r
 		return RA_SAME;
 	if (src->dir != live->dir)
 		return RA_CONFLICT;   /* a directory where a key is, or the reverse */
+	/* Ready=false is the lock an interrupted restore leaves behind: re-runs lift it. */
+	if (is_ready(src) && live->value_len == 5 && memcmp(live->value, "false", 5) == 0)
+		return RA_UPDATE;
 	switch (r->opts->on_conflict) {
 	case RESTORE_SKIP: return RA_SKIP;
 	case RESTORE_OVERWRITE: return RA_UPDATE;
