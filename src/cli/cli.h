@@ -69,6 +69,7 @@ enum opt_id {
 	OPT_YES,
 	OPT_MAX_TXN_OPS,
 	OPT_MAX_REQUEST_BYTES,
+	OPT_BEFORE,
 	OPT__COUNT
 };
 
@@ -139,6 +140,14 @@ int cmd_diff(struct cli *cli);
 int cmd_inspect(struct cli *cli);
 int cmd_snapshot_restore(struct cli *cli);
 int cmd_migrate_v2_to_v3(struct cli *cli);
+int cmd_verify_migrate(struct cli *cli);
+int cmd_check_pre_migrate(struct cli *cli);
+int cmd_check_v2_content(struct cli *cli);
+
+/* Render findings: JSON objects, or a table grouped by severity. */
+struct findings;
+struct json_t *cli_findings_json(const struct findings *f);
+void cli_findings_table(const struct findings *f);
 
 /* Parse a --page-size value (default 1000). */
 int cli_page_size(struct cli *cli, int64_t *out);

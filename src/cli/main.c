@@ -77,6 +77,8 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 			      "operations per v3 Txn (default 128, etcd's limit)" },
 	[OPT_MAX_REQUEST_BYTES] = { "max-request-bytes", 0, true, SET__COUNT, "N",
 				    "bytes per v3 request (default 1572864, etcd's limit)" },
+	[OPT_BEFORE] = { "before", 0, true, SET__COUNT, "FILE",
+			 "v2 snapshot taken before the migration: the v2 data must be unchanged" },
 };
 
 static const int conn_opts[] = {
@@ -95,6 +97,9 @@ static const int restore_opts[] = { OPT_TO, OPT_PREFIX, OPT_DRY_RUN, OPT_ON_CONF
 static const int migrate_opts[] = { OPT_PREFIX, OPT_DRY_RUN, OPT_ON_CONFLICT, OPT_PRUNE, OPT_YES,
 				    OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_MAX_TXN_OPS,
 				    OPT_MAX_REQUEST_BYTES, OPT_PAGE_SIZE, OPT_PROGRESS, OPT__COUNT };
+static const int verify_migrate_opts[] = { OPT_BEFORE, OPT_PREFIX, OPT_IGNORE, OPT_PAGE_SIZE,
+					   OPT__COUNT };
+static const int premigrate_opts[] = { OPT_PREFIX, OPT__COUNT };
 static const int inspect_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
 				    OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 static const int diff_opts[] = { OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_VALUES,
@@ -144,6 +149,17 @@ static const struct cli_cmd commands[] = {
 	  "re-runnable, then verify", migrate_opts, true,
 	  "dsck migrate v2-to-v3 --dry-run\ndsck migrate v2-to-v3\n"
 	  "dsck migrate v2-to-v3 --on-conflict overwrite -o json" },
+	{ "verify-migrate", cmd_verify_migrate, "",
+	  "after etcdctl migrate: v2 still served and untouched, every leaf copied to v3, on "
+	  "every member", verify_migrate_opts, true,
+	  "dsck verify-migrate --before before.snap\n"
+	  "dsck verify-migrate --endpoints http://m1:2379,http://m2:2379,http://m3:2379 -o json" },
+	{ "check pre-migrate", cmd_check_pre_migrate, "",
+	  "before etcdctl migrate: v3 empty, v2 served with the data, TTL keys, members healthy",
+	  premigrate_opts, true, "dsck check pre-migrate\ndsck check pre-migrate -o json" },
+	{ "check v2-content", cmd_check_v2_content, "",
+	  "before etcd 3.6: what each member still keeps in its v2 store", verify_opts, true,
+	  "dsck check v2-content\ndsck check v2-content -o json" },
 	{ "diff", cmd_diff, "A B",
 	  "compare two key sets; A and B are snapshot files, 'v2' or 'v3' (the live stores)",
 	  diff_opts, true,

@@ -1,0 +1,128 @@
+/*
+ * dsck verify-migrate, dsck check pre-migrate, dsck check v2-content: the
+ * checks around etcdctl migrate, member by member (SPEC §7).
+ */
+#include <jansson.h>
+
+#include "cli.h"
+#include "dsck/check.h"
+#include "dsck/keyfilter.h"
+
+static json_t *member_json(const struct check_member *m)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "endpoint", json_string(m->endpoint));
+	json_object_set_new(o, "reachable", json_boolean(m->reachable));
+	if (m->error[0])
+		json_object_set_new(o, "error", json_string(m->error));
+	json_object_set_new(o, "v2_served", m->v2_served < 0 ? json_null()
+							      : json_boolean(m->v2_served));
+	json_object_set_new(o, "v2_keys", json_integer((json_int_t)m->v2_leaves));
+	json_object_set_new(o, "v2_dirs", json_integer((json_int_t)m->v2_dirs));
+	json_object_set_new(o, "v2_ttl_keys", json_integer((json_int_t)m->v2_ttl));
+	json_object_set_new(o, "v3_keys", json_integer((json_int_t)m->v3_keys));
+	json_object_set_new(o, "v3_model_keys", json_integer((json_int_t)m->v3_model_keys));
+	if (m->n_prefixes) {
+		json_t *p = json_object();
+
+		for (size_t i = 0; i < m->n_prefixes; i++)
+			json_object_set_new(p, m->prefixes[i].prefix,
+					    json_integer((json_int_t)m->prefixes[i].n));
+		json_object_set_new(o, "v2_prefixes", p);
+	}
+	return o;
+}
+
+static int render(struct cli *cli, const struct check_result *r)
+{
+	const struct findings *f = &r->findings;
+	bool ok = findings_ok(f) && !r->unreachable;
+
+	if (cli->format == OUT_JSON) {
+		json_t *doc = json_object(), *members = json_array();
+
+		for (size_t i = 0; i < r->n_members; i++)
+			json_array_append_new(members, member_json(&r->members[i]));
+		json_object_set_new(doc, "check", json_string(r->name));
+		json_object_set_new(doc, "ok", json_boolean(ok));
+		json_object_set_new(doc, "summary",
+				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
+					      "members", (json_int_t)r->n_members,
+					      "unreachable", (json_int_t)r->unreachable,
+					      "compared", (json_int_t)r->compared,
+					      "errors", (json_int_t)f->by_sev[SEV_ERROR],
+					      "warnings", (json_int_t)f->by_sev[SEV_WARNING],
+					      "info", (json_int_t)f->by_sev[SEV_INFO]));
+		json_object_set_new(doc, "members", members);
+		json_object_set_new(doc, "findings", cli_findings_json(f));
+		cli_print_json(doc);
+	} else {
+		printf("%-30s %-9s %-9s %8s %8s %8s %10s\n", "MEMBER", "REACHABLE", "V2 API", "V2 KEYS",
+		       "V2 DIRS", "V3 KEYS", "V3 MODEL");
+		for (size_t i = 0; i < r->n_members; i++) {
+			const struct check_member *m = &r->members[i];
+
+			printf("%-30s %-9s %-9s %8zu %8zu %8zu %10zu\n", m->endpoint,
+			       m->reachable ? "yes" : "NO",
+			       m->v2_served < 0 ? "unknown" : m->v2_served ? "served" : "DISABLED",
+			       m->v2_leaves, m->v2_dirs, m->v3_keys, m->v3_model_keys);
+			if (m->error[0] && !m->reachable)
+				printf("  %s\n", m->error);
+		}
+		putchar('\n');
+		cli_findings_table(f);
+		printf("%s: %s\n", r->name,
+		       r->unreachable ? "INCOMPLETE (a member could not be checked)"
+		       : ok ? "OK" : "FAILED");
+	}
+	if (r->unreachable)
+		return EXIT_CONNECT;
+	return ok ? EXIT_OK : EXIT_DIFFERENT;
+}
+
+enum which { VERIFY, PRE_MIGRATE, V2_CONTENT };
+
+static int run(struct cli *cli, enum which w)
+{
+	static const char *const names[] = { "verify-migrate", "pre-migrate", "v2-content" };
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct check_result res;
+	struct keyfilter f;
+	struct dsck_conn conn;
+	int64_t page;
+	enum dsck_err e;
+	int rc;
+
+	if (cli->npos)
+		return cli_usage_error(cli, "unexpected argument '%s'", cli->pos[0]);
+	if ((rc = cli_page_size(cli, &page)) || (rc = cli_keyfilter(cli, &f, "/calico")) ||
+	    (rc = cli_connect_settings(cli, &conn)))
+		return rc;
+	check_result_init(&res, names[w]);
+	if (w == VERIFY)
+		e = check_verify_migrate(&conn, &f, cli->val[OPT_BEFORE], page, &res, &err);
+	else if (w == PRE_MIGRATE)
+		e = check_pre_migrate(&conn, &f, &res, &err);
+	else
+		e = check_v2_content(&conn, &res, &err);
+	rc = e ? cli_fail(&err) : render(cli, &res);
+	check_result_release(&res);
+	conn_release(&conn);
+	return rc;
+}
+
+int cmd_verify_migrate(struct cli *cli)
+{
+	return run(cli, VERIFY);
+}
+
+int cmd_check_pre_migrate(struct cli *cli)
+{
+	return run(cli, PRE_MIGRATE);
+}
+
+int cmd_check_v2_content(struct cli *cli)
+{
+	return run(cli, V2_CONTENT);
+}

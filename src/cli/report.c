@@ -1,0 +1,49 @@
+/* report: rendering findings, shared by every check. */
+#include <jansson.h>
+
+#include "cli.h"
+#include "dsck/findings.h"
+
+json_t *cli_findings_json(const struct findings *f)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct finding *x = &f->v[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "code", json_string(x->code));
+		json_object_set_new(o, "severity", json_string(severity_name(x->sev)));
+		if (x->member)
+			json_object_set_new(o, "member", json_string(x->member));
+		if (x->key)
+			json_object_set_new(o, "key", json_string(x->key));
+		if (x->detail)
+			json_object_set_new(o, "detail", json_string(x->detail));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+void cli_findings_table(const struct findings *f)
+{
+	static const char *const label[] = { "INFO", "WARN", "ERROR" };
+
+	for (int sev = SEV_ERROR; sev >= SEV_INFO; sev--) {
+		for (size_t i = 0; i < f->n; i++) {
+			const struct finding *x = &f->v[i];
+
+			if ((int)x->sev != sev)
+				continue;
+			printf("%-5s %-34s %s%s%s%s%s\n", label[sev], x->code, x->key ? x->key : "",
+			       x->key ? "  " : "", x->member ? "[" : "", x->member ? x->member : "",
+			       x->member ? "]" : "");
+			if (x->detail)
+				printf("      %s\n", x->detail);
+		}
+	}
+	if (f->dropped)
+		printf("(%zu more findings not listed)\n", f->dropped);
+	printf("%zu errors, %zu warnings, %zu info\n", f->by_sev[SEV_ERROR], f->by_sev[SEV_WARNING],
+	       f->by_sev[SEV_INFO]);
+}

@@ -1,0 +1,102 @@
+/*
+ * v2-content: what each member still keeps in its v2 store. etcd 3.6 drops
+ * the v2 store and refuses to start while it holds data, so before such an
+ * upgrade the v2 keys must be gone (after Calico moved to v3).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "dsck/check.h"
+#include "dsck/etcd2.h"
+
+static void count_prefix(struct check_member *m, const struct dsck_record *r)
+{
+	const char *slash = r->key_len > 1 ? memchr(r->key + 1, '/', r->key_len - 1) : NULL;
+	size_t n = slash ? (size_t)(slash - r->key) : r->key_len;
+
+	for (size_t i = 0; i < m->n_prefixes; i++)
+		if (strlen(m->prefixes[i].prefix) == n && !memcmp(m->prefixes[i].prefix, r->key, n)) {
+			m->prefixes[i].n++;
+			return;
+		}
+	if (m->n_prefixes == CHECK_MAX_PREFIXES)
+		n = 1;   /* everything else is counted under "/" */
+	if (m->n_prefixes < CHECK_MAX_PREFIXES) {
+		snprintf(m->prefixes[m->n_prefixes].prefix, sizeof(m->prefixes[0].prefix), "%.*s",
+			 (int)n, r->key);
+		m->prefixes[m->n_prefixes++].n = 1;
+	}
+}
+
+static enum dsck_err check_member(struct check_result *res, struct check_member *m,
+				  const struct dsck_conn *mc, struct dsck_error *err)
+{
+	struct dsck_error e = DSCK_ERROR_INIT;
+	struct etcd2_client c;
+	struct etcd2_listing l;
+	char summary[1024];
+	size_t used = 0;
+	enum dsck_err rc;
+
+	if ((rc = etcd2_client_init(&c, mc, err)))
+		return rc;
+	rc = etcd2_get(&c, "/", ETCD2_RECURSIVE, &l, &e);
+	etcd2_client_release(&c);
+	if (rc == DSCK_ERR_V2_DISABLED) {
+		m->reachable = true;
+		m->v2_served = 0;
+		return findings_add(&res->findings, SEV_INFO, "v2-unavailable", m->endpoint, NULL, 0,
+				    "the v2 API is disabled, so its store cannot be read here; data "
+				    "written before it was disabled would still block etcd 3.6");
+	}
+	if (rc == DSCK_ERR_CONNECT) {
+		snprintf(m->error, sizeof(m->error), "%s", e.msg);
+		return DSCK_OK;
+	}
+	if (rc)
+		return dsck_fail(err, rc, "%s", e.msg);
+	m->reachable = true;
+	m->v2_served = 1;
+	for (size_t i = 0; i < l.n; i++) {
+		if (l.recs[i].dir) {
+			m->v2_dirs++;
+			continue;
+		}
+		m->v2_leaves++;
+		m->v2_ttl += l.recs[i].has_ttl;
+		count_prefix(m, &l.recs[i]);
+	}
+	etcd2_listing_release(&l);
+	if (!m->v2_leaves && !m->v2_dirs)
+		return DSCK_OK;
+	summary[0] = '\0';
+	for (size_t i = 0; i < m->n_prefixes && used < sizeof(summary) - 64; i++)
+		used += (size_t)snprintf(summary + used, sizeof(summary) - used, "%s%s: %zu",
+					 i ? ", " : "", m->prefixes[i].prefix, m->prefixes[i].n);
+	return findings_add(&res->findings, SEV_ERROR, "v2-data-present", m->endpoint, NULL, 0,
+			    "the v2 store holds %zu keys and %zu directories (%s); etcd 3.6 refuses "
+			    "to start with v2 data: move Calico to the v3 datastore, then remove them "
+			    "(ETCDCTL_API=2 etcdctl rm --recursive)", m->v2_leaves, m->v2_dirs,
+			    summary);
+}
+
+enum dsck_err check_v2_content(const struct dsck_conn *conn, struct check_result *res,
+			       struct dsck_error *err)
+{
+	enum dsck_err rc = DSCK_OK;
+
+	res->n_members = conn->n_endpoints;
+	for (size_t i = 0; i < conn->n_endpoints && !rc; i++) {
+		struct check_member *m = &res->members[i];
+		struct dsck_conn mc;
+
+		snprintf(m->endpoint, sizeof(m->endpoint), "%s", conn->endpoints[i]);
+		m->v2_served = -1;
+		if ((rc = conn_init_member(&mc, conn, i, err)))
+			break;
+		rc = check_member(res, m, &mc, err);
+		conn_release(&mc);
+		res->unreachable += !m->reachable;
+	}
+	return rc;
+}
