@@ -37,6 +37,9 @@ step "A look at the raw keys"
 run dsck ls /calico/v1/config --api v2
 run dsck get /calico/v1/Ready --api v2
 
+step "Is it safe to run etcdctl migrate now? (v3 empty, v2 served, TTL keys)"
+run dsck check pre-migrate
+
 snap=$H_TMP/calico-before-migrate.snap
 step "Back up the v2 data before touching etcd"
 run dsck snapshot save "$snap" --api v2
@@ -50,10 +53,16 @@ step "Start etcd again, still serving v2"
 h_etcd_restart demo --v2
 run dsck status
 
-step "Is the v2 data untouched? (snapshot vs the live v2 store)"
-run dsck diff "$snap" v2
+step "Prove it: v2 still served and untouched, every leaf copied into v3, member by member"
+run dsck verify-migrate --before "$snap"
 
-step "Was every v2 key copied into v3 byte for byte? (directories are not keys in v3)"
+step "The same, as a key-level diff (directories are not keys in v3)"
+run dsck diff "$snap" v2
 run dsck diff "$snap" v3
+
+step "What a broken migration looks like: a v3 copy lost, a v2 key changed"
+ETCDCTL_API=3 etcdctl --endpoints "$DSCK_ENDPOINTS" del /calico/v1/config/ClusterType >/dev/null
+curl -s -XPUT "$DSCK_ENDPOINTS/v2/keys/calico/v1/config/LogSeverityScreen" -d value=debug >/dev/null
+run dsck verify-migrate --before "$snap"
 
 step "Done. etcd is stopped and its data removed."

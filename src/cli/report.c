@@ -1,5 +1,6 @@
 /* report: rendering findings, shared by every check. */
 #include <jansson.h>
+#include <string.h>
 
 #include "cli.h"
 #include "dsck/findings.h"
@@ -25,6 +26,18 @@ json_t *cli_findings_json(const struct findings *f)
 	return arr;
 }
 
+/* How many findings of one code a table shows before summing up the rest. */
+#define TABLE_PER_CODE 5
+
+static size_t shown_before(const struct findings *f, size_t upto, const char *code)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < upto; i++)
+		n += strcmp(f->v[i].code, code) == 0;
+	return n;
+}
+
 void cli_findings_table(const struct findings *f)
 {
 	static const char *const label[] = { "INFO", "WARN", "ERROR" };
@@ -32,9 +45,15 @@ void cli_findings_table(const struct findings *f)
 	for (int sev = SEV_ERROR; sev >= SEV_INFO; sev--) {
 		for (size_t i = 0; i < f->n; i++) {
 			const struct finding *x = &f->v[i];
+			size_t before = shown_before(f, i, x->code);
 
-			if ((int)x->sev != sev)
+			if ((int)x->sev != sev || before > TABLE_PER_CODE)
 				continue;
+			if (before == TABLE_PER_CODE) {
+				printf("%-5s %-34s ... and %zu more (-o json lists them)\n", label[sev],
+				       x->code, findings_count(f, x->code) - TABLE_PER_CODE);
+				continue;
+			}
 			printf("%-5s %-34s %s%s%s%s%s\n", label[sev], x->code, x->key ? x->key : "",
 			       x->key ? "  " : "", x->member ? "[" : "", x->member ? x->member : "",
 			       x->member ? "]" : "");
@@ -43,7 +62,7 @@ void cli_findings_table(const struct findings *f)
 		}
 	}
 	if (f->dropped)
-		printf("(%zu more findings not listed)\n", f->dropped);
+		printf("(%zu more findings not kept)\n", f->dropped);
 	printf("%zu errors, %zu warnings, %zu info\n", f->by_sev[SEV_ERROR], f->by_sev[SEV_WARNING],
 	       f->by_sev[SEV_INFO]);
 }
