@@ -70,6 +70,7 @@ enum opt_id {
 	OPT_MAX_TXN_OPS,
 	OPT_MAX_REQUEST_BYTES,
 	OPT_BEFORE,
+	OPT_FROM_DIR,
 	OPT__COUNT
 };
 
@@ -143,6 +144,8 @@ int cmd_migrate_v2_to_v3(struct cli *cli);
 int cmd_verify_migrate(struct cli *cli);
 int cmd_check_pre_migrate(struct cli *cli);
 int cmd_check_v2_content(struct cli *cli);
+int cmd_check_k8s_crd_migration(struct cli *cli);
+int cmd_check_policy_semantics(struct cli *cli);
 
 /* Render findings: JSON objects, or a table grouped by severity. */
 struct findings;

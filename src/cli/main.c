@@ -79,6 +79,8 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 				    "bytes per v3 request (default 1572864, etcd's limit)" },
 	[OPT_BEFORE] = { "before", 0, true, SET__COUNT, "FILE",
 			 "v2 snapshot taken before the migration: the v2 data must be unchanged" },
+	[OPT_FROM_DIR] = { "from-dir", 0, true, SET__COUNT, "DIR",
+			   "read `kubectl get ... -o json` dumps from DIR instead of the API" },
 };
 
 static const int conn_opts[] = {
@@ -100,6 +102,7 @@ static const int migrate_opts[] = { OPT_PREFIX, OPT_DRY_RUN, OPT_ON_CONFLICT, OP
 static const int verify_migrate_opts[] = { OPT_BEFORE, OPT_PREFIX, OPT_IGNORE, OPT_PAGE_SIZE,
 					   OPT__COUNT };
 static const int premigrate_opts[] = { OPT_PREFIX, OPT__COUNT };
+static const int k8s_opts[] = { OPT_FROM_DIR, OPT__COUNT };
 static const int inspect_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
 				    OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 static const int diff_opts[] = { OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_VALUES,
@@ -160,6 +163,14 @@ static const struct cli_cmd commands[] = {
 	{ "check v2-content", cmd_check_v2_content, "",
 	  "before etcd 3.6: what each member still keeps in its v2 store", verify_opts, true,
 	  "dsck check v2-content\ndsck check v2-content -o json" },
+	{ "check k8s-crd-migration", cmd_check_k8s_crd_migration, "",
+	  "Kubernetes datastore, Calico v2.5: is the TPR -> CRD migration complete?", k8s_opts, true,
+	  "dsck check k8s-crd-migration --kubeconfig ~/.kube/config\n"
+	  "dsck check k8s-crd-migration --from-dir ./dumps -o json" },
+	{ "check policy-semantics", cmd_check_policy_semantics, "",
+	  "per namespace: DefaultDeny annotation, policies, and what to do before the "
+	  "NetworkPolicy semantics change", k8s_opts, true,
+	  "dsck check policy-semantics\ndsck check policy-semantics --from-dir ./dumps -o json" },
 	{ "diff", cmd_diff, "A B",
 	  "compare two key sets; A and B are snapshot files, 'v2' or 'v3' (the live stores)",
 	  diff_opts, true,

@@ -1,0 +1,1 @@
+/* check_k8s_crd: being written (issue 9). */

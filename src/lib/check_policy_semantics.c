@@ -1,0 +1,1 @@
+/* check_policy_semantics: being written (issue 9). */
