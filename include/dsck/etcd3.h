@@ -69,6 +69,12 @@ enum dsck_err etcd3_put_kv(struct etcd3_client *c, const char *key, size_t klen,
 
 /* --- paginated scans --- */
 
+/* Adaptive pages (page_size <= 0): the first page, then about this many bytes each. */
+#define ETCD3_PAGE_FIRST 500
+#define ETCD3_PAGE_BYTES ((uint64_t)8 << 20)
+#define ETCD3_PAGE_MIN 64
+#define ETCD3_PAGE_MAX 100000
+
 struct etcd3_scan {
 	struct etcd3_client *c;
 	char *start;               /* next page starts here */
@@ -77,6 +83,7 @@ struct etcd3_scan {
 	size_t end_len;
 	int64_t revision;          /* pinned after the first page */
 	int64_t page_size;
+	bool adaptive;             /* page_size follows ETCD3_PAGE_BYTES */
 	bool serializable;
 	bool keys_only;
 	Etcdserverpb__RangeResponse *page;
@@ -88,7 +95,8 @@ struct etcd3_scan {
 
 /*
  * Start scanning keys with @prefix (empty: the whole keyspace) at @revision
- * (0: the current one, pinned by the first page).
+ * (0: the current one, pinned by the first page). @page_size <= 0 sizes
+ * pages by bytes.
  */
 enum dsck_err etcd3_scan_begin(struct etcd3_scan *s, struct etcd3_client *c,
 			       const char *prefix, size_t len, int64_t revision,

@@ -107,7 +107,7 @@ int cmd_diff(struct cli *cli)
 	const char *prefix = NULL;
 	bool have_conn = false;
 	int rc = EXIT_OK;
-	long long page = 1000;
+	long long page = 0;
 	enum dsck_err e = DSCK_OK;
 	char *end;
 

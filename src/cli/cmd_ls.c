@@ -130,7 +130,7 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 	struct etcd3_scan s;
 	struct dsck_record r;
 	bool done = false, opened = false;
-	long long page = 1000;
+	long long page = 0;
 	enum dsck_err rc;
 	char *end;
 

@@ -27,7 +27,7 @@ int cli_page_size(struct cli *cli, int64_t *out)
 	char *end;
 	long long v;
 
-	*out = 1000;
+	*out = 0;   /* adaptive: pages sized by bytes */
 	if (!cli->val[OPT_PAGE_SIZE])
 		return EXIT_OK;
 	errno = 0;

@@ -52,7 +52,7 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 				     "cap on one HTTP response body (default 2 GiB)" },
 	[OPT_API] = { "api", 0, true, SET__COUNT, "v2|v3", "which etcd API and store to read" },
 	[OPT_PAGE_SIZE] = { "page-size", 0, true, SET__COUNT, "N",
-			    "v3 keys per Range page (default 1000)" },
+			    "v3 keys per Range page (default: pages of about 8 MiB)" },
 	[OPT_SERIALIZABLE] = { "serializable", 0, false, SET__COUNT, NULL,
 			       "read from the member's local store (v2 without quorum, "
 			       "v3 serializable)" },

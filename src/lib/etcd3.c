@@ -326,7 +326,8 @@ enum dsck_err etcd3_scan_begin(struct etcd3_scan *s, struct etcd3_client *c,
 	memset(s, 0, sizeof(*s));
 	s->c = c;
 	s->revision = revision;
-	s->page_size = page_size > 0 ? page_size : 1000;
+	s->adaptive = page_size <= 0;
+	s->page_size = page_size > 0 ? page_size : ETCD3_PAGE_FIRST;
 	s->serializable = serializable;
 	s->start = malloc(len + 1);
 	s->end = malloc(len + 1);
@@ -347,6 +348,26 @@ enum dsck_err etcd3_scan_begin(struct etcd3_scan *s, struct etcd3_client *c,
 	}
 	s->more = true;
 	return DSCK_OK;
+}
+
+/*
+ * etcd 3.4 walks the whole rest of the range in its index for every page
+ * (limit is applied afterwards), so many small pages cost O(n^2). Size pages
+ * by bytes instead: few, large pages, each bounded in memory.
+ */
+static void adapt_page_size(struct etcd3_scan *s)
+{
+	uint64_t bytes = 0;
+	int64_t next;
+
+	for (size_t i = 0; i < s->page->n_kvs; i++)
+		bytes += s->page->kvs[i]->key.len + s->page->kvs[i]->value.len + 16;
+	next = (int64_t)(ETCD3_PAGE_BYTES / (bytes / s->page->n_kvs + 1));
+	if (next < ETCD3_PAGE_MIN)
+		next = ETCD3_PAGE_MIN;
+	if (next > ETCD3_PAGE_MAX)
+		next = ETCD3_PAGE_MAX;
+	s->page_size = next;
 }
 
 static enum dsck_err fetch_page(struct etcd3_scan *s, struct dsck_error *err)
@@ -388,6 +409,8 @@ static enum dsck_err fetch_page(struct etcd3_scan *s, struct dsck_error *err)
 	}
 	s->more = s->page->more && s->page->n_kvs > 0;
 	s->i = 0;
+	if (s->adaptive && s->page->n_kvs)
+		adapt_page_size(s);
 	return DSCK_OK;
 }
 
