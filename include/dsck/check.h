@@ -50,6 +50,14 @@ struct check_result {
 };
 
 void check_result_init(struct check_result *r, const char *name);
+
+/* Check one member (a conn with just its endpoint). */
+typedef enum dsck_err (*check_member_fn)(struct check_result *res, struct check_member *m,
+					 const struct dsck_conn *mc, const void *ctx,
+					 struct dsck_error *err);
+/* Run @fn on every endpoint of @conn, filling res->members and res->unreachable. */
+enum dsck_err check_each_member(const struct dsck_conn *conn, struct check_result *res,
+				check_member_fn fn, const void *ctx, struct dsck_error *err);
 void check_result_release(struct check_result *r);
 
 /* @before: a v2 snapshot taken before the migration, or NULL. */

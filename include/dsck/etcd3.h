@@ -73,7 +73,7 @@ enum dsck_err etcd3_put_kv(struct etcd3_client *c, const char *key, size_t klen,
 #define ETCD3_PAGE_FIRST 500
 #define ETCD3_PAGE_BYTES ((uint64_t)8 << 20)
 #define ETCD3_PAGE_MIN 64
-#define ETCD3_PAGE_MAX 100000
+#define ETCD3_PAGE_MAX 50000
 
 struct etcd3_scan {
 	struct etcd3_client *c;

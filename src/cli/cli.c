@@ -271,3 +271,21 @@ void progress_done(struct progress *p, size_t keys, uint64_t bytes)
 	if (p->enabled && t - p->start >= 1.0)
 		progress_print(p, keys, bytes, t, true);
 }
+
+void cli_print_escaped(const char *s, size_t len, size_t max)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (i == max) {
+			fputs("...", stdout);
+			return;
+		}
+		if (c == '\n')
+			fputs("\\n", stdout);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\x%02x", c);
+		else
+			putchar(c);
+	}
+}

@@ -71,6 +71,7 @@ enum opt_id {
 	OPT_MAX_REQUEST_BYTES,
 	OPT_BEFORE,
 	OPT_FROM_DIR,
+	OPT_JUNIT,
 	OPT__COUNT
 };
 
@@ -126,6 +127,9 @@ int cli_api(struct cli *cli, int *api);
 struct json_t;
 int cli_print_json(struct json_t *doc);
 
+/* Print bytes for people: newlines and control bytes escaped, cut after @max. */
+void cli_print_escaped(const char *s, size_t len, size_t max);
+
 /* Flush stdout and report a write failure (disk full, closed pipe) as EXIT_IO. */
 int cli_finish_stdout(int rc);
 
@@ -146,6 +150,14 @@ int cmd_check_pre_migrate(struct cli *cli);
 int cmd_check_v2_content(struct cli *cli);
 int cmd_check_k8s_crd_migration(struct cli *cli);
 int cmd_check_policy_semantics(struct cli *cli);
+int cmd_preflight(struct cli *cli);
+
+/* Preflight checks beyond etcd (inspect, Kubernetes), see preflight_extra.c. */
+struct preflight;
+struct keyfilter;
+enum dsck_err cli_preflight_extra(struct cli *cli, struct preflight *p,
+				  const struct dsck_conn *conn, const struct keyfilter *f,
+				  struct dsck_error *err);
 
 /* Render findings: JSON objects, or a table grouped by severity. */
 struct findings;

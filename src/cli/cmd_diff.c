@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -41,18 +42,12 @@ static json_t *value_json(const struct dsck_record *r)
 	return r->dir ? json_string("<directory>") : bytes_json(r->value, r->value_len);
 }
 
-static void print_bytes(const char *p, size_t n)
+static void print_value(const struct dsck_record *r)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\x%02x", c);
-		else
-			putchar(c);
-	}
+	if (r->dir)
+		fputs("<directory>", stdout);
+	else
+		cli_print_escaped(r->value, r->value_len, SIZE_MAX);
 }
 
 static enum dsck_err on_diff(void *ctx, enum diff_kind kind, const struct dsck_record *a,
@@ -79,13 +74,13 @@ static enum dsck_err on_diff(void *ctx, enum diff_kind kind, const struct dsck_r
 	}
 	putchar(kind == DIFF_ADDED ? '+' : kind == DIFF_REMOVED ? '-' : '~');
 	putchar(' ');
-	print_bytes(r->key, r->key_len);
+	cli_print_escaped(r->key, r->key_len, SIZE_MAX);
 	putchar('\n');
 	if (kind == DIFF_CHANGED && o->cli->set[OPT_VALUES]) {
 		fputs("    a: ", stdout);
-		a->dir ? fputs("<directory>", stdout) : print_bytes(a->value, a->value_len);
+		print_value(a);
 		fputs("\n    b: ", stdout);
-		b->dir ? fputs("<directory>", stdout) : print_bytes(b->value, b->value_len);
+		print_value(b);
 		putchar('\n');
 	}
 	return DSCK_OK;

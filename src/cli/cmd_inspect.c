@@ -1,7 +1,169 @@
-/* dsck inspect: Calico-aware summary of a store (SPEC §7a). */
+/*
+ * dsck inspect [SNAPSHOT] --api v2|v3: the Calico-aware summary of a live
+ * store or of a snapshot (SPEC §7a). The library computes; this file opens
+ * the source and renders. Exit 1 when a finding is an error.
+ */
+#include <jansson.h>
+#include <string.h>
+
 #include "cli.h"
+#include "dsck/inspect.h"
+#include "dsck/keyfilter.h"
+#include "dsck/source.h"
+
+/* What is inspected: a snapshot file or a live store. */
+struct target {
+	struct keyfilter filter;
+	struct source src;
+	struct dsck_conn conn;
+	bool have_conn;
+};
+
+static int open_snapshot(struct cli *cli, struct target *t, struct dsck_error *err)
+{
+	if (cli->set[OPT_API])
+		return cli_usage_error(cli, "--api is for live stores; a snapshot carries its own");
+	if (source_open_snapshot(&t->src, cli->pos[0], &t->filter, err))
+		return cli_fail(err);
+	/* As in diff, the snapshot's prefix is the default scope. */
+	return cli_keyfilter(cli, &t->filter, t->src.snap.hdr.prefix);
+}
+
+static int open_live(struct cli *cli, struct target *t, struct dsck_error *err)
+{
+	bool serializable = cli->set[OPT_SERIALIZABLE];
+	int64_t page;
+	int api, rc;
+	enum dsck_err e;
+
+	if ((rc = cli_api(cli, &api)) || (rc = cli_page_size(cli, &page)) ||
+	    (rc = cli_keyfilter(cli, &t->filter, "/calico")) ||
+	    (rc = cli_connect_settings(cli, &t->conn)))
+		return rc;
+	t->have_conn = true;
+	if (api == 2)
+		e = source_open_v2(&t->src, &t->conn, &t->filter, !serializable, err);
+	else
+		e = source_open_v3(&t->src, &t->conn, &t->filter, page, serializable, err);
+	return e ? cli_fail(err) : EXIT_OK;
+}
+
+static void target_close(struct target *t)
+{
+	source_close(&t->src);
+	if (t->have_conn)
+		conn_release(&t->conn);
+}
+
+static void on_progress(void *ctx, size_t keys, uint64_t bytes)
+{
+	progress_update(ctx, keys, bytes);
+}
+
+static const char *ready_text(enum inspect_ready ready)
+{
+	return ready == INSPECT_READY_TRUE ? "true" : ready == INSPECT_READY_FALSE ? "false" : NULL;
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *kinds_json(const struct inspect *in)
+{
+	json_t *kinds = json_object();
+
+	for (int k = 0; k < CALICO_KIND__COUNT; k++)
+		json_object_set_new(kinds, calico_kind_name((enum calico_kind)k),
+				    json_integer((json_int_t)in->kinds[k]));
+	return kinds;
+}
+
+static int render_json(const struct source *src, const struct inspect *in)
+{
+	const struct findings *f = &in->findings;
+	json_t *doc = json_object();
+
+	json_object_set_new(doc, "check", json_string("inspect"));
+	json_object_set_new(doc, "api", json_string(dsck_api_name(src->api)));
+	json_object_set_new(doc, "source", json_string(src->name));
+	json_object_set_new(doc, "model", json_string(inspect_model_name(inspect_model(in))));
+	json_object_set_new(doc, "keys", json_integer((json_int_t)in->keys));
+	json_object_set_new(doc, "kinds", kinds_json(in));
+	json_object_set_new(doc, "ready", text_or_null(ready_text(in->ready)));
+	json_object_set_new(doc, "calico_version", text_or_null(in->calico_version));
+	json_object_set_new(doc, "cluster_guid", text_or_null(in->cluster_guid));
+	json_object_set_new(doc, "ok", json_boolean(findings_ok(f)));
+	json_object_set_new(doc, "summary",
+			    json_pack("{s:I,s:I,s:I}", "errors", (json_int_t)f->by_sev[SEV_ERROR],
+				      "warnings", (json_int_t)f->by_sev[SEV_WARNING],
+				      "info", (json_int_t)f->by_sev[SEV_INFO]));
+	json_object_set_new(doc, "findings", cli_findings_json(f));
+	return cli_print_json(doc);
+}
+
+static const char *or_dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+static void render_table(const struct source *src, const struct inspect *in)
+{
+	const struct findings *f = &in->findings;
+
+	printf("%-16s %s\n", "source", src->name);
+	printf("%-16s %s\n", "data model", inspect_model_name(inspect_model(in)));
+	printf("%-16s %s\n", "Ready", or_dash(ready_text(in->ready)));
+	printf("%-16s %s\n", "CalicoVersion", or_dash(in->calico_version));
+	printf("%-16s %s\n\n", "ClusterGUID", or_dash(in->cluster_guid));
+	printf("%-20s %8s\n", "KIND", "KEYS");
+	for (int k = 0; k < CALICO_KIND__COUNT; k++)
+		if (in->kinds[k])
+			printf("%-20s %8zu\n", calico_kind_name((enum calico_kind)k), in->kinds[k]);
+	printf("%-20s %8zu\n\n", "total", in->keys);
+	cli_findings_table(f);
+	printf("inspect: %s\n", !findings_ok(f) ? "FAILED"
+				: f->by_sev[SEV_WARNING] ? "OK, with warnings to review" : "OK");
+}
+
+static int render(struct cli *cli, const struct source *src, const struct inspect *in)
+{
+	int rc = EXIT_OK;
+
+	if (cli->format == OUT_JSON)
+		rc = render_json(src, in);
+	else
+		render_table(src, in);
+	if (rc)
+		return rc;
+	return findings_ok(&in->findings) ? EXIT_OK : EXIT_DIFFERENT;
+}
 
 int cmd_inspect(struct cli *cli)
 {
-	return cli_usage_error(cli, "inspect is not implemented yet");
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct target t;
+	struct inspect in;
+	struct progress prog;
+	int rc;
+
+	if (cli->npos > 1)
+		return cli_usage_error(cli, "expected at most one SNAPSHOT file");
+	memset(&t, 0, sizeof(t));
+	memset(&in, 0, sizeof(in));
+	rc = cli->npos ? open_snapshot(cli, &t, &err) : open_live(cli, &t, &err);
+	if (rc)
+		goto out;
+	progress_init(&prog, cli, "inspect");
+	if (inspect_run(&in, &t.src, on_progress, &prog, &err)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	progress_done(&prog, in.keys, in.bytes);
+	rc = render(cli, &t.src, &in);
+out:
+	inspect_release(&in);
+	target_close(&t);
+	return rc;
 }

@@ -20,24 +20,6 @@ struct lister {
 	struct buf line;
 };
 
-static void print_escaped(const char *s, size_t len, size_t max)
-{
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (i == max) {
-			fputs("...", stdout);
-			return;
-		}
-		if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\x%02x", c);
-		else
-			putchar(c);
-	}
-}
-
 static void table_header(int api)
 {
 	if (api == 2)
@@ -69,12 +51,12 @@ static enum dsck_err emit(struct lister *l, const struct dsck_record *r)
 			printf("%-8lld %-8lld %-4lld %-6lld ", (long long)r->create_revision,
 			       (long long)r->mod_revision, (long long)r->version, (long long)r->lease);
 		}
-		print_escaped(r->key, r->key_len, SIZE_MAX);
+		cli_print_escaped(r->key, r->key_len, SIZE_MAX);
 		if (r->dir)
 			fputs("/ (dir)", stdout);
 		else {
 			fputs(" = ", stdout);
-			print_escaped(r->value, r->value_len, TABLE_VALUE_MAX);
+			cli_print_escaped(r->value, r->value_len, TABLE_VALUE_MAX);
 		}
 		putchar('\n');
 	}

@@ -81,6 +81,8 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 			 "v2 snapshot taken before the migration: the v2 data must be unchanged" },
 	[OPT_FROM_DIR] = { "from-dir", 0, true, SET__COUNT, "DIR",
 			   "read `kubectl get ... -o json` dumps from DIR instead of the API" },
+	[OPT_JUNIT] = { "junit", 0, true, SET__COUNT, "FILE",
+			"also write a JUnit XML report (one testcase per check)" },
 };
 
 static const int conn_opts[] = {
@@ -103,12 +105,18 @@ static const int verify_migrate_opts[] = { OPT_BEFORE, OPT_PREFIX, OPT_IGNORE, O
 					   OPT__COUNT };
 static const int premigrate_opts[] = { OPT_PREFIX, OPT__COUNT };
 static const int k8s_opts[] = { OPT_FROM_DIR, OPT__COUNT };
+static const int preflight_opts[] = { OPT_JUNIT, OPT_PREFIX, OPT__COUNT };
 static const int inspect_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
 				    OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 static const int diff_opts[] = { OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_VALUES,
 				 OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 
 static const struct cli_cmd commands[] = {
+	{ "preflight", cmd_preflight, "",
+	  "run every check that applies and print one go/no-go report", preflight_opts, true,
+	  "dsck preflight\n"
+	  "dsck preflight --endpoints http://m1:2379,http://m2:2379,http://m3:2379 --junit dsck.xml\n"
+	  "dsck preflight --kubeconfig ~/.kube/config -o json" },
 	{ "version", cmd_version, "", "print the dsck version and the linked library versions",
 	  no_opts, false, "dsck version\ndsck version -o json" },
 	{ "config", cmd_config, "", "print the effective connection settings and their sources",

@@ -1,4 +1,5 @@
 /* check: what the migration checks share. */
+#include <stdio.h>
 #include <string.h>
 
 #include "dsck/check.h"
@@ -13,4 +14,25 @@ void check_result_init(struct check_result *r, const char *name)
 void check_result_release(struct check_result *r)
 {
 	findings_release(&r->findings);
+}
+
+enum dsck_err check_each_member(const struct dsck_conn *conn, struct check_result *res,
+				check_member_fn fn, const void *ctx, struct dsck_error *err)
+{
+	enum dsck_err rc = DSCK_OK;
+
+	res->n_members = conn->n_endpoints;
+	for (size_t i = 0; i < conn->n_endpoints && !rc; i++) {
+		struct check_member *m = &res->members[i];
+		struct dsck_conn mc;
+
+		snprintf(m->endpoint, sizeof(m->endpoint), "%s", conn->endpoints[i]);
+		m->v2_served = -1;
+		if ((rc = conn_init_member(&mc, conn, i, err)))
+			break;
+		rc = fn(res, m, &mc, ctx, err);
+		conn_release(&mc);
+		res->unreachable += !m->reachable;
+	}
+	return rc;
 }

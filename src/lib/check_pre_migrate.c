@@ -106,32 +106,28 @@ static enum dsck_err check_v2(struct check_result *res, struct check_member *m,
 	return rc ? dsck_fail(err, rc, "out of memory") : DSCK_OK;
 }
 
+static enum dsck_err check_member(struct check_result *res, struct check_member *m,
+				  const struct dsck_conn *mc, const void *ctx, struct dsck_error *err)
+{
+	struct etcd3_client c3;
+	struct etcd2_client c2;
+	enum dsck_err rc;
+
+	etcd3_client_init(&c3, mc, err);
+	rc = check_v3(res, m, &c3, err);
+	etcd3_client_release(&c3);
+	if (!rc && m->reachable && !(rc = etcd2_client_init(&c2, mc, err))) {
+		rc = check_v2(res, m, &c2, ctx, err);
+		etcd2_client_release(&c2);
+	}
+	return rc;
+}
+
 enum dsck_err check_pre_migrate(const struct dsck_conn *conn, const struct keyfilter *f,
 				struct check_result *res, struct dsck_error *err)
 {
-	enum dsck_err rc = DSCK_OK;
+	enum dsck_err rc = check_each_member(conn, res, check_member, f, err);
 
-	res->n_members = conn->n_endpoints;
-	for (size_t i = 0; i < conn->n_endpoints && !rc; i++) {
-		struct check_member *m = &res->members[i];
-		struct etcd3_client c3;
-		struct etcd2_client c2;
-		struct dsck_conn mc;
-
-		snprintf(m->endpoint, sizeof(m->endpoint), "%s", conn->endpoints[i]);
-		m->v2_served = -1;
-		if ((rc = conn_init_member(&mc, conn, i, err)))
-			break;
-		etcd3_client_init(&c3, &mc, err);
-		rc = check_v3(res, m, &c3, err);
-		etcd3_client_release(&c3);
-		if (!rc && m->reachable && !(rc = etcd2_client_init(&c2, &mc, err))) {
-			rc = check_v2(res, m, &c2, f, err);
-			etcd2_client_release(&c2);
-		}
-		conn_release(&mc);
-		res->unreachable += !m->reachable;
-	}
 	if (!rc)
 		rc = findings_add(&res->findings, SEV_INFO, "backup-reminder", NULL, NULL, 0,
 				  "take a snapshot before migrating: dsck snapshot save before.snap "

@@ -29,7 +29,7 @@ static void count_prefix(struct check_member *m, const struct dsck_record *r)
 }
 
 static enum dsck_err check_member(struct check_result *res, struct check_member *m,
-				  const struct dsck_conn *mc, struct dsck_error *err)
+				  const struct dsck_conn *mc, const void *ctx, struct dsck_error *err)
 {
 	struct dsck_error e = DSCK_ERROR_INIT;
 	struct etcd2_client c;
@@ -83,20 +83,5 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 enum dsck_err check_v2_content(const struct dsck_conn *conn, struct check_result *res,
 			       struct dsck_error *err)
 {
-	enum dsck_err rc = DSCK_OK;
-
-	res->n_members = conn->n_endpoints;
-	for (size_t i = 0; i < conn->n_endpoints && !rc; i++) {
-		struct check_member *m = &res->members[i];
-		struct dsck_conn mc;
-
-		snprintf(m->endpoint, sizeof(m->endpoint), "%s", conn->endpoints[i]);
-		m->v2_served = -1;
-		if ((rc = conn_init_member(&mc, conn, i, err)))
-			break;
-		rc = check_member(res, m, &mc, err);
-		conn_release(&mc);
-		res->unreachable += !m->reachable;
-	}
-	return rc;
+	return check_each_member(conn, res, check_member, NULL, err);
 }

@@ -329,30 +329,35 @@ static enum dsck_err diverge(struct check_result *res, const struct dsck_conn *c
 	return rc;
 }
 
+struct verify_ctx {
+	const struct keyfilter *f;
+	const char *before;
+	int64_t page_size;
+};
+
+static enum dsck_err verify_member(struct check_result *res, struct check_member *m,
+				   const struct dsck_conn *mc, const void *ctx,
+				   struct dsck_error *err)
+{
+	const struct verify_ctx *v = ctx;
+
+	return check_member(res, m, mc, v->f, v->before, v->page_size, err);
+}
+
 enum dsck_err check_verify_migrate(const struct dsck_conn *conn, const struct keyfilter *f,
 				   const char *before, int64_t page_size,
 				   struct check_result *res, struct dsck_error *err)
 {
+	struct verify_ctx v = { f, before, page_size };
 	size_t ref = SIZE_MAX;
 	bool v3_calico = false;
 	enum dsck_err rc;
 
-	res->n_members = conn->n_endpoints;
-	for (size_t i = 0; i < conn->n_endpoints; i++) {
-		struct check_member *m = &res->members[i];
-		struct dsck_conn mc;
-
-		snprintf(m->endpoint, sizeof(m->endpoint), "%s", conn->endpoints[i]);
-		m->v2_served = -1;
-		if ((rc = conn_init_member(&mc, conn, i, err)))
-			return rc;
-		rc = check_member(res, m, &mc, f, before, page_size, err);
-		conn_release(&mc);
-		if (rc)
-			return rc;
-		res->unreachable += !m->reachable;
-		v3_calico |= m->v3_keys > 0;
-		if (m->v3_ok && ref == SIZE_MAX)
+	if ((rc = check_each_member(conn, res, verify_member, &v, err)))
+		return rc;
+	for (size_t i = 0; i < res->n_members; i++) {
+		v3_calico |= res->members[i].v3_keys > 0;
+		if (res->members[i].v3_ok && ref == SIZE_MAX)
 			ref = i;
 	}
 	for (size_t i = 0; ref != SIZE_MAX && i < conn->n_endpoints; i++) {

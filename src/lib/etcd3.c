@@ -363,6 +363,9 @@ static void adapt_page_size(struct etcd3_scan *s)
 	for (size_t i = 0; i < s->page->n_kvs; i++)
 		bytes += s->page->kvs[i]->key.len + s->page->kvs[i]->value.len + 16;
 	next = (int64_t)(ETCD3_PAGE_BYTES / (bytes / s->page->n_kvs + 1));
+	/* Grow gently: the first keys (config, flags) are smaller than most. */
+	if (next > 2 * s->page_size)
+		next = 2 * s->page_size;
 	if (next < ETCD3_PAGE_MIN)
 		next = ETCD3_PAGE_MIN;
 	if (next > ETCD3_PAGE_MAX)
