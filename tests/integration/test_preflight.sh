@@ -17,6 +17,7 @@ h_assert_rc 0 "load the fixture"
 
 h_run "$DSCK" preflight --endpoints "$EP" --junit "$H_TMP/junit.xml" -o json
 h_assert_rc 0 "healthy v2 datastore before migration: GO"
+pf=$H_OUT
 h_assert_eq true "$(jq .ok <<<"$H_OUT")" "ok"
 h_assert_eq "true false" "$(check "$H_OUT" connectivity)" "connectivity passed"
 h_assert_eq "true false" "$(check "$H_OUT" pre-migrate)" "pre-migrate chosen and passed"
@@ -24,7 +25,8 @@ h_assert_eq "true true" "$(check "$H_OUT" k8s)" "Kubernetes checks skipped witho
 h_assert_contains "$(jq -r .next_step <<<"$H_OUT")" "etcdctl migrate" "next step"
 h_run xmllint --noout "$H_TMP/junit.xml"
 h_assert_rc 0 "JUnit report is valid XML"
-h_assert_eq "$(jq '.checks | length' <<<"$H_OUT")" "$(grep -c '<testcase ' "$H_TMP/junit.xml")" "one testcase per check"
+h_assert_eq "$(jq '.checks | length' <<<"$pf")" "$(grep -c '<testcase ' "$H_TMP/junit.xml")" "one testcase per check"
+h_assert_eq "true false" "$(check "$pf" inspect)" "inspect passed"
 h_assert_contains "$(<"$H_TMP/junit.xml")" "<skipped message=\"no Kubernetes API configured" "skipped check in JUnit"
 h_run "$DSCK" preflight --endpoints "$EP"
 h_assert_contains "$H_OUT" "GO: next," "table verdict"
