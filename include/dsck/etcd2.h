@@ -33,9 +33,11 @@ enum etcd2_get_flags {
 	ETCD2_QUORUM = 1 << 1,     /* linearizable read through raft */
 };
 
+struct etcd2_node;
+
 struct etcd2_listing {
-	struct http_response resp;  /* owns the bytes the records point into */
-	struct dsck_record *recs;   /* sorted by key, unique */
+	struct http_response resp;  /* owns the bytes the nodes point into */
+	struct etcd2_node *nodes;   /* sorted by key, unique (compact, private) */
 	size_t n;
 	int64_t etcd_index;         /* X-Etcd-Index of the read */
 	char cluster_id[40];
@@ -62,6 +64,8 @@ void etcd2_client_release(struct etcd2_client *c);
 enum dsck_err etcd2_get(struct etcd2_client *c, const char *key, unsigned flags,
 			struct etcd2_listing *out, struct dsck_error *err);
 void etcd2_listing_release(struct etcd2_listing *l);
+/* Node @i (< l->n) as a record; valid as long as the listing. */
+void etcd2_listing_at(const struct etcd2_listing *l, size_t i, struct dsck_record *rec);
 
 /* PUT; @value is ignored for directories. Compare failures: DSCK_ERR_CONFLICT. */
 enum dsck_err etcd2_put(struct etcd2_client *c, const char *key, const char *value,

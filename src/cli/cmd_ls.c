@@ -96,8 +96,12 @@ static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *k
 		json_open(l, "etcd_index", lst.etcd_index);
 	else
 		table_header(2);
-	for (size_t i = 0; i < (single ? (lst.n ? 1 : 0) : lst.n) && !rc; i++)
-		rc = emit(l, &lst.recs[i]);
+	for (size_t i = 0; i < (single ? (lst.n ? 1 : 0) : lst.n) && !rc; i++) {
+		struct dsck_record r;
+
+		etcd2_listing_at(&lst, i, &r);
+		rc = emit(l, &r);
+	}
 	if (l->cli->format == OUT_JSON)
 		printf("]}\n");
 	etcd2_listing_release(&lst);

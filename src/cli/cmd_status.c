@@ -142,12 +142,15 @@ static void probe_calico(const struct dsck_conn *conn, bool any_v2, bool any_v3,
 		if (etcd2_get(&c, "/calico", ETCD2_RECURSIVE | ETCD2_QUORUM, &l, &err) == DSCK_OK) {
 			cs->v2_keys = 0;
 			for (size_t i = 0; i < l.n; i++) {
-				cs->v2_keys += !l.recs[i].dir;
+				struct dsck_record r;
+
+				etcd2_listing_at(&l, i, &r);
+				cs->v2_keys += !r.dir;
 				for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-					if (l.recs[i].key_len == strlen(keys[k]) &&
-					    !memcmp(l.recs[i].key, keys[k], l.recs[i].key_len))
-						snprintf(out[k], outlen[k], "%.*s", (int)l.recs[i].value_len,
-							 l.recs[i].value);
+					if (r.key_len == strlen(keys[k]) &&
+					    !memcmp(r.key, keys[k], r.key_len))
+						snprintf(out[k], outlen[k], "%.*s", (int)r.value_len,
+							 r.value);
 			}
 			etcd2_listing_release(&l);
 		} else if (err.code == DSCK_ERR_NOT_FOUND) {

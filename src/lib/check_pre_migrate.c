@@ -88,8 +88,9 @@ static enum dsck_err check_v2(struct check_result *res, struct check_member *m,
 	m->reachable = true;
 	m->v2_served = 1;
 	for (size_t i = 0; i < l.n && !rc; i++) {
-		const struct dsck_record *r = &l.recs[i];
+		struct dsck_record rec, *r = &rec;
 
+		etcd2_listing_at(&l, i, r);
 		if (r->dir) {
 			m->v2_dirs++;
 			continue;

@@ -58,13 +58,16 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 	m->reachable = true;
 	m->v2_served = 1;
 	for (size_t i = 0; i < l.n; i++) {
-		if (l.recs[i].dir) {
+		struct dsck_record r;
+
+		etcd2_listing_at(&l, i, &r);
+		if (r.dir) {
 			m->v2_dirs++;
 			continue;
 		}
 		m->v2_leaves++;
-		m->v2_ttl += l.recs[i].has_ttl;
-		count_prefix(m, &l.recs[i]);
+		m->v2_ttl += r.has_ttl;
+		count_prefix(m, &r);
 	}
 	etcd2_listing_release(&l);
 	if (!m->v2_leaves && !m->v2_dirs)

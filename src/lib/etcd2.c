@@ -23,16 +23,31 @@ void etcd2_client_release(struct etcd2_client *c)
 void etcd2_listing_release(struct etcd2_listing *l)
 {
 	http_response_release(&l->resp);
-	free(l->recs);
-	l->recs = NULL;
+	free(l->nodes);
+	l->nodes = NULL;
 	l->n = 0;
 }
 
 /* --- response parsing --- */
 
+/*
+ * A node as parsed: offsets into the response body instead of pointers, so
+ * a 100,000-key listing costs 48 bytes a node on top of the body.
+ */
+struct etcd2_node {
+	uint32_t key_off, key_len;
+	uint32_t val_off, val_len;
+	uint32_t exp_off;
+	int32_t ttl;
+	int64_t created, modified;
+	uint8_t flags;
+};
+
+enum { NODE_KEY = 1, NODE_VALUE = 2, NODE_DIR = 4, NODE_TTL = 8, NODE_EXP = 16 };
+
 struct walker {
 	struct jscan s;
-	struct dsck_record *recs;
+	struct etcd2_node *nodes;
 	size_t n, alloc;
 	const char *what;
 	struct dsck_error *err;
@@ -51,14 +66,14 @@ static enum dsck_err new_slot(struct walker *w, size_t *slot)
 {
 	if (w->n == w->alloc) {
 		size_t n = w->alloc ? w->alloc * 2 : 256;
-		struct dsck_record *r = realloc(w->recs, n * sizeof(*r));
+		struct etcd2_node *r = realloc(w->nodes, n * sizeof(*r));
 
 		if (!r)
 			return dsck_fail(w->err, DSCK_ERR_NOMEM, "out of memory");
-		w->recs = r;
+		w->nodes = r;
 		w->alloc = n;
 	}
-	memset(&w->recs[w->n], 0, sizeof(w->recs[0]));
+	memset(&w->nodes[w->n], 0, sizeof(w->nodes[0]));
 	*slot = w->n++;
 	return DSCK_OK;
 }
@@ -93,50 +108,60 @@ static bool int_field(struct walker *w, int64_t *out)
 	return jscan_next(&w->s, &t) == JT_NUMBER && jtok_int64(&t, out);
 }
 
+static uint32_t offset(const struct walker *w, const char *p)
+{
+	return (uint32_t)(p - w->s.base);
+}
+
 /* Called just after the node's '{'. */
 static enum dsck_err parse_node(struct walker *w)
 {
 	struct jtok k, t;
 	size_t slot;
+	int64_t v;
 	enum dsck_err rc;
 
 	if ((rc = new_slot(w, &slot)))
 		return rc;
 	for (;;) {
-		struct dsck_record *r;
+		struct etcd2_node *r;
 
 		if (jscan_next(&w->s, &k) == JT_OBJECT_END)
 			return DSCK_OK;
 		if (k.type != JT_KEY)
 			return syntax_error(w, "expected a node member");
-		r = &w->recs[slot];
+		r = &w->nodes[slot];
 		if (jtok_is(&k, "key") || jtok_is(&k, "value") || jtok_is(&k, "expiration")) {
 			if (jscan_next(&w->s, &t) != JT_STRING)
 				return syntax_error(w, "expected a string");
 			if (k.str[0] == 'k') {
-				r->key = t.str;
-				r->key_len = t.len;
+				r->key_off = offset(w, t.str);
+				r->key_len = (uint32_t)t.len;
+				r->flags |= NODE_KEY;
 			} else if (k.str[0] == 'v') {
-				r->value = t.str;
-				r->value_len = t.len;
+				r->val_off = offset(w, t.str);
+				r->val_len = (uint32_t)t.len;
+				r->flags |= NODE_VALUE;
 			} else {
-				r->expiration = t.str;
-				r->has_ttl = true;
+				r->exp_off = offset(w, t.str);
+				r->flags |= NODE_EXP;
 			}
 		} else if (jtok_is(&k, "dir")) {
 			jscan_next(&w->s, &t);
 			if (t.type != JT_TRUE && t.type != JT_FALSE)
 				return syntax_error(w, "expected a boolean for 'dir'");
-			r->dir = t.type == JT_TRUE;
+			if (t.type == JT_TRUE)
+				r->flags |= NODE_DIR;
 		} else if (jtok_is(&k, "ttl")) {
-			if (!int_field(w, &r->ttl))
+			if (!int_field(w, &v) || v < INT32_MIN || v > INT32_MAX)
 				return syntax_error(w, "expected an integer for 'ttl'");
-			r->has_ttl = true;
+			r->ttl = (int32_t)v;
+			r->flags |= NODE_TTL;
 		} else if (jtok_is(&k, "modifiedIndex")) {
-			if (!int_field(w, &r->modified_index))
+			if (!int_field(w, &r->modified))
 				return syntax_error(w, "expected an integer for 'modifiedIndex'");
 		} else if (jtok_is(&k, "createdIndex")) {
-			if (!int_field(w, &r->created_index))
+			if (!int_field(w, &r->created))
 				return syntax_error(w, "expected an integer for 'createdIndex'");
 		} else if (jtok_is(&k, "nodes")) {
 			if (jscan_next(&w->s, &t) == JT_NULL)
@@ -193,11 +218,12 @@ static enum dsck_err parse_top(struct walker *w)
 	return DSCK_OK;
 }
 
-static int rec_cmp(const void *a, const void *b)
+static int node_cmp(const void *a, const void *b, void *base)
 {
-	const struct dsck_record *x = a, *y = b;
+	const struct etcd2_node *x = a, *y = b;
+	const char *p = base;
 
-	return record_key_cmp(x->key, x->key_len, y->key, y->key_len);
+	return record_key_cmp(p + x->key_off, x->key_len, p + y->key_off, y->key_len);
 }
 
 /* Drop the keyless root node, sort into byte order, insist on unique keys. */
@@ -206,27 +232,23 @@ static enum dsck_err finish_listing(struct walker *w)
 	size_t o = 0;
 
 	for (size_t i = 0; i < w->n; i++) {
-		if (!w->recs[i].key) {
+		if (!(w->nodes[i].flags & NODE_KEY)) {
 			if (i != 0)
 				return dsck_fail(w->err, DSCK_ERR_PROTOCOL,
 						 "%s: malformed v2 response: a node without 'key'",
 						 w->what);
 			continue;
 		}
-		if (!w->recs[i].dir && !w->recs[i].value) {
-			w->recs[i].value = "";
-			w->recs[i].value_len = 0;
-		}
-		w->recs[o++] = w->recs[i];
+		w->nodes[o++] = w->nodes[i];
 	}
 	w->n = o;
 	if (w->n > 1)
-		qsort(w->recs, w->n, sizeof(w->recs[0]), rec_cmp);
+		qsort_r(w->nodes, w->n, sizeof(w->nodes[0]), node_cmp, w->s.base);
 	for (size_t i = 1; i < w->n; i++)
-		if (!rec_cmp(&w->recs[i - 1], &w->recs[i]))
+		if (!node_cmp(&w->nodes[i - 1], &w->nodes[i], w->s.base))
 			return dsck_fail(w->err, DSCK_ERR_PROTOCOL,
 					 "%s: malformed v2 response: key '%s' appears twice",
-					 w->what, w->recs[i].key);
+					 w->what, w->s.base + w->nodes[i].key_off);
 	return DSCK_OK;
 }
 
@@ -234,6 +256,10 @@ static enum dsck_err parse_body(struct walker *w, char *body, size_t len)
 {
 	enum dsck_err rc;
 
+	/* Nodes keep 32-bit offsets into the body. */
+	if (len >= UINT32_MAX)
+		return dsck_fail(w->err, DSCK_ERR_TOO_LARGE, "%s: v2 response of %zu bytes is too "
+				 "large to parse (4 GiB at most)", w->what, len);
 	jscan_init(&w->s, body, len);
 	w->error_code = -1;
 	if ((rc = parse_top(w)))
@@ -241,21 +267,48 @@ static enum dsck_err parse_body(struct walker *w, char *body, size_t len)
 	return finish_listing(w);
 }
 
+static void node_record(const char *base, const struct etcd2_node *n, struct dsck_record *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->key = base + n->key_off;
+	r->key_len = n->key_len;
+	r->dir = n->flags & NODE_DIR;
+	if (!r->dir) {
+		r->value = n->flags & NODE_VALUE ? base + n->val_off : "";
+		r->value_len = n->flags & NODE_VALUE ? n->val_len : 0;
+	}
+	r->created_index = n->created;
+	r->modified_index = n->modified;
+	r->has_ttl = n->flags & (NODE_TTL | NODE_EXP);
+	r->ttl = n->ttl;
+	r->expiration = n->flags & NODE_EXP ? base + n->exp_off : NULL;
+}
+
+void etcd2_listing_at(const struct etcd2_listing *l, size_t i, struct dsck_record *rec)
+{
+	node_record(l->resp.body.data, &l->nodes[i], rec);
+}
+
 enum dsck_err etcd2_parse_listing(char *body, size_t len, const char *what,
 				  struct dsck_record **recs, size_t *n,
 				  struct dsck_error *err)
 {
 	struct walker w = { .what = what, .err = err };
+	struct dsck_record *out = NULL;
 	enum dsck_err rc = parse_body(&w, body, len);
 
 	if (rc == DSCK_OK && w.error_code >= 0)
 		rc = dsck_fail(err, DSCK_ERR_SERVER, "%s: etcd error %lld: %s", what,
 			       (long long)w.error_code, w.message ? w.message : "");
-	if (rc) {
-		free(w.recs);
+	if (rc == DSCK_OK && w.n && !(out = calloc(w.n, sizeof(*out))))
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	if (rc == DSCK_OK)
+		for (size_t i = 0; i < w.n; i++)
+			node_record(body, &w.nodes[i], &out[i]);
+	free(w.nodes);
+	if (rc)
 		return rc;
-	}
-	*recs = w.recs;
+	*recs = out;
 	*n = w.n;
 	return DSCK_OK;
 }
@@ -385,13 +438,13 @@ enum dsck_err etcd2_get(struct etcd2_client *c, const char *key, unsigned flags,
 			       out->resp.status);
 		goto out;
 	}
-	out->recs = TAKE_PTR(w.recs);
+	out->nodes = TAKE_PTR(w.nodes);
 	out->n = w.n;
 	out->etcd_index = out->resp.etcd_index;
 	snprintf(out->cluster_id, sizeof(out->cluster_id), "%s", out->resp.etcd_cluster_id);
 	return DSCK_OK;
 out:
-	free(w.recs);
+	free(w.nodes);
 	etcd2_listing_release(out);
 	return rc;
 }
@@ -423,9 +476,9 @@ static enum dsck_err write_request(struct etcd2_client *c, const char *method,
 		goto out;
 	}
 	if (modified_index)
-		*modified_index = w.n ? w.recs[0].modified_index : 0;
+		*modified_index = w.n ? w.nodes[0].modified : 0;
 out:
-	free(w.recs);
+	free(w.nodes);
 	http_response_release(&resp);
 	return rc;
 }

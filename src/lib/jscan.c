@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dsck/jscan.h"
+#include "dsck/jsonchar.h"
 #include "dsck/utf8.h"
 
 enum {
@@ -83,9 +84,7 @@ static enum jtok_type scan_string(struct jscan *s, struct jtok *t,
 		char *run = s->p;
 
 		/* Copy the plain run in one go: the common case. */
-		while (s->p < s->end && *s->p != '"' && *s->p != '\\' &&
-		       (unsigned char)*s->p >= 0x20)
-			s->p++;
+		s->p += json_plain_run(s->p, (size_t)(s->end - s->p));
 		if (out != run)
 			memmove(out, run, (size_t)(s->p - run));
 		out += s->p - run;

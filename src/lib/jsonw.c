@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dsck/jsonchar.h"
 #include "dsck/jsonw.h"
 
 static const char hex[] = "0123456789abcdef";
@@ -16,11 +17,8 @@ enum dsck_err jsonw_string(struct buf *b, const char *s, size_t len)
 		return rc;
 	b->data[b->len++] = '"';
 	while (i < len) {
-		size_t run = i;
+		size_t run = i + json_plain_run(s + i, len - i);
 
-		while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' &&
-		       s[run] != '\\')
-			run++;
 		if ((rc = buf_append(b, s + i, run - i)))
 			return rc;
 		if (run == len)

@@ -111,7 +111,7 @@ static enum dsck_err next_raw(struct source *s, struct dsck_record *rec, bool *d
 	case SOURCE_V2:
 		*done = s->i2 >= s->l2.n;
 		if (!*done)
-			*rec = s->l2.recs[s->i2++];
+			etcd2_listing_at(&s->l2, s->i2++, rec);
 		return DSCK_OK;
 	case SOURCE_V3:
 		rc = etcd3_scan_next(&s->scan, rec, done, err);

@@ -1,3 +1,4 @@
+#include "dsck/jsonchar.h"
 #include "dsck/utf8.h"
 
 bool utf8_valid(const unsigned char *s, size_t len)
@@ -10,7 +11,11 @@ bool utf8_valid(const unsigned char *s, size_t len)
 		unsigned cp, min;
 
 		if (c < 0x80) {
-			i++;
+			/* Most keys and values are ASCII: skip them a word at a time. */
+			while (i + 8 <= len && json_ascii8(s + i))
+				i += 8;
+			if (i < len && s[i] < 0x80)
+				i++;
 			continue;
 		}
 		if (c >= 0xc2 && c <= 0xdf) {
