@@ -115,6 +115,12 @@ static enum dsck_err map_curl_error(CURLcode cc, const char *url, const char *er
 		return dsck_fail(err, DSCK_ERR_TOO_LARGE,
 				 "response from '%s' exceeds the %zu-byte cap; raise --max-response-bytes",
 				 url, r->body.max);
+	/* HTTP/0.9 (no status line) is reported as an unsupported protocol. */
+	if (cc == CURLE_WEIRD_SERVER_REPLY || cc == CURLE_BAD_CONTENT_ENCODING ||
+	    cc == CURLE_UNSUPPORTED_PROTOCOL ||
+	    cc == CURLE_PARTIAL_FILE)
+		return dsck_fail(err, DSCK_ERR_PROTOCOL, "'%s' answered with something that is not "
+				 "valid HTTP: %s (is this an etcd client URL?)", url, detail);
 	if (is_tls_error(cc))
 		return dsck_fail(err, DSCK_ERR_TLS,
 				 "TLS failure talking to '%s': %s (check --cacert, --cert, --key)",
