@@ -24,6 +24,12 @@ struct dsck_conn {
 	bool insecure_skip_tls_verify;
 	size_t max_response_bytes;
 	bool debug;
+	/*
+	 * Wire-level tracing (--debug): the library hands each line here and
+	 * never prints itself. Secrets (Authorization, tokens) are redacted first.
+	 */
+	void (*trace)(void *ctx, const char *line);
+	void *trace_ctx;
 };
 
 enum dsck_err conn_init(struct dsck_conn *c, const struct dsck_settings *s,

@@ -98,6 +98,12 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+static void trace_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fprintf(stderr, "dsck: debug: %s\n", line);
+}
+
 /* Read a password from the terminal without echo; NULL when there is none. */
 static char *prompt_password(const char *user)
 {
@@ -153,6 +159,8 @@ int cli_connect_settings(struct cli *cli, struct dsck_conn *conn)
 	if (conn_init(conn, s, &err))
 		return cli_fail(&err);
 	conn->debug = cli->debug;
+	if (cli->debug)
+		conn->trace = trace_line;
 	if (conn->insecure_skip_tls_verify)
 		warnf("TLS certificate verification is DISABLED (--insecure-skip-tls-verify): "
 		      "anyone on the network path can impersonate etcd");
@@ -288,4 +296,21 @@ void cli_print_escaped(const char *s, size_t len, size_t max)
 		else
 			putchar(c);
 	}
+}
+
+static bool color_on;
+
+void cli_color_init(const struct cli *cli)
+{
+	const char *no = getenv("NO_COLOR");
+
+	color_on = cli->format == OUT_TABLE && isatty(STDOUT_FILENO) && !(no && *no);
+}
+
+const char *cli_color(enum cli_color c)
+{
+	static const char *const esc[] = { "\033[0m", "\033[31m", "\033[32m", "\033[33m",
+					   "\033[1m" };
+
+	return color_on ? esc[c] : "";
 }

@@ -127,6 +127,11 @@ int cli_api(struct cli *cli, int *api);
 struct json_t;
 int cli_print_json(struct json_t *doc);
 
+/* Colour for people: only on a terminal, never with NO_COLOR or -o json. */
+enum cli_color { COLOR_RESET, COLOR_RED, COLOR_GREEN, COLOR_YELLOW, COLOR_BOLD };
+void cli_color_init(const struct cli *cli);
+const char *cli_color(enum cli_color c);
+
 /* Print bytes for people: newlines and control bytes escaped, cut after @max. */
 void cli_print_escaped(const char *s, size_t len, size_t max);
 

@@ -72,9 +72,9 @@ static int render(struct cli *cli, const struct check_result *r)
 		}
 		putchar('\n');
 		cli_findings_table(f);
-		printf("%s: %s\n", r->name,
+		printf("%s: %s%s%s\n", r->name, cli_color(ok && !r->unreachable ? COLOR_GREEN : COLOR_RED),
 		       r->unreachable ? "INCOMPLETE (a member could not be checked)"
-		       : ok ? "OK" : "FAILED");
+		       : ok ? "OK" : "FAILED", cli_color(COLOR_RESET));
 	}
 	if (r->unreachable)
 		return EXIT_CONNECT;

@@ -72,9 +72,12 @@ static enum dsck_err on_diff(void *ctx, enum diff_kind kind, const struct dsck_r
 		}
 		return DSCK_OK;
 	}
+	fputs(cli_color(kind == DIFF_ADDED ? COLOR_GREEN : kind == DIFF_REMOVED ? COLOR_RED
+									 : COLOR_YELLOW), stdout);
 	putchar(kind == DIFF_ADDED ? '+' : kind == DIFF_REMOVED ? '-' : '~');
 	putchar(' ');
 	cli_print_escaped(r->key, r->key_len, SIZE_MAX);
+	fputs(cli_color(COLOR_RESET), stdout);
 	putchar('\n');
 	if (kind == DIFF_CHANGED && o->cli->set[OPT_VALUES]) {
 		fputs("    a: ", stdout);

@@ -101,7 +101,12 @@ static void render_table(const struct preflight *p)
 	for (size_t i = 0; i < p->n; i++) {
 		const struct preflight_check *c = &p->checks[i];
 
-		printf("%-28s %-6s %s\n", c->name, status_of(c), c->reason);
+		const char *st = status_of(c);
+		enum cli_color col = st[0] == 'F' ? COLOR_RED : st[0] == 'W' ? COLOR_YELLOW :
+				     st[0] == 'P' ? COLOR_GREEN : COLOR_RESET;
+
+		printf("%-28s %s%-6s%s %s\n", c->name, cli_color(col), st, cli_color(COLOR_RESET),
+		       c->reason);
 		for (size_t k = 0; k < c->findings.n; k++) {
 			const struct finding *x = &c->findings.v[k];
 
@@ -112,7 +117,10 @@ static void render_table(const struct preflight *p)
 			       x->member ? "[" : "", x->member ? x->member : "", x->member ? "]" : "");
 		}
 	}
-	printf("\n%s", preflight_ok(p) && !p->unreachable ? "GO" : "NO-GO");
+	bool go = preflight_ok(p) && !p->unreachable;
+
+	printf("\n%s%s%s%s", cli_color(COLOR_BOLD), cli_color(go ? COLOR_GREEN : COLOR_RED),
+	       go ? "GO" : "NO-GO", cli_color(COLOR_RESET));
 	if (p->next_step[0])
 		printf(": next, %s", p->next_step);
 	printf("\n");

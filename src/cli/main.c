@@ -395,6 +395,7 @@ int main(int argc, char **argv)
 		rc = cli_finish_stdout(EXIT_OK);
 	} else if (rc == EXIT_OK) {
 		cli_install_signal_cleanup();
+		cli_color_init(&cli);
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		rpc_global_init(cli.debug);
 		rc = cli_finish_stdout(cli.cmd->fn(&cli));

@@ -41,6 +41,7 @@ static size_t shown_before(const struct findings *f, size_t upto, const char *co
 void cli_findings_table(const struct findings *f)
 {
 	static const char *const label[] = { "INFO", "WARN", "ERROR" };
+	static const enum cli_color paint[] = { COLOR_RESET, COLOR_YELLOW, COLOR_RED };
 
 	for (int sev = SEV_ERROR; sev >= SEV_INFO; sev--) {
 		for (size_t i = 0; i < f->n; i++) {
@@ -50,11 +51,13 @@ void cli_findings_table(const struct findings *f)
 			if ((int)x->sev != sev || before > TABLE_PER_CODE)
 				continue;
 			if (before == TABLE_PER_CODE) {
-				printf("%-5s %-34s ... and %zu more (-o json lists them)\n", label[sev],
-				       x->code, findings_count(f, x->code) - TABLE_PER_CODE);
+				printf("%s%-5s%s %-34s ... and %zu more (-o json lists them)\n",
+				       cli_color(paint[sev]), label[sev], cli_color(COLOR_RESET), x->code,
+				       findings_count(f, x->code) - TABLE_PER_CODE);
 				continue;
 			}
-			printf("%-5s %-34s %s%s%s%s%s\n", label[sev], x->code, x->key ? x->key : "",
+			printf("%s%-5s%s %-34s %s%s%s%s%s\n", cli_color(paint[sev]), label[sev],
+			       cli_color(COLOR_RESET), x->code, x->key ? x->key : "",
 			       x->key ? "  " : "", x->member ? "[" : "", x->member ? x->member : "",
 			       x->member ? "]" : "");
 			if (x->detail)

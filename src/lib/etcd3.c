@@ -146,6 +146,20 @@ static enum dsck_err authenticate(struct etcd3_client *c, struct rpc_channel *ch
 	return c->token ? DSCK_OK : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 }
 
+static void trace_call(const struct etcd3_client *c, const char *method,
+		       const ProtobufCMessage *req, const struct rpc_status *st)
+{
+	char line[768];
+
+	if (!c->conn->trace)
+		return;
+	/* The token travels as metadata and is never part of the line. */
+	snprintf(line, sizeof(line), "grpc %s %s (%zu bytes%s) -> status %d%s%s",
+		 etcd3_endpoint(c), method, protobuf_c_message_get_packed_size(req),
+		 c->token ? ", with token" : "", st->code, st->details[0] ? ": " : "", st->details);
+	c->conn->trace(c->conn->trace_ctx, line);
+}
+
 static enum dsck_err call(struct etcd3_client *c, const char *method,
 			  const ProtobufCMessage *req, const ProtobufCMessageDescriptor *d,
 			  void *resp, struct dsck_error *err)
@@ -168,6 +182,7 @@ static enum dsck_err call(struct etcd3_client *c, const char *method,
 		    (rc = rpc_unary(ch, method, req, d, c->token, c->conn->command_timeout_ms,
 				    resp, &st, err)))
 			return rc;
+		trace_call(c, method, req, &st);
 		if (st.code == GRPC_STATUS_OK)
 			return DSCK_OK;
 		if (st.code == GRPC_STATUS_UNAUTHENTICATED && c->token && !reauthed &&

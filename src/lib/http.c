@@ -85,6 +85,36 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	return len;
 }
 
+/* --debug: request and response headers, never bodies, never credentials. */
+static int on_debug(CURL *h, curl_infotype type, char *data, size_t size, void *ud)
+{
+	const struct dsck_conn *conn = ud;
+	const char *dir = type == CURLINFO_HEADER_OUT ? "> " : type == CURLINFO_HEADER_IN ? "< " : "* ";
+	char line[1024];
+
+	(void)h;
+	if (type != CURLINFO_TEXT && type != CURLINFO_HEADER_IN && type != CURLINFO_HEADER_OUT)
+		return 0;
+	while (size) {
+		size_t n = 0;
+
+		while (n < size && data[n] != '\n')
+			n++;
+		if (n && data[n - 1] == '\r')
+			snprintf(line, sizeof(line), "%s%.*s", dir, (int)(n - 1), data);
+		else
+			snprintf(line, sizeof(line), "%s%.*s", dir, (int)n, data);
+		if (strncasecmp(line + 2, "Authorization:", 14) == 0)
+			snprintf(line + 2, sizeof(line) - 2, "Authorization: <redacted>");
+		if (line[2])
+			conn->trace(conn->trace_ctx, line);
+		n += n < size;
+		data += n;
+		size -= n;
+	}
+	return 0;
+}
+
 static bool is_tls_error(CURLcode cc)
 {
 	switch (cc) {
@@ -171,6 +201,11 @@ enum dsck_err http_request(struct http_client *c, const char *method, const char
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	if (conn->trace) {
+		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
+		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(h, CURLOPT_DEBUGDATA, conn);
+	}
 	if (strcmp(method, "GET") != 0)
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
 	if (form) {
