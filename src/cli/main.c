@@ -253,7 +253,7 @@ static void main_help(FILE *f)
 		   "Check, snapshot and verify Calico's etcd datastore around upgrades.\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "  %-22s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-25s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "\nRun 'dsck COMMAND --help' for the options and examples of a command.\n"
 		   "Exit codes: 0 ok, 1 differences/findings, 2 usage or invalid input, 3 cannot "
 		   "connect,\n4 TLS/auth failure, 5 server refused, 6 local I/O failure.\n");

@@ -1,0 +1,44 @@
+# bash completion for dsck. Options are read from `dsck COMMAND --help`, so
+# they never drift from the tool.
+_dsck()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+	local commands="preflight version config status ls get inspect snapshot migrate diff
+		verify-migrate check"
+	local cmd=${COMP_WORDS[1]:-} sub=""
+
+	case $cmd in
+	snapshot) sub="save verify restore" ;;
+	check) sub="pre-migrate v2-content k8s-crd-migration policy-semantics" ;;
+	migrate) sub="v2-to-v3" ;;
+	esac
+	if ((COMP_CWORD == 1)); then
+		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		return
+	fi
+	if ((COMP_CWORD == 2)) && [[ -n $sub ]]; then
+		COMPREPLY=($(compgen -W "$sub" -- "$cur"))
+		return
+	fi
+	case $prev in
+	--api|--to) COMPREPLY=($(compgen -W "v2 v3" -- "$cur")); return ;;
+	-o|--output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
+	--on-conflict) COMPREPLY=($(compgen -W "fail skip overwrite" -- "$cur")); return ;;
+	--cacert|--cert|--key|--password-file|--config|--kubeconfig|--before|--junit|--k8s-cacert)
+		COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--from-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		local words=("${COMP_WORDS[1]}")
+		[[ -n $sub ]] && words+=("${COMP_WORDS[2]}")
+		local opts
+		opts=$("${COMP_WORDS[0]}" "${words[@]}" --help 2>/dev/null | grep -oE -- '--[a-z0-9-]+' | sort -u)
+		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+		return
+	fi
+	case $cmd in
+	diff) COMPREPLY=($(compgen -W "v2 v3" -- "$cur") $(compgen -f -- "$cur")) ;;
+	*) COMPREPLY=($(compgen -f -- "$cur")) ;;
+	esac
+}
+complete -F _dsck dsck
