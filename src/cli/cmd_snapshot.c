@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "dsck/calico.h"
 #include "dsck/keyfilter.h"
 #include "dsck/source.h"
 #include "dsck_config.h"
@@ -138,6 +139,7 @@ int cmd_snapshot_save(struct cli *cli)
 
 struct verify_counts {
 	size_t records, dirs, leaves, ttl, ephemeral;
+	size_t kinds[CALICO_KIND__COUNT];
 };
 
 int cmd_snapshot_verify(struct cli *cli)
@@ -145,6 +147,7 @@ int cmd_snapshot_verify(struct cli *cli)
 	struct dsck_error err = DSCK_ERROR_INIT;
 	struct snapshot_reader r;
 	struct verify_counts n = { 0 };
+	struct calico_key ck;
 	struct dsck_record rec;
 	bool done = false;
 	enum dsck_err e;
@@ -159,6 +162,8 @@ int cmd_snapshot_verify(struct cli *cli)
 		n.leaves += !rec.dir;
 		n.ttl += rec.has_ttl;
 		n.ephemeral += calico_key_is_ephemeral(rec.key, rec.key_len);
+		calico_key_parse(&ck, rec.key, rec.key_len, rec.dir);
+		n.kinds[ck.kind]++;
 	}
 	if (cli->format == OUT_JSON) {
 		json_t *doc = json_object(), *hdr = json_object(), *cnt = json_object();
@@ -183,6 +188,13 @@ int cmd_snapshot_verify(struct cli *cli)
 		json_object_set_new(cnt, "dirs", json_integer((json_int_t)n.dirs));
 		json_object_set_new(cnt, "ttl", json_integer((json_int_t)n.ttl));
 		json_object_set_new(cnt, "ephemeral", json_integer((json_int_t)n.ephemeral));
+		json_t *kinds = json_object();
+
+		for (int k = 0; k < CALICO_KIND__COUNT; k++)
+			if (n.kinds[k])
+				json_object_set_new(kinds, calico_kind_name((enum calico_kind)k),
+						    json_integer((json_int_t)n.kinds[k]));
+		json_object_set_new(cnt, "kinds", kinds);
 		json_object_set_new(doc, "header", hdr);
 		json_object_set_new(doc, "counts", cnt);
 		cli_print_json(doc);
@@ -197,7 +209,12 @@ int cmd_snapshot_verify(struct cli *cli)
 		       (long long)(r.hdr.api == DSCK_API_V3 ? r.hdr.revision : r.hdr.etcd_index));
 		printf("records:    %zu (%zu keys, %zu directories, %zu with TTL, %zu ephemeral)\n",
 		       n.records, n.leaves, n.dirs, n.ttl, n.ephemeral);
-		printf("result:     %s\n", e ? "INVALID" : "OK (order, format and sha256 verified)");
+		printf("kinds:     ");
+		for (int k = 0; k < CALICO_KIND__COUNT; k++)
+			if (n.kinds[k])
+				printf(" %s %zu", calico_kind_name((enum calico_kind)k), n.kinds[k]);
+		printf("\nresult:     %s%s%s\n", cli_color(e ? COLOR_RED : COLOR_GREEN),
+		       e ? "INVALID" : "OK (order, format and sha256 verified)", cli_color(COLOR_RESET));
 	}
 	snapshot_reader_close(&r);
 	return e ? cli_fail(&err) : EXIT_OK;

@@ -34,6 +34,8 @@ for api in v2 v3; do
 	h_assert_rc 0 "verify $api"
 	h_assert_eq "$records" "$(jq .counts.records <<<"$H_OUT")" "$api record count"
 	h_assert_eq "$api" "$(jq -r .header.api <<<"$H_OUT")" "$api header"
+	h_assert_eq 1 "$(jq .counts.kinds.ready <<<"$H_OUT")" "$api counts per Calico kind"
+	h_assert_eq 30 "$(jq .counts.kinds.workload_endpoint <<<"$H_OUT")" "$api workload endpoints"
 	h_run "$DSCK" diff "$snap/$api.snap" "$api"
 	h_assert_rc 0 "diff $api snapshot against the live $api store"
 	h_assert_contains "$H_OUT" "0 added, 0 removed, 0 changed" "$api round trip"
