@@ -1,12 +1,242 @@
-/* dsck check k8s-crd-migration / check policy-semantics (being written; issue 9). */
+/*
+ * dsck check k8s-crd-migration, dsck check policy-semantics: the
+ * Kubernetes-datastore checks (SPEC §8, §9), over the API or over
+ * `kubectl get -o json` dumps in --from-dir DIR.
+ */
+#include <jansson.h>
+#include <sys/stat.h>
+
 #include "cli.h"
+#include "dsck/k8scheck.h"
+
+/* Where the objects come from, and what that needs to be released. */
+struct k8s_session {
+	struct dsck_conn conn;
+	struct k8s_client client;
+	struct k8s_source src;
+	bool have_conn, have_client;
+	char source[1024];
+};
+
+static void session_close(struct k8s_session *s)
+{
+	if (s->have_client)
+		k8s_client_release(&s->client);
+	if (s->have_conn)
+		conn_release(&s->conn);
+}
+
+static int open_dir(struct cli *cli, struct k8s_session *s)
+{
+	const char *dir = cli->val[OPT_FROM_DIR];
+	struct stat st;
+
+	if (cli->set[OPT_KUBECONFIG] || cli->set[OPT_K8S_API_ENDPOINT] || cli->set[OPT_K8S_TOKEN])
+		return cli_usage_error(cli, "--from-dir reads dumps: it takes no --kubeconfig, "
+				       "--k8s-api-endpoint or --k8s-token");
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return cli_usage_error(cli, "--from-dir '%s' is not a directory", dir);
+	s->src.dir = dir;
+	return EXIT_OK;
+}
+
+static int session_open(struct cli *cli, struct k8s_session *s)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	int rc;
+
+	if (cli->npos)
+		return cli_usage_error(cli, "unexpected argument '%s'", cli->pos[0]);
+	if ((rc = cli_connect_settings(cli, &s->conn)))
+		return rc;
+	s->have_conn = true;
+	s->src.max_bytes = s->conn.max_response_bytes;
+	if (cli->val[OPT_FROM_DIR])
+		rc = open_dir(cli, s);
+	else if (k8s_client_init(&s->client, &cli->settings, &s->conn, &err))
+		rc = cli_fail(&err);
+	else
+		s->src.client = &s->client;
+	s->have_client = s->src.client != NULL;
+	if (s->have_client && s->client.conn.insecure_skip_tls_verify)
+		warnf("TLS certificate verification of the Kubernetes API is DISABLED (%s): anyone "
+		      "on the network path can impersonate it", s->client.source);
+	k8s_source_describe(&s->src, s->source, sizeof(s->source));
+	return rc;
+}
+
+static json_t *string_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+/* --- k8s-crd-migration --- */
+
+static json_t *crd_summary_json(const struct crd_migration *r)
+{
+	const struct findings *f = &r->findings;
+	json_t *o = json_object();
+	char version[32] = "";
+
+	if (r->node_major >= 0)
+		snprintf(version, sizeof(version), "%d.%d", r->node_major, r->node_minor);
+	json_object_set_new(o, "errors", json_integer((json_int_t)f->by_sev[SEV_ERROR]));
+	json_object_set_new(o, "warnings", json_integer((json_int_t)f->by_sev[SEV_WARNING]));
+	json_object_set_new(o, "info", json_integer((json_int_t)f->by_sev[SEV_INFO]));
+	json_object_set_new(o, "kubernetes_version", string_or_null(r->k8s_version));
+	json_object_set_new(o, "crd_api", string_or_null(r->crd_api));
+	json_object_set_new(o, "tpr_api", json_boolean(r->tpr_api));
+	json_object_set_new(o, "rbac_api", json_boolean(r->rbac_api));
+	json_object_set_new(o, "calico_node_daemonset", string_or_null(r->node_daemonset));
+	json_object_set_new(o, "calico_node_image", string_or_null(r->node_image));
+	json_object_set_new(o, "calico_node_version", string_or_null(version));
+	json_object_set_new(o, "tpr_objects", json_integer((json_int_t)r->tpr_objects));
+	json_object_set_new(o, "crd_objects", json_integer((json_int_t)r->crd_objects));
+	json_object_set_new(o, "compared", json_integer((json_int_t)r->compared));
+	return o;
+}
+
+static void crd_table(const struct crd_migration *r, const char *source)
+{
+	printf("%-13s %s\n", "Source:", source);
+	printf("%-13s %s\n", "Kubernetes:", r->k8s_version[0] ? r->k8s_version : "unknown");
+	printf("%-13s %s\n", "CRD API:", !r->crd_api_served ? "NOT SERVED"
+					: r->crd_api[0] ? r->crd_api : "served");
+	printf("%-13s %s\n", "TPR API:", r->tpr_api ? "served" : "NOT SERVED");
+	if (r->node_daemonset[0])
+		printf("%-13s %s (DaemonSet kube-system/%s)\n", "calico-node:",
+		       r->node_image[0] ? r->node_image : "no calico-node container",
+		       r->node_daemonset);
+	else
+		printf("%-13s no calico-node DaemonSet in kube-system\n", "calico-node:");
+	printf("%-13s %zu TPR, %zu CRD, %zu compared\n\n", "Objects:", r->tpr_objects,
+	       r->crd_objects, r->compared);
+	cli_findings_table(&r->findings);
+}
+
+static int crd_render(struct cli *cli, const struct crd_migration *r, const char *source)
+{
+	bool ok = findings_ok(&r->findings);
+
+	if (cli->format == OUT_JSON) {
+		json_t *doc = json_object();
+
+		json_object_set_new(doc, "check", json_string("k8s-crd-migration"));
+		json_object_set_new(doc, "ok", json_boolean(ok));
+		json_object_set_new(doc, "source", json_string(source));
+		json_object_set_new(doc, "summary", crd_summary_json(r));
+		json_object_set_new(doc, "findings", cli_findings_json(&r->findings));
+		if (cli_print_json(doc))
+			return EXIT_IO;
+	} else {
+		crd_table(r, source);
+		printf("k8s-crd-migration: %s\n", ok ? "OK" : "FAILED");
+	}
+	return ok ? EXIT_OK : EXIT_DIFFERENT;
+}
 
 int cmd_check_k8s_crd_migration(struct cli *cli)
 {
-	return cli_usage_error(cli, "not implemented yet");
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct k8s_session s = { .have_conn = false };
+	struct crd_migration res;
+	int rc;
+
+	crd_migration_init(&res);
+	rc = session_open(cli, &s);
+	if (rc == EXIT_OK)
+		rc = check_k8s_crd_migration(&s.src, &res, &err) ? cli_fail(&err)
+								  : crd_render(cli, &res, s.source);
+	crd_migration_release(&res);
+	session_close(&s);
+	return rc;
+}
+
+/* --- policy-semantics --- */
+
+static json_t *namespace_json(const struct policy_namespace *ns)
+{
+	json_t *o = json_object(), *pols = json_array();
+
+	for (size_t i = 0; i < ns->n_policies; i++)
+		json_array_append_new(pols, json_string(ns->policies[i]));
+	json_object_set_new(o, "name", json_string(ns->name));
+	json_object_set_new(o, "annotation", ns->annotation ? json_string(ns->annotation)
+							    : json_null());
+	json_object_set_new(o, "annotation_parse", json_string(policy_annotation_name(ns->parse)));
+	json_object_set_new(o, "legacy_annotation", json_boolean(ns->legacy));
+	json_object_set_new(o, "isolated", json_boolean(ns->parse == ANNOTATION_DEFAULT_DENY));
+	json_object_set_new(o, "policies", pols);
+	json_object_set_new(o, "has_default_deny", json_boolean(ns->has_default_deny));
+	json_object_set_new(o, "verdict", json_string(policy_verdict_name(ns->verdict)));
+	json_object_set_new(o, "action", ns->action ? json_string(ns->action) : json_null());
+	json_object_set_new(o, "reason", json_string(ns->reason));
+	return o;
+}
+
+static void policy_table(const struct policy_semantics *r, const char *source)
+{
+	printf("Source: %s\n\n%-24s %-16s %8s  %-12s %s\n", source, "NAMESPACE", "ANNOTATION",
+	       "POLICIES", "DEFAULT-DENY", "VERDICT");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct policy_namespace *ns = &r->ns[i];
+
+		printf("%-24s %-16s %8zu  %-12s %s\n", ns->name, policy_annotation_name(ns->parse),
+		       ns->n_policies, ns->has_default_deny ? "yes" : "no",
+		       policy_verdict_name(ns->verdict));
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		const struct policy_namespace *ns = &r->ns[i];
+
+		if (ns->verdict == VERDICT_OK)
+			continue;
+		printf("\n%-6s %s: %s\n", policy_verdict_name(ns->verdict), ns->name, ns->reason);
+		if (ns->action)
+			printf("       $ %s\n", ns->action);
+	}
+	printf("\npolicy-semantics: %zu OK, %zu ACTION, %zu WARN\n", r->by_verdict[VERDICT_OK],
+	       r->by_verdict[VERDICT_ACTION], r->by_verdict[VERDICT_WARN]);
+}
+
+static int policy_render(struct cli *cli, const struct policy_semantics *r, const char *source)
+{
+	bool ok = r->by_verdict[VERDICT_ACTION] == 0;
+
+	if (cli->format == OUT_JSON) {
+		json_t *doc = json_object(), *arr = json_array();
+
+		for (size_t i = 0; i < r->n; i++)
+			json_array_append_new(arr, namespace_json(&r->ns[i]));
+		json_object_set_new(doc, "check", json_string("policy-semantics"));
+		json_object_set_new(doc, "ok", json_boolean(ok));
+		json_object_set_new(doc, "source", json_string(source));
+		json_object_set_new(doc, "summary",
+				    json_pack("{s:I,s:I,s:I,s:I}", "namespaces", (json_int_t)r->n,
+					      "ok", (json_int_t)r->by_verdict[VERDICT_OK],
+					      "action", (json_int_t)r->by_verdict[VERDICT_ACTION],
+					      "warn", (json_int_t)r->by_verdict[VERDICT_WARN]));
+		json_object_set_new(doc, "namespaces", arr);
+		if (cli_print_json(doc))
+			return EXIT_IO;
+	} else {
+		policy_table(r, source);
+	}
+	return ok ? EXIT_OK : EXIT_DIFFERENT;
 }
 
 int cmd_check_policy_semantics(struct cli *cli)
 {
-	return cli_usage_error(cli, "not implemented yet");
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct k8s_session s = { .have_conn = false };
+	struct policy_semantics res;
+	int rc;
+
+	policy_semantics_init(&res);
+	rc = session_open(cli, &s);
+	if (rc == EXIT_OK)
+		rc = check_policy_semantics(&s.src, &res, &err) ? cli_fail(&err)
+								: policy_render(cli, &res, s.source);
+	policy_semantics_release(&res);
+	session_close(&s);
+	return rc;
 }

@@ -1,21 +1,492 @@
-/* Unit tests: the Kubernetes client and checks. */
+/*
+ * Unit tests: kubeconfig parsing, the TPR -> CRD comparisons, the DefaultDeny
+ * verdicts, and reading kubectl dumps. The API client itself is exercised
+ * against tests/k8s_api_server.py by tests/integration/test_k8s.sh.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "dsck/k8s.h"
+#include "dsck/k8scheck.h"
+#include "dsck/kubeconfig.h"
 
-static void test_k8s_placeholder(void **state)
+/* --- kubeconfig --- */
+
+#define KC_HEAD                                                                          \
+	"apiVersion: v1\nkind: Config\ncurrent-context: prod\n"                          \
+	"clusters:\n"                                                                     \
+	"- name: staging\n  cluster:\n    server: https://staging:6443\n"                 \
+	"- name: prod\n  cluster:\n    server: https://10.0.0.1:6443/\n"                  \
+	"    certificate-authority: pki/ca.crt\n"                                         \
+	"contexts:\n"                                                                     \
+	"- name: staging\n  context: {cluster: staging, user: admin}\n"                   \
+	"- name: prod\n  context:\n    cluster: prod\n    user: ops\n"                    \
+	"users:\n"
+
+static void parse_ok(struct kubeconfig *kc, const char *text)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+
+	if (kubeconfig_parse(kc, "/etc/kube/config", text, strlen(text), &err))
+		fail_msg("kubeconfig_parse: %s", err.msg);
+}
+
+static void parse_fails(const char *text, const char *msg)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct kubeconfig kc;
+
+	assert_int_equal(kubeconfig_parse(&kc, "/etc/kube/config", text, strlen(text), &err),
+			 DSCK_ERR_INPUT);
+	if (!strstr(err.msg, msg))
+		fail_msg("expected '%s' in '%s'", msg, err.msg);
+}
+
+static void test_kubeconfig_token_and_current_context(void **state)
+{
+	struct kubeconfig kc;
+
+	(void)state;
+	parse_ok(&kc, KC_HEAD "- name: admin\n  user: {token: wrong}\n"
+			      "- name: ops\n  user:\n    token: s3cr3t\n");
+	assert_string_equal(kc.context, "prod");
+	assert_string_equal(kc.cluster, "prod");
+	assert_string_equal(kc.user, "ops");
+	assert_string_equal(kc.server, "https://10.0.0.1:6443");
+	/* Relative to the kubeconfig's directory, as kubectl resolves it. */
+	assert_string_equal(kc.ca.file, "/etc/kube/pki/ca.crt");
+	assert_string_equal(kc.token, "s3cr3t");
+	assert_null(kc.username);
+	assert_false(kc.insecure_skip_tls_verify);
+	assert_string_equal(kc.where, "/etc/kube/config:15");
+	kubeconfig_release(&kc);
+}
+
+static void test_kubeconfig_token_file(void **state)
+{
+	struct kubeconfig kc;
+
+	(void)state;
+	parse_ok(&kc, KC_HEAD "- name: ops\n  user:\n    tokenFile: ops.token\n");
+	assert_null(kc.token);
+	assert_string_equal(kc.token_file, "/etc/kube/ops.token");
+	kubeconfig_release(&kc);
+}
+
+static void test_kubeconfig_client_cert_data(void **state)
+{
+	struct kubeconfig kc;
+
+	(void)state;
+	/* "-----BEGIN CERT" / "KEY" in base64, the CA wrapped over two lines. */
+	parse_ok(&kc, "current-context: c\n"
+		      "clusters:\n- name: k\n  cluster:\n    server: https://k:443\n"
+		      "    certificate-authority-data: LS0tLS1C\n      RUdJTiBDRVJU\n"
+		      "    insecure-skip-tls-verify: true\n"
+		      "contexts:\n- name: c\n  context: {cluster: k, user: u}\n"
+		      "users:\n- name: u\n  user:\n"
+		      "    client-certificate-data: LS0tLS1CRUdJTiBDRVJU\n"
+		      "    client-key: /keys/u.key\n    client-key-data: S0VZ\n");
+	assert_null(kc.ca.file);
+	assert_int_equal(kc.ca.len, 15);
+	assert_memory_equal(kc.ca.data, "-----BEGIN CERT", 15);
+	assert_memory_equal(kc.cert.data, "-----BEGIN CERT", 15);
+	/* -data wins over the file, as in kubectl. */
+	assert_null(kc.key.file);
+	assert_string_equal(kc.key.data, "KEY");
+	assert_true(kc.insecure_skip_tls_verify);
+	assert_null(kc.token);
+	kubeconfig_release(&kc);
+}
+
+static void test_kubeconfig_basic_auth(void **state)
+{
+	struct kubeconfig kc;
+
+	(void)state;
+	parse_ok(&kc, KC_HEAD "- name: ops\n  user:\n    username: admin\n    password: pw\n");
+	assert_string_equal(kc.username, "admin");
+	assert_string_equal(kc.password, "pw");
+	assert_null(kc.token);
+	kubeconfig_release(&kc);
+}
+
+static void test_kubeconfig_errors(void **state)
 {
 	(void)state;
+	parse_fails("kind: Config\nclusters: []\n", "/etc/kube/config: no current-context set");
+	parse_fails("current-context: x\ncontexts: []\n", "current-context 'x' is not in 'contexts'");
+	parse_fails(KC_HEAD "- name: ops\n  user:\n    client-certificate-data: '!!'\n"
+			    "    client-key-data: S0VZ\n",
+		    "/etc/kube/config:22: 'client-certificate-data' is not valid base64");
+	parse_fails(KC_HEAD "- name: ops\n  user:\n    exec:\n      command: aws\n",
+		    "/etc/kube/config:20: user 'ops' gets its credentials from an exec plugin");
+	parse_fails(KC_HEAD "- name: ops\n  user:\n    client-certificate: /c.pem\n",
+		    "a client certificate without a key");
+	parse_fails("current-context: c\nclusters:\n- name: k\n  cluster: {}\n"
+		    "contexts:\n- name: c\n  context: {cluster: k}\n",
+		    "/etc/kube/config:3: cluster 'k' has no 'server'");
+	parse_fails("current-context: c\ncontexts:\n- name: c\n  context: {cluster: gone}\n",
+		    "names cluster 'gone', which is not in 'clusters'");
+	parse_fails("current-context: c\ncontexts: {c: 1}\n", "/etc/kube/config:2: 'contexts' must be a list");
+	parse_fails("current-context: [c]\n", "/etc/kube/config:1: 'current-context' must be a string");
+	parse_fails("current-context: c\n  bad: indent\n", "/etc/kube/config:2:6: invalid YAML");
+}
+
+static void test_kubeconfig_unknown_keys_ignored(void **state)
+{
+	struct kubeconfig kc;
+
+	(void)state;
+	parse_ok(&kc, KC_HEAD "- name: ops\n  user:\n    token: t\n    as: someone\n"
+			      "preferences: {colors: true}\n");
+	assert_string_equal(kc.token, "t");
+	kubeconfig_release(&kc);
+}
+
+/* --- TPR -> CRD comparisons (calico-data.md §4.4) --- */
+
+static json_t *js(const char *text)
+{
+	json_error_t je;
+	json_t *v = json_loads(text, 0, &je);
+
+	if (!v)
+		fail_msg("bad test JSON '%s': %s", text, je.text);
+	return v;
+}
+
+typedef enum crd_compare (*cmp_fn)(const char *, const json_t *, const json_t *, struct buf *);
+
+/* Compare and return the verdict; the detail must contain @want (when given). */
+static enum crd_compare cmp(cmp_fn fn, const char *name, const char *tpr, const char *crd,
+			    const char *want)
+{
+	struct buf d = BUF_INIT(4096);
+	json_t *t = js(tpr), *c = crd ? js(crd) : NULL;
+	enum crd_compare r = fn(name, t, c, &d);
+
+	if (want && !strstr(buf_str(&d), want))
+		fail_msg("expected '%s' in '%s'", want, buf_str(&d));
+	json_decref(t);
+	json_decref(c);
+	buf_release(&d);
+	return r;
+}
+
+static void test_ippool_json_string_vs_structured_spec(void **state)
+{
+	const char *tpr = "{\"value\":\"{\\\"cidr\\\":\\\"192.168.0.0/16\\\",\\\"ipip\\\":\\\"tunl0\\\","
+			  "\\\"ipip_mode\\\":\\\"always\\\",\\\"masquerade\\\":true,\\\"ipam\\\":true,"
+			  "\\\"disabled\\\":false}\"}";
+
+	(void)state;
+	assert_int_equal(cmp(crd_compare_ippool, "192-168-0-0-16", tpr,
+			     "{\"cidr\":\"192.168.0.0/16\",\"ipip\":{\"enabled\":true,\"mode\":\"always\"},"
+			     "\"nat-outgoing\":true}", ""), CRD_MATCH);
+	assert_int_equal(cmp(crd_compare_ippool, "192-168-0-0-16", tpr,
+			     "{\"cidr\":\"192.168.0.0/16\",\"nat-outgoing\":true,\"disabled\":true}",
+			     "ipip.enabled: TPR 'true', CRD 'false'; ipip.mode: TPR 'always', CRD ''; "
+			     "disabled: TPR 'false', CRD 'true'"), CRD_MISMATCH);
+	assert_int_equal(cmp(crd_compare_ippool, "192-168-0-0-16", tpr,
+			     "{\"cidr\":\"192.168.0.0/24\",\"ipip\":{\"enabled\":true,\"mode\":\"always\"},"
+			     "\"nat-outgoing\":\"yes\"}",
+			     "cidr: TPR '192.168.0.0/16', CRD '192.168.0.0/24'; nat-outgoing: TPR "
+			     "'true', CRD '(not a boolean)'"), CRD_MISMATCH);
+	/* A CRD object missing altogether: every field differs, nothing crashes. */
+	assert_int_equal(cmp(crd_compare_ippool, "192-168-0-0-16", tpr, NULL, "cidr: TPR"),
+			 CRD_MISMATCH);
+}
+
+static void test_ippool_ipv6_zero_values_omitted(void **state)
+{
+	(void)state;
+	/* omitempty: no ipip block, no nat-outgoing, no disabled; address written differently. */
+	assert_int_equal(cmp(crd_compare_ippool, "fd00-1234---64",
+			     "{\"value\":\"{\\\"cidr\\\":\\\"fd00:1234::/64\\\",\\\"ipam\\\":true,"
+			     "\\\"masquerade\\\":false,\\\"disabled\\\":false}\"}",
+			     "{\"cidr\":\"fd00:1234:0::/64\"}", ""), CRD_MATCH);
+	/* ipip_mode without an interface: the block is there, disabled, with the mode. */
+	assert_int_equal(cmp(crd_compare_ippool, "10-0-0-0-8",
+			     "{\"value\":\"{\\\"cidr\\\":\\\"10.0.0.0/8\\\",\\\"ipip_mode\\\":\\\"cross-subnet\\\"}\"}",
+			     "{\"cidr\":\"10.0.0.0/8\",\"ipip\":{\"mode\":\"cross-subnet\"}}", ""),
+			 CRD_MATCH);
+}
+
+static void test_ippool_unparseable(void **state)
+{
+	(void)state;
+	assert_int_equal(cmp(crd_compare_ippool, "p", "{\"value\":\"{\\\"cidr\\\":\"}", "{}",
+			     "spec.value is not a JSON object"), CRD_UNPARSEABLE);
+	assert_int_equal(cmp(crd_compare_ippool, "p", "{\"value\":\"[1]\"}", "{}",
+			     "not a JSON object: another JSON type"), CRD_UNPARSEABLE);
+	assert_int_equal(cmp(crd_compare_ippool, "p", "{\"value\":{\"cidr\":\"10.0.0.0/8\"}}", "{}",
+			     "spec.value is not a string"), CRD_UNPARSEABLE);
+	assert_int_equal(cmp(crd_compare_ippool, "p",
+			     "{\"value\":\"{\\\"cidr\\\":\\\"10.0.0.0/8\\\",\\\"masquerade\\\":\\\"yes\\\"}\"}",
+			     "{}", "wrong types"), CRD_UNPARSEABLE);
+	assert_int_equal(cmp(crd_compare_ippool, "p", "{\"value\":\"{\\\"ipip\\\":\\\"tunl0\\\"}\"}",
+			     "{}", "cidr, ipip and ipip_mode must be strings"), CRD_UNPARSEABLE);
+}
+
+static void check_peer(const char *name, const char *want)
+{
+	char ip[64];
+
+	if (!want) {
+		assert_false(crd_peer_ip_from_name(name, ip, sizeof(ip)));
+		return;
+	}
+	assert_true(crd_peer_ip_from_name(name, ip, sizeof(ip)));
+	assert_string_equal(ip, want);
+}
+
+static void test_bgp_peer_ip_from_name(void **state)
+{
+	(void)state;
+	check_peer("192-168-1-1", "192.168.1.1");
+	check_peer("fd00--1", "fd00::1");
+	check_peer("--1", "::1");
+	check_peer("2001-db8-0-0-0-0-0-1", "2001:db8:0:0:0:0:0:1");
+	check_peer("fd00-1234--", "fd00:1234::");
+	check_peer("10-0-0", NULL);
+	check_peer("peer-one", NULL);
+	check_peer("192-168-1-256", NULL);
+	check_peer("", NULL);
+}
+
+static void test_bgp_peer_compare(void **state)
+{
+	(void)state;
+	assert_int_equal(cmp(crd_compare_bgppeer, "192-168-1-1", "{\"asNumber\":64567}",
+			     "{\"asNumber\":64567,\"scope\":\"global\",\"peerIP\":\"192.168.1.1\"}", ""),
+			 CRD_MATCH);
+	assert_int_equal(cmp(crd_compare_bgppeer, "fd00--1", "{\"asNumber\":64568}",
+			     "{\"asNumber\":64568,\"scope\":\"global\",\"peerIP\":\"fd00:0:0::1\"}", ""),
+			 CRD_MATCH);
+	assert_int_equal(cmp(crd_compare_bgppeer, "fd00--1", "{\"asNumber\":64568}",
+			     "{\"asNumber\":\"64568\",\"scope\":\"node\",\"peerIP\":\"fd00::2\"}",
+			     "peerIP: TPR 'fd00::1', CRD 'fd00::2'; scope: TPR 'global', CRD 'node'; "
+			     "asNumber: TPR '64568', CRD '(not a string)'"), CRD_MISMATCH);
+	assert_int_equal(cmp(crd_compare_bgppeer, "router-a", "{\"asNumber\":1}", "{}",
+			     "does not encode a peer IP"), CRD_UNPARSEABLE);
+	assert_int_equal(cmp(crd_compare_bgppeer, "10-0-0-1", "{\"asNumber\":\"x\"}", "{}",
+			     "spec.asNumber is not a number"), CRD_UNPARSEABLE);
+}
+
+static void test_config_compare(void **state)
+{
+	(void)state;
+	assert_int_equal(cmp(crd_compare_config, "logseverityscreen",
+			     "{\"name\":\"LogSeverityScreen\",\"value\":\"info\"}",
+			     "{\"name\":\"LogSeverityScreen\",\"value\":\"info\"}", ""), CRD_MATCH);
+	assert_int_equal(cmp(crd_compare_config, "logseverityscreen",
+			     "{\"name\":\"LogSeverityScreen\",\"value\":\"info\"}",
+			     "{\"name\":\"logseverityscreen\",\"value\":\"debug\"}",
+			     "spec.name: TPR 'LogSeverityScreen', CRD 'logseverityscreen'; spec.value: "
+			     "TPR 'info', CRD 'debug'"), CRD_MISMATCH);
+	/* Every starting calico-node rewrites its version: only the name is compared. */
+	assert_int_equal(cmp(crd_compare_config, "calicoversion",
+			     "{\"name\":\"CalicoVersion\",\"value\":\"v2.4.1\"}",
+			     "{\"name\":\"CalicoVersion\",\"value\":\"v2.5.0\"}", ""), CRD_MATCH);
+	assert_int_equal(cmp(crd_compare_config, "x", "{\"name\":\"X\",\"value\":5}", "{}",
+			     "spec.value is not a string"), CRD_UNPARSEABLE);
+}
+
+static void test_image_version(void **state)
+{
+	int major = -1, minor = -1;
+
+	(void)state;
+	assert_true(crd_image_version("quay.io/calico/node:v2.5.1", &major, &minor));
+	assert_int_equal(major, 2);
+	assert_int_equal(minor, 5);
+	assert_true(crd_image_version("registry:5000/calico/node:2.6.12@sha256:abc", &major, &minor));
+	assert_int_equal(minor, 6);
+	assert_true(crd_image_version("calico/node:v3.0.0-beta1", &major, &minor));
+	assert_int_equal(major, 3);
+	assert_false(crd_image_version("registry:5000/calico/node", &major, &minor));
+	assert_false(crd_image_version("calico/node:latest", &major, &minor));
+	assert_false(crd_image_version("calico/node:v2", &major, &minor));
+	assert_false(crd_image_version("", &major, &minor));
+}
+
+/* --- DefaultDeny (calico-data.md §5) --- */
+
+static void test_annotation_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_parse_annotation(NULL), ANNOTATION_ABSENT);
+	assert_int_equal(policy_parse_annotation("{\"ingress\": {\"isolation\": \"DefaultDeny\"}}"),
+			 ANNOTATION_DEFAULT_DENY);
+	assert_int_equal(policy_parse_annotation("{\"ingress\":{\"isolation\":\"defaultdeny\"}}"),
+			 ANNOTATION_OTHER);
+	assert_int_equal(policy_parse_annotation("{\"ingress\":{}}"), ANNOTATION_OTHER);
+	assert_int_equal(policy_parse_annotation("\"DefaultDeny\""), ANNOTATION_OTHER);
+	assert_int_equal(policy_parse_annotation("{\"ingress\": {\"isolation\": \"DefaultDeny\"}"),
+			 ANNOTATION_INVALID);
+	assert_int_equal(policy_parse_annotation(""), ANNOTATION_INVALID);
+}
+
+static bool dd(const char *spec)
+{
+	char text[512];
+	json_t *np;
+	bool r;
+
+	snprintf(text, sizeof(text), "{\"metadata\":{\"name\":\"p\"},\"spec\":%s}", spec);
+	np = js(text);
+	r = policy_is_default_deny(np);
+	json_decref(np);
+	return r;
+}
+
+static void test_default_deny_policy(void **state)
+{
+	(void)state;
+	assert_true(dd("{\"podSelector\":{}}"));
+	assert_true(dd("{\"podSelector\":null,\"ingress\":[]}"));
+	assert_true(dd("{\"podSelector\":{\"matchLabels\":{},\"matchExpressions\":[]},"
+		       "\"policyTypes\":[\"Ingress\"]}"));
+	assert_true(dd("{}"));
+	assert_false(dd("{\"podSelector\":{\"matchLabels\":{\"app\":\"db\"}}}"));
+	assert_false(dd("{\"podSelector\":{\"matchExpressions\":[{\"key\":\"a\",\"operator\":\"Exists\"}]}}"));
+	assert_false(dd("{\"podSelector\":{},\"ingress\":[{}]}"));
+	assert_false(dd("{\"podSelector\":{},\"policyTypes\":[\"Egress\"]}"));
+	assert_false(dd("{\"podSelector\":{},\"policyTypes\":[\"Ingress\",\"Egress\"]}"));
+	assert_false(dd("{\"podSelector\":\"all\"}"));
+	assert_false(dd("null"));
+}
+
+static void test_verdicts(void **state)
+{
+	(void)state;
+	/* The table of calico-data.md §5.3, row by row. */
+	assert_int_equal(policy_verdict(ANNOTATION_ABSENT, false, 0, false), VERDICT_OK);
+	assert_int_equal(policy_verdict(ANNOTATION_ABSENT, false, 2, false), VERDICT_ACTION);
+	assert_int_equal(policy_verdict(ANNOTATION_DEFAULT_DENY, false, 2, true), VERDICT_OK);
+	assert_int_equal(policy_verdict(ANNOTATION_DEFAULT_DENY, false, 0, false), VERDICT_ACTION);
+	assert_int_equal(policy_verdict(ANNOTATION_DEFAULT_DENY, false, 1, false), VERDICT_ACTION);
+	assert_int_equal(policy_verdict(ANNOTATION_INVALID, false, 0, false), VERDICT_WARN);
+	assert_int_equal(policy_verdict(ANNOTATION_OTHER, false, 3, false), VERDICT_WARN);
+	assert_int_equal(policy_verdict(ANNOTATION_ABSENT, true, 0, false), VERDICT_WARN);
+	/* The beta annotation decides when both are there. */
+	assert_int_equal(policy_verdict(ANNOTATION_DEFAULT_DENY, true, 1, true), VERDICT_OK);
+}
+
+/* --- kubectl dumps --- */
+
+static char dump_dir[] = "/tmp/dsck-test-k8s-XXXXXX";
+
+static void write_dump(const char *file, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dump_dir, file);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static enum dsck_err list_dump(enum k8s_res r, json_t **items, struct dsck_error *err)
+{
+	struct k8s_source src = { .client = NULL, .dir = dump_dir, .max_bytes = 1 << 20 };
+
+	return k8s_source_list(&src, r, items, NULL, err);
+}
+
+static void test_dumps(void **state)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	json_t *items = NULL;
+
+	(void)state;
+	assert_non_null(mkdtemp(dump_dir));
+	write_dump("namespaces.json", "{\"apiVersion\":\"v1\",\"kind\":\"List\",\"items\":["
+				      "{\"metadata\":{\"name\":\"default\"}},{\"metadata\":{\"name\":\"a\"}}]}");
+	assert_int_equal(list_dump(K8S_NAMESPACES, &items, &err), DSCK_OK);
+	assert_int_equal(json_array_size(items), 2);
+	json_decref(items);
+	/* `kubectl get daemonset calico-node -o json`: one object. */
+	write_dump("daemonsets.json", "{\"kind\":\"DaemonSet\",\"metadata\":{\"name\":\"calico-node\"}}");
+	assert_int_equal(list_dump(K8S_DAEMONSETS, &items, &err), DSCK_OK);
+	assert_int_equal(json_array_size(items), 1);
+	json_decref(items);
+	/* Missing, or blank (kubectl failed and wrote nothing): not served. */
+	assert_int_equal(list_dump(K8S_TPRS, &items, &err), DSCK_ERR_NOT_FOUND);
+	write_dump("tprs.json", " \n");
+	assert_int_equal(list_dump(K8S_TPRS, &items, &err), DSCK_ERR_NOT_FOUND);
+	assert_int_equal(err.code, DSCK_OK);
+	write_dump("crds.json", "{\"items\": [\n  {\"metadata\": {\"name\": 5}}]}");
+	assert_int_equal(list_dump(K8S_CRDS, &items, &err), DSCK_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "crds.json: item 0 has no 'metadata.name' string"));
+	dsck_error_clear(&err);
+	write_dump("crds.json", "{\"items\": [\n  {\"metadata\": ");
+	assert_int_equal(list_dump(K8S_CRDS, &items, &err), DSCK_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "crds.json:2:"));
+	dsck_error_clear(&err);
+	write_dump("crds.json", "[]");
+	assert_int_equal(list_dump(K8S_CRDS, &items, &err), DSCK_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "expected a JSON object"));
+	dsck_error_clear(&err);
+	write_dump("crds.json", "{\"kind\":\"Status\"}");
+	assert_int_equal(list_dump(K8S_CRDS, &items, &err), DSCK_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "expected a kubectl list"));
+	for (int r = 0; r < K8S_RES__COUNT; r++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/%s", dump_dir, k8s_resource(r)->file);
+		unlink(path);
+	}
+	rmdir(dump_dir);
+}
+
+static void test_api_version(void **state)
+{
+	char v[64];
+	json_t *items = js("[{\"apiVersion\":\"extensions/v1beta1\"}]");
+
+	(void)state;
+	assert_string_equal(k8s_source_api_version("/apis/networking.k8s.io/v1/networkpolicies",
+						   NULL, v, sizeof(v)), "networking.k8s.io/v1");
+	assert_string_equal(k8s_source_api_version("/api/v1/namespaces", NULL, v, sizeof(v)), "v1");
+	assert_string_equal(k8s_source_api_version("networkpolicies.json", items, v, sizeof(v)),
+			    "extensions/v1beta1");
+	assert_string_equal(k8s_source_api_version("crds.json", NULL, v, sizeof(v)), "");
+	json_decref(items);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_k8s_placeholder),
+		cmocka_unit_test(test_kubeconfig_token_and_current_context),
+		cmocka_unit_test(test_kubeconfig_token_file),
+		cmocka_unit_test(test_kubeconfig_client_cert_data),
+		cmocka_unit_test(test_kubeconfig_basic_auth),
+		cmocka_unit_test(test_kubeconfig_errors),
+		cmocka_unit_test(test_kubeconfig_unknown_keys_ignored),
+		cmocka_unit_test(test_ippool_json_string_vs_structured_spec),
+		cmocka_unit_test(test_ippool_ipv6_zero_values_omitted),
+		cmocka_unit_test(test_ippool_unparseable),
+		cmocka_unit_test(test_bgp_peer_ip_from_name),
+		cmocka_unit_test(test_bgp_peer_compare),
+		cmocka_unit_test(test_config_compare),
+		cmocka_unit_test(test_image_version),
+		cmocka_unit_test(test_annotation_parse),
+		cmocka_unit_test(test_default_deny_policy),
+		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_dumps),
+		cmocka_unit_test(test_api_version),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
