@@ -52,6 +52,7 @@ enum opt_id {
 	OPT_KUBECONFIG,
 	OPT_K8S_API_ENDPOINT,
 	OPT_K8S_TOKEN,
+	OPT_K8S_CACERT,
 	OPT_MAX_RESPONSE_BYTES,
 	/* command options */
 	OPT_API,

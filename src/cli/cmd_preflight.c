@@ -155,6 +155,7 @@ int cmd_preflight(struct cli *cli)
 	struct preflight p;
 	struct keyfilter f;
 	struct dsck_conn conn;
+	const char *ds;
 	int rc;
 
 	if (cli->npos)
@@ -162,7 +163,15 @@ int cmd_preflight(struct cli *cli)
 	if ((rc = cli_keyfilter(cli, &f, "/calico")) || (rc = cli_connect_settings(cli, &conn)))
 		return rc;
 	preflight_init(&p);
-	if (preflight_etcd(&p, &conn, &f, &err) || cli_preflight_extra(cli, &p, &conn, &f, &err)) {
+	ds = settings_get(&cli->settings, SET_DATASTORE_TYPE);
+	if (ds && strcmp(ds, "kubernetes") == 0) {
+		/* A Kubernetes-datastore cluster has no etcd of Calico's to check. */
+		preflight_skip(preflight_add(&p, "etcd"), "datastoreType is kubernetes");
+	} else if (preflight_etcd(&p, &conn, &f, &err)) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (cli_preflight_extra(cli, &p, &conn, &f, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -48,6 +48,8 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 				   "Kubernetes API server URL" },
 	[OPT_K8S_TOKEN] = { "k8s-token", 0, true, SET_K8S_TOKEN, "TOKEN",
 			    "Kubernetes bearer token (prefer the environment)" },
+	[OPT_K8S_CACERT] = { "k8s-cacert", 0, true, SET_K8S_CA, "FILE",
+			     "CA bundle to verify the Kubernetes API (PEM)" },
 	[OPT_MAX_RESPONSE_BYTES] = { "max-response-bytes", 0, true, SET_MAX_RESPONSE_BYTES, "N",
 				     "cap on one HTTP response body (default 2 GiB)" },
 	[OPT_API] = { "api", 0, true, SET__COUNT, "v2|v3", "which etcd API and store to read" },
@@ -80,7 +82,8 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 	[OPT_BEFORE] = { "before", 0, true, SET__COUNT, "FILE",
 			 "v2 snapshot taken before the migration: the v2 data must be unchanged" },
 	[OPT_FROM_DIR] = { "from-dir", 0, true, SET__COUNT, "DIR",
-			   "read `kubectl get ... -o json` dumps from DIR instead of the API" },
+			   "read `kubectl get ... -o json` dumps from DIR instead of the API "
+			   "(file names: fixtures/k8s/README.md)" },
 	[OPT_JUNIT] = { "junit", 0, true, SET__COUNT, "FILE",
 			"also write a JUnit XML report (one testcase per check)" },
 };
@@ -88,7 +91,7 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 static const int conn_opts[] = {
 	OPT_ENDPOINTS, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_USER, OPT_PASSWORD_FILE,
 	OPT_DIAL_TIMEOUT, OPT_COMMAND_TIMEOUT, OPT_INSECURE, OPT_CONFIG, OPT_KUBECONFIG,
-	OPT_K8S_API_ENDPOINT, OPT_K8S_TOKEN, OPT_MAX_RESPONSE_BYTES, OPT__COUNT
+	OPT_K8S_API_ENDPOINT, OPT_K8S_TOKEN, OPT_K8S_CACERT, OPT_MAX_RESPONSE_BYTES, OPT__COUNT
 };
 static const int no_opts[] = { OPT__COUNT };
 static const int ls_opts[] = { OPT_API, OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
@@ -174,11 +177,17 @@ static const struct cli_cmd commands[] = {
 	{ "check k8s-crd-migration", cmd_check_k8s_crd_migration, "",
 	  "Kubernetes datastore, Calico v2.5: is the TPR -> CRD migration complete?", k8s_opts, true,
 	  "dsck check k8s-crd-migration --kubeconfig ~/.kube/config\n"
-	  "dsck check k8s-crd-migration --from-dir ./dumps -o json" },
+	  "K8S_API_TOKEN=... dsck check k8s-crd-migration --k8s-api-endpoint https://10.0.0.1:6443 "
+	  "--k8s-cacert ca.crt -o json\n"
+	  "dsck check k8s-crd-migration --from-dir ./dumps   (crds.json, tprs.json, tpr-*.json, "
+	  "crd-*.json, daemonsets.json, clusterroles.json, clusterrolebindings.json, version.json)" },
 	{ "check policy-semantics", cmd_check_policy_semantics, "",
 	  "per namespace: DefaultDeny annotation, policies, and what to do before the "
 	  "NetworkPolicy semantics change", k8s_opts, true,
-	  "dsck check policy-semantics\ndsck check policy-semantics --from-dir ./dumps -o json" },
+	  "dsck check policy-semantics --kubeconfig ~/.kube/config\n"
+	  "dsck check policy-semantics --from-dir ./dumps -o json   (namespaces.json: kubectl get "
+	  "namespaces -o json; networkpolicies.json: kubectl get networkpolicies --all-namespaces "
+	  "-o json)" },
 	{ "diff", cmd_diff, "A B",
 	  "compare two key sets; A and B are snapshot files, 'v2' or 'v3' (the live stores)",
 	  diff_opts, true,

@@ -3,9 +3,11 @@
  * model (inspect) and the Kubernetes checks, when they apply.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "dsck/inspect.h"
+#include "dsck/k8scheck.h"
 #include "dsck/preflight.h"
 #include "dsck/source.h"
 
@@ -47,20 +49,126 @@ static enum dsck_err inspect_check(struct preflight *p, const struct dsck_conn *
 	return rc;
 }
 
+/* Copy findings into a preflight check (the check keeps its own copies). */
+static enum dsck_err copy_findings(struct preflight_check *c, const struct findings *from,
+				   struct dsck_error *err)
+{
+	for (size_t i = 0; i < from->n; i++) {
+		const struct finding *x = &from->v[i];
+
+		if (findings_add(&c->findings, x->sev, x->code, x->member, x->key,
+				 x->key ? strlen(x->key) : 0, "%s", x->detail ? x->detail : ""))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	}
+	return DSCK_OK;
+}
+
+static enum dsck_err crd_check(struct preflight *p, struct k8s_source *src,
+			       const struct dsck_settings *s, struct dsck_error *err)
+{
+	struct preflight_check *c = preflight_add(p, "k8s-crd-migration");
+	const char *ds = settings_get(s, SET_DATASTORE_TYPE);
+	struct crd_migration r;
+	enum dsck_err rc;
+
+	if (!c)
+		return DSCK_OK;
+	/* The TPR -> CRD migration only concerns the Kubernetes datastore. */
+	if (!ds || strcmp(ds, "kubernetes") != 0) {
+		preflight_skip(c, "datastoreType is '%s', not kubernetes: the TPR to CRD migration "
+			       "does not apply", ds ? ds : "unset");
+		return DSCK_OK;
+	}
+	crd_migration_init(&r);
+	rc = check_k8s_crd_migration(src, &r, err);
+	if (!rc) {
+		snprintf(c->reason, sizeof(c->reason), "Kubernetes %s, %zu TPR and %zu CRD objects "
+			 "compared", r.k8s_version[0] ? r.k8s_version : "?", r.tpr_objects,
+			 r.crd_objects);
+		rc = copy_findings(c, &r.findings, err);
+	}
+	crd_migration_release(&r);
+	return rc;
+}
+
+static enum dsck_err policy_check(struct preflight *p, struct k8s_source *src,
+				  struct dsck_error *err)
+{
+	struct preflight_check *c = preflight_add(p, "policy-semantics");
+	struct policy_semantics r;
+	enum dsck_err rc;
+
+	if (!c)
+		return DSCK_OK;
+	policy_semantics_init(&r);
+	rc = check_policy_semantics(src, &r, err);
+	for (size_t i = 0; i < r.n && !rc; i++) {
+		const struct policy_namespace *ns = &r.ns[i];
+
+		if (ns->verdict == VERDICT_OK)
+			continue;
+		if (findings_add(&c->findings, ns->verdict == VERDICT_ACTION ? SEV_ERROR : SEV_WARNING,
+				 ns->verdict == VERDICT_ACTION ? "namespace-needs-action"
+							       : "namespace-review",
+				 NULL, ns->name, strlen(ns->name), "%s%s%s",
+				 ns->reason ? ns->reason : "", ns->action ? "; run: " : "",
+				 ns->action ? ns->action : ""))
+			rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	}
+	if (!rc)
+		snprintf(c->reason, sizeof(c->reason), "%zu namespaces: %zu OK, %zu ACTION, %zu WARN",
+			 r.n, r.by_verdict[VERDICT_OK], r.by_verdict[VERDICT_ACTION],
+			 r.by_verdict[VERDICT_WARN]);
+	policy_semantics_release(&r);
+	return rc;
+}
+
+/* The Kubernetes checks, when an API is configured. */
+static enum dsck_err k8s_checks(struct cli *cli, struct preflight *p,
+				const struct dsck_conn *conn, struct dsck_error *err)
+{
+	const struct dsck_settings *s = &cli->settings;
+	struct dsck_error e = DSCK_ERROR_INIT;
+	struct k8s_client client;
+	struct k8s_source src = { .client = &client, .max_bytes = conn->max_response_bytes };
+	enum dsck_err rc;
+
+	if (!settings_is_set(s, SET_KUBECONFIG) && !settings_is_set(s, SET_K8S_API_ENDPOINT)) {
+		preflight_skip(preflight_add(p, "k8s"),
+			       "no Kubernetes API configured (--kubeconfig, --k8s-api-endpoint, "
+			       "or in a pod)");
+		return DSCK_OK;
+	}
+	if (k8s_client_init(&client, s, conn, &e)) {
+		/* An unusable kubeconfig is a failed check, not a failed preflight. */
+		struct preflight_check *c = preflight_add(p, "k8s");
+
+		if (c && findings_add(&c->findings, SEV_ERROR, "k8s-unreachable", NULL, NULL, 0, "%s",
+				      e.msg))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return DSCK_OK;
+	}
+	rc = crd_check(p, &src, s, &e);
+	if (!rc)
+		rc = policy_check(p, &src, &e);
+	if (rc) {
+		/* The API failed mid-way: report it as the check's failure. */
+		struct preflight_check *c = &p->checks[p->n - 1];
+
+		rc = findings_add(&c->findings, SEV_ERROR, "k8s-unreachable", NULL, NULL, 0, "%s",
+				  e.msg) ? dsck_fail(err, DSCK_ERR_NOMEM, "out of memory") : DSCK_OK;
+	}
+	k8s_client_release(&client);
+	return rc;
+}
+
 enum dsck_err cli_preflight_extra(struct cli *cli, struct preflight *p,
 				  const struct dsck_conn *conn, const struct keyfilter *f,
 				  struct dsck_error *err)
 {
-	const struct dsck_settings *s = &cli->settings;
-	struct preflight_check *c;
 	enum dsck_err rc;
 
 	if ((rc = inspect_check(p, conn, f, err)))
 		return rc;
-	c = preflight_add(p, "k8s");
-	if (c && !settings_is_set(s, SET_KUBECONFIG) && !settings_is_set(s, SET_K8S_API_ENDPOINT))
-		preflight_skip(c, "no Kubernetes API configured (--kubeconfig or --k8s-api-endpoint)");
-	else if (c)
-		preflight_skip(c, "Kubernetes checks are not wired into preflight yet");
-	return DSCK_OK;
+	return k8s_checks(cli, p, conn, err);
 }

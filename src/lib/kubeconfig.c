@@ -7,6 +7,7 @@
 
 #include "dsck/b64.h"
 #include "dsck/kubeconfig.h"
+#include "dsck/yamldoc.h"
 #include "dsck/macro.h"
 
 /* One loaded file of a KUBECONFIG list. */
@@ -30,38 +31,18 @@ struct kc_entry {
 
 /* --- YAML access --- */
 
-static size_t line_of(const yaml_node_t *n)
-{
-	return n->start_mark.line + 1;
-}
-
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	if (!map || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-	     p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(doc, p->key);
-
-		if (k && k->type == YAML_SCALAR_NODE &&
-		    strcmp((const char *)k->data.scalar.value, key) == 0)
-			return yaml_document_get_node(doc, p->value);
-	}
-	return NULL;
-}
-
 /* A scalar member: *out is NULL when absent or empty; a non-scalar is an error. */
 static enum dsck_err get_scalar(struct kc_file *f, yaml_node_t *map, const char *key,
 				const char **out, struct dsck_error *err)
 {
-	yaml_node_t *n = map_get(&f->doc, map, key);
+	yaml_node_t *n = yamldoc_get(&f->doc, map, key);
 
 	*out = NULL;
 	if (!n)
 		return DSCK_OK;
 	if (n->type != YAML_SCALAR_NODE)
 		return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: '%s' must be a string", f->path,
-				 line_of(n), key);
+				 yamldoc_line(n), key);
 	if (n->data.scalar.length)
 		*out = (const char *)n->data.scalar.value;
 	return DSCK_OK;
@@ -86,13 +67,13 @@ static enum dsck_err find_entry(struct kc_files *fs, const char *list, const cha
 {
 	for (size_t i = 0; i < fs->n; i++) {
 		struct kc_file *f = &fs->v[i];
-		yaml_node_t *seq = map_get(&f->doc, yaml_document_get_root_node(&f->doc), list);
+		yaml_node_t *seq = yamldoc_get(&f->doc, yaml_document_get_root_node(&f->doc), list);
 
 		if (!seq || (seq->type == YAML_SCALAR_NODE && !seq->data.scalar.length))
 			continue;
 		if (seq->type != YAML_SEQUENCE_NODE)
 			return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: '%s' must be a list",
-					 f->path, line_of(seq), list);
+					 f->path, yamldoc_line(seq), list);
 		for (yaml_node_item_t *it = seq->data.sequence.items.start;
 		     it < seq->data.sequence.items.top; it++) {
 			yaml_node_t *e = yaml_document_get_node(&f->doc, *it);
@@ -101,14 +82,14 @@ static enum dsck_err find_entry(struct kc_files *fs, const char *list, const cha
 			if (!e || e->type != YAML_MAPPING_NODE)
 				return dsck_fail(err, DSCK_ERR_INPUT,
 						 "%s:%zu: each entry of '%s' must be a mapping",
-						 f->path, e ? line_of(e) : line_of(seq), list);
+						 f->path, e ? yamldoc_line(e) : yamldoc_line(seq), list);
 			if (get_scalar(f, e, "name", &n, err))
 				return err->code;
 			if (!n || strcmp(n, name) != 0)
 				continue;
 			out->file = f;
-			out->line = line_of(e);
-			out->body = map_get(&f->doc, e, body);
+			out->line = yamldoc_line(e);
+			out->body = yamldoc_get(&f->doc, e, body);
 			if (!out->body || out->body->type != YAML_MAPPING_NODE)
 				return dsck_fail(err, DSCK_ERR_INPUT,
 						 "%s:%zu: %s '%s' has no '%s' mapping", f->path,
@@ -156,7 +137,7 @@ static enum dsck_err decode_data(struct kc_file *f, yaml_node_t *map, const char
 		explicit_bzero(d, n);
 		free(d);
 		return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: '%s' is not valid base64", f->path,
-				 line_of(map_get(&f->doc, map, key)), key);
+				 yamldoc_line(yamldoc_get(&f->doc, map, key)), key);
 	}
 	d[len] = '\0';
 	free(pem->file);
@@ -224,8 +205,8 @@ static enum dsck_err load_user(struct kubeconfig *kc, struct kc_entry *e,
 	struct kc_file *f = e->file;
 	const char *tf;
 
-	if (map_get(&f->doc, e->body, "exec") || map_get(&f->doc, e->body, "auth-provider"))
-		if (!map_get(&f->doc, e->body, "token") && !map_get(&f->doc, e->body, "tokenFile"))
+	if (yamldoc_get(&f->doc, e->body, "exec") || yamldoc_get(&f->doc, e->body, "auth-provider"))
+		if (!yamldoc_get(&f->doc, e->body, "token") && !yamldoc_get(&f->doc, e->body, "tokenFile"))
 			return dsck_fail(err, DSCK_ERR_INPUT,
 					 "%s:%zu: user '%s' gets its credentials from an exec "
 					 "plugin or auth provider, which dsck does not run; use a "
@@ -264,12 +245,12 @@ static enum dsck_err find_current_context(struct kubeconfig *kc, struct kc_files
 		if (root->type != YAML_MAPPING_NODE)
 			return dsck_fail(err, DSCK_ERR_INPUT,
 					 "%s:%zu: expected a mapping at the top level (kind: Config)",
-					 f->path, line_of(root));
+					 f->path, yamldoc_line(root));
 		if (get_scalar(f, root, "current-context", &cc, err))
 			return err->code;
 		if (cc)
 			return copy_name(kc->context, sizeof(kc->context), cc, "context", f,
-					 line_of(root), err);
+					 yamldoc_line(root), err);
 	}
 	return dsck_fail(err, DSCK_ERR_INPUT,
 			 "%s: no current-context set (kubectl config use-context NAME)",

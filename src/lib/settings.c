@@ -8,6 +8,7 @@
 #include "dsck/buf.h"
 #include "dsck/macro.h"
 #include "dsck/settings.h"
+#include "dsck/yamldoc.h"
 
 static const struct setting_def defs[SET__COUNT] = {
 	[SET_ENDPOINTS] = { "endpoints", "--endpoints", false, "http://127.0.0.1:2379",
@@ -168,21 +169,6 @@ enum dsck_err settings_load_env(struct dsck_settings *s, struct dsck_error *err)
 
 /* --- calicoctl config file (YAML) --- */
 
-static yaml_node_t *map_get(yaml_document_t *doc, yaml_node_t *map, const char *key)
-{
-	if (!map || map->type != YAML_MAPPING_NODE)
-		return NULL;
-	for (yaml_node_pair_t *p = map->data.mapping.pairs.start;
-	     p < map->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(doc, p->key);
-
-		if (k && k->type == YAML_SCALAR_NODE &&
-		    strcmp((const char *)k->data.scalar.value, key) == 0)
-			return yaml_document_get_node(doc, p->value);
-	}
-	return NULL;
-}
-
 static const char *scalar(yaml_node_t *n)
 {
 	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
@@ -198,35 +184,35 @@ static enum dsck_err load_config_doc(struct dsck_settings *s, const char *path,
 		return dsck_fail(err, DSCK_ERR_INPUT, "%s: empty config file", path);
 	if (root->type != YAML_MAPPING_NODE)
 		return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: expected a mapping at the top level",
-				 path, root->start_mark.line + 1);
-	kind = map_get(doc, root, "kind");
+				 path, yamldoc_line(root));
+	kind = yamldoc_get(doc, root, "kind");
 	kindv = scalar(kind);
 	if (!kindv)
 		return dsck_fail(err, DSCK_ERR_INPUT,
 				 "%s:%zu: missing 'kind' (expected calicoApiConfig or CalicoAPIConfig)",
-				 path, root->start_mark.line + 1);
+				 path, yamldoc_line(root));
 	if (strcmp(kindv, "calicoApiConfig") != 0 && strcmp(kindv, "CalicoAPIConfig") != 0)
 		return dsck_fail(err, DSCK_ERR_INPUT,
 				 "%s:%zu: unsupported kind '%s' (expected calicoApiConfig or CalicoAPIConfig)",
-				 path, kind->start_mark.line + 1, kindv);
-	spec = map_get(doc, root, "spec");
+				 path, yamldoc_line(kind), kindv);
+	spec = yamldoc_get(doc, root, "spec");
 	if (!spec)
 		return DSCK_OK;
 	if (spec->type != YAML_MAPPING_NODE)
 		return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: 'spec' must be a mapping",
-				 path, spec->start_mark.line + 1);
+				 path, yamldoc_line(spec));
 	for (int i = 0; i < SET__COUNT; i++) {
 		yaml_node_t *n;
 		char origin[256];
 
-		if (!defs[i].config_key || !(n = map_get(doc, spec, defs[i].config_key)))
+		if (!defs[i].config_key || !(n = yamldoc_get(doc, spec, defs[i].config_key)))
 			continue;
 		if (n->type != YAML_SCALAR_NODE)
 			return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: '%s' must be a string",
-					 path, n->start_mark.line + 1, defs[i].config_key);
+					 path, yamldoc_line(n), defs[i].config_key);
 		if (!n->data.scalar.length)
 			continue;
-		snprintf(origin, sizeof(origin), "%s:%zu", path, n->start_mark.line + 1);
+		snprintf(origin, sizeof(origin), "%s:%zu", path, yamldoc_line(n));
 		if (settings_set(s, (enum setting_id)i, scalar(n), SRC_CONFIG, origin))
 			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	}
