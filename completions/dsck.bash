@@ -32,7 +32,8 @@ _dsck()
 		local words=("${COMP_WORDS[1]}")
 		[[ -n $sub ]] && words+=("${COMP_WORDS[2]}")
 		local opts
-		opts=$("${COMP_WORDS[0]}" "${words[@]}" --help 2>/dev/null | grep -oE -- '--[a-z0-9-]+' | sort -u)
+		opts=$("${COMP_WORDS[0]}" "${words[@]}" --help 2>/dev/null |
+			grep -E -- '^ +(-[a-z], )?--[a-z]' | grep -oE -- '--[a-z0-9-]+' | sort -u)
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 		return
 	fi
