@@ -42,6 +42,19 @@ done
 h_run h_etcdctl dst get /calico/felix --prefix --keys-only
 h_assert_not_contains "$H_OUT" "/status" "TTL status keys not restored without --include-ephemeral"
 
+# --include-ephemeral: TTL keys come back with their remaining TTL (v3: a lease).
+h_etcd_start eph
+h_run "$DSCK" snapshot save "$H_TMP/eph.snap" --api v2 --endpoints "$SRC" --include-ephemeral
+h_assert_rc 0 "snapshot with the Felix status keys"
+h_run "$DSCK" snapshot restore "$H_TMP/eph.snap" --to v3 --endpoints "$(h_endpoint eph)" --include-ephemeral
+h_assert_rc 0 "restore TTL keys into v3"
+leases=$(h_etcdctl eph lease list)
+h_assert_contains "$leases" "found 5 leases" "one lease per TTL key, 5 hosts (jq cannot hold 64-bit ids)"
+h_assert_not_contains "$(h_etcdctl eph get /calico/felix/v1/host/node-0001/status -w json)" '"lease":0' "the key is attached"
+ttl=$(h_etcdctl eph lease timetolive "$(sed -n 2p <<<"$leases")" | grep -oE 'remaining\(([0-9]+)s\)' | grep -oE '[0-9]+')
+((ttl > 3000 && ttl <= 3600)) || h_fail "lease TTL $ttl is not the remaining TTL"
+h_pass "TTL keys restored with a lease of their remaining TTL"
+
 # The Ready lock: Ready was false while the rest was written (v3 history).
 h_etcd_start lock
 h_run "$DSCK" snapshot restore "$snap" --to v3 --endpoints "$(h_endpoint lock)"
