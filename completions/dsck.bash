@@ -9,7 +9,7 @@ _dsck()
 
 	case $cmd in
 	snapshot) sub="save verify restore" ;;
-	check) sub="pre-migrate v2-content k8s-crd-migration policy-semantics" ;;
+	check) sub="pre-migrate v2-content k8s-crd-migration policy-semantics node-roll" ;;
 	migrate) sub="v2-to-v3" ;;
 	esac
 	if ((COMP_CWORD == 1)); then

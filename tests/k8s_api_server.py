@@ -47,8 +47,9 @@ CALICO_CRDS = ("globalfelixconfigs", "globalbgpconfigs", "ippools", "bgppeers",
                "globalnetworkpolicies")
 
 # API path -> (dump file, group/version of the list). Kubernetes 1.7: CRDs and
-# RBAC in v1beta1, DaemonSets in extensions/v1beta1, NetworkPolicy in
-# networking.k8s.io/v1; newer paths (apiextensions v1, apps/v1) answer 404.
+# RBAC in v1beta1, DaemonSets, Deployments and ReplicaSets in extensions/v1beta1,
+# NetworkPolicy in networking.k8s.io/v1; newer paths (apiextensions v1, apps/v1,
+# apps/v1beta2) answer 404.
 ROUTES = {
     "/api/v1/namespaces": ("namespaces.json", "v1"),
     "/apis/apiextensions.k8s.io/v1beta1/customresourcedefinitions":
@@ -64,6 +65,13 @@ ROUTES = {
         ("networkpolicies.json", "networking.k8s.io/v1"),
     "/apis/alpha.projectcalico.org/v1/namespaces/kube-system/systemnetworkpolicies":
         ("tpr-systemnetworkpolicies.json", "alpha.projectcalico.org/v1"),
+    "/apis/extensions/v1beta1/namespaces/kube-system/deployments":
+        ("deployments.json", "extensions/v1beta1"),
+    "/apis/extensions/v1beta1/namespaces/kube-system/replicasets":
+        ("replicasets.json", "extensions/v1beta1"),
+    "/api/v1/namespaces/kube-system/pods": ("pods.json", "v1"),
+    "/api/v1/namespaces/kube-system/configmaps": ("configmaps.json", "v1"),
+    "/api/v1/nodes": ("nodes.json", "v1"),
 }
 for _p in CALICO_TPRS:
     ROUTES["/apis/projectcalico.org/v1/namespaces/kube-system/" + _p] = (

@@ -10,6 +10,11 @@
  *  - policy-semantics (SPEC §9, calico-data.md §5.3): per namespace, what
  *    the NetworkPolicy semantics change will do and the kubectl command
  *    that keeps today's behaviour.
+ *  - node-roll (SPEC §3): the steps of Calico's upgrade guide around the
+ *    roll of calico-node: one policy controller, rolled with Recreate; no
+ *    pre-2.0 ReplicaSet left; calico-node image per node; nodes cordoned
+ *    while their pod is replaced and uncordoned after; ConfigMap changes
+ *    applied by restarts.
  *
  * The comparison and verdict helpers below are pure; the unit tests call
  * them directly.
@@ -20,6 +25,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "dsck/buf.h"
 #include "dsck/findings.h"
@@ -110,5 +116,129 @@ enum policy_annotation policy_parse_annotation(const char *value);
 bool policy_is_default_deny(const json_t *networkpolicy);
 enum policy_verdict policy_verdict(enum policy_annotation a, bool legacy, size_t n_policies,
 				   bool has_default_deny);
+
+/* --- node-roll --- */
+
+#define NODE_ROLL_CONFIGMAP "calico-config"
+
+/* Where a node's calico-node pod stands in the roll. */
+enum node_roll_state {
+	NODE_ROLL_UPDATED,            /* on the DaemonSet's image and ready */
+	NODE_ROLL_REPLACING,          /* terminating, or not ready */
+	NODE_ROLL_OLD,                /* ready, on another image: due for replacement */
+};
+
+/* The roll as a whole. */
+enum node_roll_phase {
+	NODE_ROLL_NO_DAEMONSET,       /* no calico-node (or canal) DaemonSet in kube-system */
+	NODE_ROLL_NO_PODS,            /* the DaemonSet has no pods */
+	NODE_ROLL_COMPLETE,           /* every node updated */
+	NODE_ROLL_ROLLING,            /* some nodes on the desired image, not all */
+	NODE_ROLL_NOT_STARTED,        /* no pod on the desired image */
+};
+
+/* Whether a pod is known to run with the ConfigMap's last change. */
+enum node_roll_config {
+	NODE_ROLL_CONFIG_APPLIED,     /* the pod started after the last change */
+	NODE_ROLL_CONFIG_NOT_APPLIED, /* the ConfigMap changed after the pod started */
+	NODE_ROLL_CONFIG_UNPROVEN,    /* the times cannot tell */
+};
+
+struct node_roll_node {
+	char *name;                   /* spec.nodeName of its calico-node pod */
+	char *pod;                    /* that pod: the newest one not terminating */
+	char *image;                  /* its calico-node container's image */
+	bool ready, terminating;
+	bool known;                   /* the Node object was read */
+	bool unschedulable;           /* cordoned (only when known) */
+	enum node_roll_state state;
+};
+
+/* The nodes that run one calico-node image. */
+struct node_roll_image {
+	char *image;
+	char **nodes;                 /* sorted */
+	size_t n;
+	bool desired;                 /* the DaemonSet's image */
+};
+
+/* A policy controller Deployment (calico-kube-controllers, calico-policy-controller). */
+struct node_roll_controller {
+	char *name;
+	char *strategy;               /* spec.strategy.type */
+	long long replicas;           /* spec.replicas (1 when absent) */
+	size_t running;               /* its pods that run and do not terminate */
+};
+
+struct node_roll {
+	struct findings findings;
+	char daemonset[64];           /* "calico-node", "canal", or "" when none */
+	char *desired_image;          /* the DaemonSet's calico-node image, or NULL */
+	char update_strategy[32];     /* "RollingUpdate", "OnDelete" ("" without DaemonSet) */
+	enum node_roll_phase phase;
+	struct node_roll_node *nodes; /* one per node with a calico-node pod, sorted */
+	size_t n_nodes, n_updated;
+	bool nodes_read;              /* the Node objects were served */
+	struct node_roll_image *images; /* the desired image first, then by name */
+	size_t n_images;
+	struct node_roll_controller *controllers;
+	size_t n_controllers;
+	char configmap[64];           /* the Calico ConfigMap read, "" when none */
+	char config_changed[64];      /* its change time as the API gave it, "" when unknown */
+	const char *config_time_source; /* "managedFields", "creationTimestamp" or NULL */
+	size_t config_pods[3];        /* pods per enum node_roll_config */
+};
+
+void node_roll_init(struct node_roll *r);
+void node_roll_release(struct node_roll *r);
+enum dsck_err check_node_roll(struct k8s_source *src, struct node_roll *res,
+			      struct dsck_error *err);
+
+const char *node_roll_state_name(enum node_roll_state s);
+const char *node_roll_phase_name(enum node_roll_phase p);
+const char *node_roll_config_name(enum node_roll_config c);
+
+/*
+ * Two image references name the same image: "calico/node:v2.6.2" equals
+ * "docker.io/calico/node:v2.6.2", "busybox" equals
+ * "docker.io/library/busybox:latest"; another registry is another image.
+ */
+bool node_roll_image_equal(const char *a, const char *b);
+/* The calico-node container of a pod spec (by name, else by image), or NULL. */
+const json_t *node_roll_container(const json_t *podspec);
+/* Running with the Ready condition True. */
+bool node_roll_pod_ready(const json_t *pod);
+/* metadata.deletionTimestamp is set. */
+bool node_roll_pod_terminating(const json_t *pod);
+/* Cordoned: spec.unschedulable, or the node.kubernetes.io/unschedulable taint. */
+bool node_roll_node_unschedulable(const json_t *node);
+enum node_roll_state node_roll_node_state(bool on_desired_image, bool ready, bool terminating);
+/*
+ * Does a node's cordon fit its pod's state? -1: it should be cordoned
+ * (node-not-cordoned), 1: it should not be any more (node-left-cordoned),
+ * 0: fine. A ready pod on an old image counts as being replaced only with
+ * OnDelete, where the operator deletes it by hand (cordon first); with
+ * RollingUpdate the DaemonSet controller picks the node's turn.
+ */
+int node_roll_cordon(enum node_roll_state s, bool unschedulable, bool on_delete);
+/*
+ * Skewed images are a roll in progress (info) when some pod already runs
+ * the desired image and the DaemonSet does not report every pod updated;
+ * otherwise (warning) the skew is not this roll's doing.
+ */
+enum severity node_roll_skew_severity(bool desired_running, bool daemonset_done);
+/* status.observedGeneration and updatedNumberScheduled say every pod is updated. */
+bool node_roll_daemonset_done(const json_t *ds);
+/* An RFC 3339 time ("2017-10-02T09:00:00Z", fractions, offsets) in seconds. */
+bool node_roll_parse_time(const char *s, int64_t *t);
+/*
+ * When the ConfigMap last changed: the newest metadata.managedFields[].time
+ * (*exact), else metadata.creationTimestamp (a lower bound only). @text
+ * (may be NULL) gets the time as the API wrote it. False when neither.
+ */
+bool node_roll_config_time(const json_t *configmap, int64_t *t, bool *exact, const char **text);
+/* When a pod last started its containers: the earliest running container, else status.startTime. */
+bool node_roll_pod_started(const json_t *pod, int64_t *t, const char **text);
+enum node_roll_config node_roll_config_applied(int64_t changed, bool exact, int64_t started);
 
 #endif

@@ -156,6 +156,7 @@ int cmd_check_pre_migrate(struct cli *cli);
 int cmd_check_v2_content(struct cli *cli);
 int cmd_check_k8s_crd_migration(struct cli *cli);
 int cmd_check_policy_semantics(struct cli *cli);
+int cmd_check_node_roll(struct cli *cli);
 int cmd_preflight(struct cli *cli);
 
 /* Preflight checks beyond etcd (inspect, Kubernetes), see preflight_extra.c. */

@@ -1,7 +1,7 @@
 /*
- * dsck check k8s-crd-migration, dsck check policy-semantics: the
- * Kubernetes-datastore checks (SPEC §8, §9), over the API or over
- * `kubectl get -o json` dumps in --from-dir DIR.
+ * dsck check k8s-crd-migration, policy-semantics and node-roll: the
+ * Kubernetes checks (SPEC §8, §9, §3), over the API or over `kubectl get
+ * -o json` dumps in --from-dir DIR.
  */
 #include <jansson.h>
 #include <sys/stat.h>
@@ -237,6 +237,151 @@ int cmd_check_policy_semantics(struct cli *cli)
 		rc = check_policy_semantics(&s.src, &res, &err) ? cli_fail(&err)
 								: policy_render(cli, &res, s.source);
 	policy_semantics_release(&res);
+	session_close(&s);
+	return rc;
+}
+
+/* --- node-roll --- */
+
+static json_t *names_json(char *const *names, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_string(names[i]));
+	return a;
+}
+
+static json_t *roll_summary_json(const struct node_roll *r)
+{
+	const struct findings *f = &r->findings;
+	json_t *o = json_object(), *images = json_object(), *ctrls = json_array();
+
+	for (size_t i = 0; i < r->n_images; i++)
+		json_object_set_new(images, r->images[i].image,
+				    names_json(r->images[i].nodes, r->images[i].n));
+	for (size_t i = 0; i < r->n_controllers; i++) {
+		const struct node_roll_controller *c = &r->controllers[i];
+
+		json_array_append_new(ctrls, json_pack("{s:s,s:s,s:I,s:I}", "name", c->name,
+						       "strategy", c->strategy, "replicas",
+						       (json_int_t)c->replicas, "running",
+						       (json_int_t)c->running));
+	}
+	json_object_set_new(o, "errors", json_integer((json_int_t)f->by_sev[SEV_ERROR]));
+	json_object_set_new(o, "warnings", json_integer((json_int_t)f->by_sev[SEV_WARNING]));
+	json_object_set_new(o, "info", json_integer((json_int_t)f->by_sev[SEV_INFO]));
+	json_object_set_new(o, "calico_node_daemonset", string_or_null(r->daemonset));
+	json_object_set_new(o, "desired_image", string_or_null(r->desired_image));
+	json_object_set_new(o, "update_strategy", string_or_null(r->update_strategy));
+	json_object_set_new(o, "roll", json_string(node_roll_phase_name(r->phase)));
+	json_object_set_new(o, "nodes", json_integer((json_int_t)r->n_nodes));
+	json_object_set_new(o, "nodes_updated", json_integer((json_int_t)r->n_updated));
+	json_object_set_new(o, "nodes_read", json_boolean(r->nodes_read));
+	json_object_set_new(o, "images", images);
+	json_object_set_new(o, "controllers", ctrls);
+	json_object_set_new(o, "configmap", string_or_null(r->configmap));
+	json_object_set_new(o, "configmap_changed", string_or_null(r->config_changed));
+	json_object_set_new(o, "configmap_time_source", string_or_null(r->config_time_source));
+	for (int c = NODE_ROLL_CONFIG_APPLIED; c <= NODE_ROLL_CONFIG_UNPROVEN; c++) {
+		char k[40];
+
+		snprintf(k, sizeof(k), "config_%s", node_roll_config_name(c));
+		for (char *p = k; *p; p++)
+			*p = *p == '-' ? '_' : *p;
+		json_object_set_new(o, k, json_integer((json_int_t)r->config_pods[c]));
+	}
+	return o;
+}
+
+static json_t *roll_nodes_json(const struct node_roll *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		const struct node_roll_node *n = &r->nodes[i];
+
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:b,s:b,s:o,s:s}", "name", n->name,
+						   "pod", n->pod, "image", n->image, "ready",
+						   n->ready, "terminating", n->terminating,
+						   "unschedulable", n->known
+						   ? json_boolean(n->unschedulable) : json_null(),
+						   "state", node_roll_state_name(n->state)));
+	}
+	return a;
+}
+
+static void roll_table(const struct node_roll *r, const char *source)
+{
+	printf("%-13s %s\n", "Source:", source);
+	if (r->daemonset[0])
+		printf("%-13s DaemonSet kube-system/%s, image %s, updateStrategy %s\n",
+		       "calico-node:", r->daemonset, r->desired_image[0] ? r->desired_image
+		       : "(no calico-node container)", r->update_strategy);
+	else
+		printf("%-13s no calico-node DaemonSet in kube-system\n", "calico-node:");
+	printf("%-13s %s, %zu of %zu nodes updated\n", "Roll:", node_roll_phase_name(r->phase),
+	       r->n_updated, r->n_nodes);
+	for (size_t i = 0; i < r->n_controllers; i++)
+		printf("%-13s Deployment kube-system/%s, strategy %s, replicas %lld, running %zu\n",
+		       i ? "" : "Controller:", r->controllers[i].name, r->controllers[i].strategy,
+		       r->controllers[i].replicas, r->controllers[i].running);
+	if (!r->n_controllers)
+		printf("%-13s no policy controller Deployment in kube-system\n", "Controller:");
+	if (r->configmap[0])
+		printf("%-13s kube-system/%s, %s %s\n", "ConfigMap:", r->configmap,
+		       r->config_time_source ? r->config_time_source : "no change time",
+		       r->config_changed);
+	if (r->n_nodes)
+		printf("\n%-24s %-11s %-34s %-5s %-9s %s\n", "NODE", "CORDONED", "POD", "READY",
+		       "STATE", "IMAGE");
+	for (size_t i = 0; i < r->n_nodes; i++) {
+		const struct node_roll_node *n = &r->nodes[i];
+
+		printf("%-24s %-11s %-34s %-5s %-9s %s\n", n->name,
+		       !n->known ? "?" : n->unschedulable ? "yes" : "no", n->pod,
+		       n->ready ? "yes" : "no", n->terminating ? "deleting"
+		       : node_roll_state_name(n->state), n->image);
+	}
+	printf("\n");
+	cli_findings_table(&r->findings);
+}
+
+static int roll_render(struct cli *cli, const struct node_roll *r, const char *source)
+{
+	bool ok = findings_ok(&r->findings);
+
+	if (cli->format == OUT_JSON) {
+		json_t *doc = json_object();
+
+		json_object_set_new(doc, "check", json_string("node-roll"));
+		json_object_set_new(doc, "ok", json_boolean(ok));
+		json_object_set_new(doc, "source", json_string(source));
+		json_object_set_new(doc, "summary", roll_summary_json(r));
+		json_object_set_new(doc, "nodes", roll_nodes_json(r));
+		json_object_set_new(doc, "findings", cli_findings_json(&r->findings));
+		if (cli_print_json(doc))
+			return EXIT_IO;
+	} else {
+		roll_table(r, source);
+		printf("node-roll: %s\n", ok ? "OK" : "FAILED");
+	}
+	return ok ? EXIT_OK : EXIT_DIFFERENT;
+}
+
+int cmd_check_node_roll(struct cli *cli)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct k8s_session s = { .have_conn = false };
+	struct node_roll res;
+	int rc;
+
+	node_roll_init(&res);
+	rc = session_open(cli, &s);
+	if (rc == EXIT_OK)
+		rc = check_node_roll(&s.src, &res, &err) ? cli_fail(&err)
+							 : roll_render(cli, &res, s.source);
+	node_roll_release(&res);
 	session_close(&s);
 	return rc;
 }

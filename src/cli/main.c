@@ -188,6 +188,14 @@ static const struct cli_cmd commands[] = {
 	  "dsck check policy-semantics --from-dir ./dumps -o json   (namespaces.json: kubectl get "
 	  "namespaces -o json; networkpolicies.json: kubectl get networkpolicies --all-namespaces "
 	  "-o json)" },
+	{ "check node-roll", cmd_check_node_roll, "",
+	  "the upgrade guide's calico-node roll: policy controller Recreate with one replica, no "
+	  "pre-2.0 ReplicaSet, image per node, cordons, ConfigMap applied", k8s_opts, true,
+	  "dsck check node-roll --kubeconfig ~/.kube/config\n"
+	  "dsck check node-roll -o json | jq '.summary.images'\n"
+	  "dsck check node-roll --from-dir ./dumps   (daemonsets.json, deployments.json, "
+	  "replicasets.json, pods.json, configmaps.json: kubectl get ... -n kube-system -o json; "
+	  "nodes.json: kubectl get nodes -o json)" },
 	{ "diff", cmd_diff, "A B",
 	  "compare two key sets; A and B are snapshot files, 'v2' or 'v3' (the live stores)",
 	  diff_opts, true,

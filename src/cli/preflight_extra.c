@@ -123,6 +123,26 @@ static enum dsck_err policy_check(struct preflight *p, struct k8s_source *src,
 	return rc;
 }
 
+static enum dsck_err roll_check(struct preflight *p, struct k8s_source *src,
+				struct dsck_error *err)
+{
+	struct preflight_check *c = preflight_add(p, "node-roll");
+	struct node_roll r;
+	enum dsck_err rc;
+
+	if (!c)
+		return DSCK_OK;
+	node_roll_init(&r);
+	rc = check_node_roll(src, &r, err);
+	if (!rc) {
+		snprintf(c->reason, sizeof(c->reason), "%s: %zu of %zu nodes on the DaemonSet's image",
+			 node_roll_phase_name(r.phase), r.n_updated, r.n_nodes);
+		rc = copy_findings(c, &r.findings, err);
+	}
+	node_roll_release(&r);
+	return rc;
+}
+
 /* The Kubernetes checks, when an API is configured. */
 static enum dsck_err k8s_checks(struct cli *cli, struct preflight *p,
 				const struct dsck_conn *conn, struct dsck_error *err)
@@ -148,15 +168,23 @@ static enum dsck_err k8s_checks(struct cli *cli, struct preflight *p,
 			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 		return DSCK_OK;
 	}
-	rc = crd_check(p, &src, s, &e);
-	if (!rc)
-		rc = policy_check(p, &src, &e);
-	if (rc) {
-		/* The API failed mid-way: report it as the check's failure. */
-		struct preflight_check *c = &p->checks[p->n - 1];
+	/* Each check stands alone: an API failure fails that check, not the others. */
+	for (int i = 0; i < 3; i++) {
+		size_t before = p->n;
 
-		rc = findings_add(&c->findings, SEV_ERROR, "k8s-unreachable", NULL, NULL, 0, "%s",
-				  e.msg) ? dsck_fail(err, DSCK_ERR_NOMEM, "out of memory") : DSCK_OK;
+		dsck_error_clear(&e);
+		rc = i == 0 ? crd_check(p, &src, s, &e) : i == 1 ? policy_check(p, &src, &e)
+							   : roll_check(p, &src, &e);
+		if (!rc)
+			continue;
+		if (p->n == before)
+			break;
+		if (findings_add(&p->checks[p->n - 1].findings, SEV_ERROR, "k8s-unreachable", NULL,
+				 NULL, 0, "%s", e.msg)) {
+			rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			break;
+		}
+		rc = DSCK_OK;
 	}
 	k8s_client_release(&client);
 	return rc;

@@ -68,6 +68,23 @@ static const struct k8s_resource resources[K8S_RES__COUNT] = {
 				  "kubectl get networkpolicies --all-namespaces -o json",
 				  { "/apis/networking.k8s.io/v1/networkpolicies",
 				    "/apis/extensions/v1beta1/networkpolicies" }, true },
+	[K8S_DEPLOYMENTS] = { "deployments", "deployments.json",
+			      "kubectl get deployments -n kube-system -o json",
+			      { "/apis/apps/v1/namespaces/kube-system/deployments",
+				"/apis/apps/v1beta2/namespaces/kube-system/deployments",
+				"/apis/extensions/v1beta1/namespaces/kube-system/deployments" }, true },
+	[K8S_REPLICASETS] = { "replicasets", "replicasets.json",
+			      "kubectl get replicasets -n kube-system -o json",
+			      { "/apis/apps/v1/namespaces/kube-system/replicasets",
+				"/apis/apps/v1beta2/namespaces/kube-system/replicasets",
+				"/apis/extensions/v1beta1/namespaces/kube-system/replicasets" }, true },
+	[K8S_PODS] = { "pods", "pods.json", "kubectl get pods -n kube-system -o json",
+		       { "/api/v1/namespaces/kube-system/pods" }, true },
+	[K8S_NODES] = { "nodes", "nodes.json", "kubectl get nodes -o json",
+			{ "/api/v1/nodes" }, true },
+	[K8S_CONFIGMAPS] = { "configmaps", "configmaps.json",
+			     "kubectl get configmaps -n kube-system -o json",
+			     { "/api/v1/namespaces/kube-system/configmaps" }, true },
 };
 
 const struct k8s_resource *k8s_resource(enum k8s_res r)

@@ -9,98 +9,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 
 : "${DSCK:?set DSCK to the dsck binary}"
 SRCDIR=${SRCDIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-FIX=$SRCDIR/fixtures/k8s
-command -v python3 >/dev/null || h_fail "python3 is required for the Kubernetes API test server"
-command -v jq >/dev/null || h_fail "jq is required"
-# Hermetic: no inherited Kubernetes settings, no ~/.kube/config.
-unset KUBECONFIG K8S_API_ENDPOINT K8S_API_TOKEN K8S_CA_FILE KUBERNETES_SERVICE_HOST \
-    KUBERNETES_SERVICE_PORT DSCK_CONFIG DSCK_K8S_SA_DIR
-export HOME=$H_TMP/home
-mkdir -p "$HOME"
-
-# ---- scenarios: a fixture directory is complete, or overlays the one named in BASE
-SCN=$H_TMP/scenarios
-materialize() { # NAME
-	local name=$1 out=$SCN/$1 base f
-	[[ ! -d $out ]] || return 0
-	mkdir -p "$out"
-	if [[ -f $FIX/$name/BASE ]]; then
-		base=$(<"$FIX/$name/BASE")
-		materialize "$base"
-		cp "$SCN/$base"/* "$out"/
-	fi
-	cp "$FIX/$name"/*.json "$out"/
-	if [[ -f $FIX/$name/DELETE ]]; then
-		while read -r f; do rm -f "$out/$f"; done <"$FIX/$name/DELETE"
-	fi
-}
-for d in "$FIX"/*/; do materialize "$(basename "$d")"; done
-
-# ---- secrets (files only, 0600) and TLS
-SECRETS=$H_TMP/secrets
-(umask 077 && mkdir -p "$SECRETS" &&
-	openssl rand -hex 24 | tr -d '\n' >"$SECRETS/token" &&
-	openssl rand -hex 24 | tr -d '\n' >"$SECRETS/forbidden-token" &&
-	{ printf 'admin:'; openssl rand -hex 12 | tr -d '\n'; } >"$SECRETS/basic")
-TOKEN=$(<"$SECRETS/token")
-h_tls_certs "$H_TMP/tls"
-
-# ---- the API server
-SERVER_LOG=$H_TMP/k8s-api.log
-start_server() {
-	local attempt
-	for attempt in 1 2 3; do
-		h_free_port
-		PORT=$H_PORT
-		python3 "$SRCDIR/tests/k8s_api_server.py" --root "$SCN" --port "$PORT" \
-			--cert "$H_SERVER_CERT" --key "$H_SERVER_KEY" --ca "$H_CA" \
-			--token-file "$SECRETS/token" --forbidden-token-file "$SECRETS/forbidden-token" \
-			--basic-file "$SECRETS/basic" --default-scenario migrated \
-			</dev/null >/dev/null 2>"$SERVER_LOG" &
-		SERVER_PID=$!
-		for _ in $(seq 100); do
-			grep -q '^listening' "$SERVER_LOG" 2>/dev/null && return 0
-			kill -0 "$SERVER_PID" 2>/dev/null || break
-			sleep 0.05
-		done
-		kill "$SERVER_PID" 2>/dev/null || true
-		wait "$SERVER_PID" 2>/dev/null || true
-	done
-	h_fail "the Kubernetes API test server did not start" "$(cat "$SERVER_LOG")"
-}
-stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; }
-start_server
-h_defer stop_server
-API=https://127.0.0.1:$PORT
-
-# ---- kubeconfigs (0600: they hold credentials)
-# kubeconfig FILE SCENARIO USER_YAML: a context 'test' with cluster and user.
-kubeconfig() {
-	(umask 077 && cat >"$1" <<-EOF
-	apiVersion: v1
-	kind: Config
-	preferences: {}
-	current-context: test
-	clusters:
-	- name: test-cluster
-	  cluster:
-	    server: $API/$2
-	    certificate-authority: $H_CA
-	contexts:
-	- name: other
-	  context: {cluster: nowhere, user: nobody}
-	- name: test
-	  context:
-	    cluster: test-cluster
-	    user: tester
-	    namespace: kube-system
-	users:
-	- name: tester
-	  user:
-	$3
-	EOF
-	)
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/k8sapi.sh"
+k8s_setup
+k8s_start_server --forbidden-token-file "$K8S_SECRETS/forbidden-token" \
+	--basic-file "$K8S_SECRETS/basic" --default-scenario migrated
+FIX=$K8S_FIX SCN=$K8S_SCN SECRETS=$K8S_SECRETS TOKEN=$K8S_TOKEN API=$K8S_API
+SERVER_LOG=$K8S_SERVER_LOG PORT=${K8S_API##*:}
+kubeconfig() { k8s_kubeconfig "$@"; }
 KC=$H_TMP/kubeconfig
 # kc SCENARIO: the path of a kubeconfig for SCENARIO with the valid token.
 kc() {

@@ -71,4 +71,26 @@ h_run "$DSCK" preflight --endpoints "$EP" -o json
 h_assert_rc 1 "v2 disabled: NO-GO"
 h_assert_contains "$(jq -r '.checks[].findings[].code' <<<"$H_OUT")" v2-unavailable "v2-unavailable reported"
 h_pass "v2 disabled"
+
+# The Kubernetes datastore: no etcd; the Kubernetes checks through a kubeconfig.
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/k8sapi.sh"
+k8s_setup
+k8s_start_server
+export DATASTORE_TYPE=kubernetes
+h_run "$DSCK" preflight --kubeconfig "$(k8s_kc migrated)" --junit "$H_TMP/k8s.xml" -o json
+h_assert_rc 0 "a migrated Kubernetes-datastore cluster: GO"
+h_assert_eq "true true" "$(check "$H_OUT" etcd)" "no etcd checks for the Kubernetes datastore"
+for c in k8s-crd-migration policy-semantics node-roll; do
+	h_assert_eq "true false" "$(check "$H_OUT" $c)" "$c ran and passed"
+done
+h_run "$DSCK" preflight --kubeconfig "$(k8s_kc before-migration)" --junit "$H_TMP/k8s.xml" -o json
+h_assert_rc 1 "TPR data not migrated yet: NO-GO"
+h_assert_eq "false false" "$(check "$H_OUT" k8s-crd-migration)" "k8s-crd-migration failed"
+h_assert_contains "$(jq -r '.checks[].findings[].code' <<<"$H_OUT")" object-not-migrated "finding named"
+h_run xmllint --xpath 'count(//testcase)' "$H_TMP/k8s.xml"
+h_assert_eq 5 "$H_OUT" "five checks in the JUnit report (etcd, inspect skipped)"
+h_run "$DSCK" preflight --kubeconfig "$(k8s_kc policies)" -o json
+h_assert_rc 1 "namespaces that need ACTION: NO-GO"
+h_assert_contains "$(jq -r '.checks[] | select(.name == "policy-semantics") | .findings[].code' <<<"$H_OUT")" namespace-needs-action "policy finding"
+h_pass "Kubernetes datastore preflight"
 h_done

@@ -1,6 +1,7 @@
 /*
  * Unit tests: kubeconfig parsing, the TPR -> CRD comparisons, the DefaultDeny
- * verdicts, and reading kubectl dumps. The API client itself is exercised
+ * verdicts, reading kubectl dumps, and the node-roll judgements (images,
+ * cordons, times). The API client itself is exercised
  * against tests/k8s_api_server.py by tests/integration/test_k8s.sh.
  */
 #include <setjmp.h>
@@ -466,6 +467,290 @@ static void test_api_version(void **state)
 	json_decref(items);
 }
 
+/* --- node-roll --- */
+
+static void test_node_roll_image_equal(void **state)
+{
+	(void)state;
+	assert_true(node_roll_image_equal("quay.io/calico/node:v2.6.2", "quay.io/calico/node:v2.6.2"));
+	assert_false(node_roll_image_equal("quay.io/calico/node:v2.6.2", "quay.io/calico/node:v2.5.1"));
+	/* Docker Hub is the default registry; "library/" its default namespace. */
+	assert_true(node_roll_image_equal("calico/node:v2.6.2", "docker.io/calico/node:v2.6.2"));
+	assert_true(node_roll_image_equal("index.docker.io/calico/node:v2.6.2", "calico/node:v2.6.2"));
+	assert_true(node_roll_image_equal("busybox", "docker.io/library/busybox:latest"));
+	/* Another registry is another image, whatever the path. */
+	assert_false(node_roll_image_equal("quay.io/calico/node:v2.6.2", "calico/node:v2.6.2"));
+	/* A registry port is not a tag. */
+	assert_true(node_roll_image_equal("registry:5000/calico/node", "registry:5000/calico/node:latest"));
+	assert_false(node_roll_image_equal("registry:5000/calico/node", "registry:5000/calico/node:v1"));
+	assert_true(node_roll_image_equal("localhost/calico/node", "localhost/calico/node:latest"));
+	assert_false(node_roll_image_equal("calico/node@sha256:aa", "calico/node@sha256:bb"));
+	assert_false(node_roll_image_equal("calico/node:v2.6.2", NULL));
+	assert_false(node_roll_image_equal("", "calico/node"));
+	assert_false(node_roll_image_equal("", ""));
+}
+
+static void test_node_roll_container(void **state)
+{
+	json_t *by_name = js("{\"containers\":[{\"name\":\"install-cni\",\"image\":\"calico/cni:v1\"},"
+			     "{\"name\":\"calico-node\",\"image\":\"my/node:v2\"}]}");
+	json_t *by_image = js("{\"containers\":[{\"name\":\"flannel\",\"image\":\"flannel:v0.9\"},"
+			      "{\"name\":\"node\",\"image\":\"quay.io/calico/node:v2.6.2\"}]}");
+	json_t *none = js("{\"containers\":[{\"name\":\"kube-proxy\",\"image\":\"kube-proxy\"}]}");
+
+	(void)state;
+	assert_string_equal(json_string_value(json_object_get(node_roll_container(by_name), "image")),
+			    "my/node:v2");
+	assert_string_equal(json_string_value(json_object_get(node_roll_container(by_image), "name")),
+			    "node");
+	assert_null(node_roll_container(none));
+	assert_null(node_roll_container(NULL));
+	json_decref(by_name);
+	json_decref(by_image);
+	json_decref(none);
+}
+
+static void test_node_roll_cordon_state(void **state)
+{
+	json_t *cordoned = js("{\"spec\":{\"unschedulable\":true}}");
+	json_t *tainted = js("{\"spec\":{\"taints\":[{\"key\":\"node.kubernetes.io/unschedulable\","
+			     "\"effect\":\"NoSchedule\"}]}}");
+	json_t *other_taint = js("{\"spec\":{\"taints\":[{\"key\":\"dedicated\",\"effect\":\"NoSchedule\"}],"
+				 "\"unschedulable\":false}}");
+	json_t *ready = js("{\"status\":{\"phase\":\"Running\",\"conditions\":["
+			   "{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	json_t *not_ready = js("{\"status\":{\"phase\":\"Running\",\"conditions\":["
+			       "{\"type\":\"Ready\",\"status\":\"False\"}]}}");
+	json_t *pending = js("{\"status\":{\"phase\":\"Pending\",\"conditions\":["
+			     "{\"type\":\"Ready\",\"status\":\"True\"}]}}");
+	json_t *deleting = js("{\"metadata\":{\"deletionTimestamp\":\"2017-10-10T09:05:30Z\"}}");
+
+	(void)state;
+	assert_true(node_roll_node_unschedulable(cordoned));
+	assert_true(node_roll_node_unschedulable(tainted));
+	assert_false(node_roll_node_unschedulable(other_taint));
+	assert_true(node_roll_pod_ready(ready));
+	assert_false(node_roll_pod_ready(not_ready));
+	assert_false(node_roll_pod_ready(pending));
+	assert_false(node_roll_pod_terminating(ready));
+	assert_true(node_roll_pod_terminating(deleting));
+
+	assert_int_equal(node_roll_node_state(true, true, false), NODE_ROLL_UPDATED);
+	assert_int_equal(node_roll_node_state(false, true, false), NODE_ROLL_OLD);
+	assert_int_equal(node_roll_node_state(true, false, false), NODE_ROLL_REPLACING);
+	assert_int_equal(node_roll_node_state(true, true, true), NODE_ROLL_REPLACING);
+	/* Being replaced: must be cordoned, with either strategy. */
+	assert_int_equal(node_roll_cordon(NODE_ROLL_REPLACING, false, false), -1);
+	assert_int_equal(node_roll_cordon(NODE_ROLL_REPLACING, false, true), -1);
+	assert_int_equal(node_roll_cordon(NODE_ROLL_REPLACING, true, false), 0);
+	/* Updated and ready: must not stay cordoned. */
+	assert_int_equal(node_roll_cordon(NODE_ROLL_UPDATED, true, false), 1);
+	assert_int_equal(node_roll_cordon(NODE_ROLL_UPDATED, false, true), 0);
+	/* An old pod is due for replacement by hand only with OnDelete. */
+	assert_int_equal(node_roll_cordon(NODE_ROLL_OLD, false, true), -1);
+	assert_int_equal(node_roll_cordon(NODE_ROLL_OLD, false, false), 0);
+	assert_int_equal(node_roll_cordon(NODE_ROLL_OLD, true, true), 0);
+	json_decref(cordoned);
+	json_decref(tainted);
+	json_decref(other_taint);
+	json_decref(ready);
+	json_decref(not_ready);
+	json_decref(pending);
+	json_decref(deleting);
+}
+
+static void test_node_roll_skew(void **state)
+{
+	json_t *rolling = js("{\"metadata\":{\"generation\":2},\"status\":{\"observedGeneration\":2,"
+			     "\"desiredNumberScheduled\":4,\"updatedNumberScheduled\":1}}");
+	json_t *done = js("{\"metadata\":{\"generation\":2},\"status\":{\"observedGeneration\":2,"
+			  "\"desiredNumberScheduled\":4,\"updatedNumberScheduled\":4}}");
+	json_t *unobserved = js("{\"metadata\":{\"generation\":3},\"status\":{\"observedGeneration\":2,"
+				"\"desiredNumberScheduled\":4,\"updatedNumberScheduled\":4}}");
+	json_t *no_status = js("{\"metadata\":{\"generation\":1}}");
+
+	(void)state;
+	assert_false(node_roll_daemonset_done(rolling));
+	assert_true(node_roll_daemonset_done(done));
+	assert_false(node_roll_daemonset_done(unobserved));
+	assert_false(node_roll_daemonset_done(no_status));
+	assert_int_equal(node_roll_skew_severity(true, false), SEV_INFO);
+	assert_int_equal(node_roll_skew_severity(true, true), SEV_WARNING);
+	assert_int_equal(node_roll_skew_severity(false, false), SEV_WARNING);
+	json_decref(rolling);
+	json_decref(done);
+	json_decref(unobserved);
+	json_decref(no_status);
+}
+
+static void test_node_roll_parse_time(void **state)
+{
+	int64_t t = 0;
+
+	(void)state;
+	assert_true(node_roll_parse_time("1970-01-01T00:00:00Z", &t));
+	assert_int_equal(t, 0);
+	assert_true(node_roll_parse_time("2017-10-10T09:08:00Z", &t));
+	assert_int_equal(t, 1507626480);
+	/* Fractions are dropped; offsets are applied. */
+	assert_true(node_roll_parse_time("2017-10-10T09:08:00.987654Z", &t));
+	assert_int_equal(t, 1507626480);
+	assert_true(node_roll_parse_time("2017-10-10T11:08:00+02:00", &t));
+	assert_int_equal(t, 1507626480);
+	assert_true(node_roll_parse_time("2017-10-10T04:38:00-04:30", &t));
+	assert_int_equal(t, 1507626480);
+	assert_false(node_roll_parse_time("2017-10-10T09:08:00", &t));
+	assert_false(node_roll_parse_time("2017-10-10 09:08", &t));
+	assert_false(node_roll_parse_time("2017-13-10T09:08:00Z", &t));
+	assert_false(node_roll_parse_time("2017-10-10T09:08:00Zjunk", &t));
+	assert_false(node_roll_parse_time("2017-10-10T09:08:00.Z", &t));
+	assert_false(node_roll_parse_time("", &t));
+	assert_false(node_roll_parse_time(NULL, &t));
+}
+
+static void test_node_roll_config_times(void **state)
+{
+	json_t *managed = js("{\"metadata\":{\"creationTimestamp\":\"2017-09-01T08:30:00Z\","
+			     "\"managedFields\":[{\"manager\":\"kubectl\",\"time\":\"2017-09-01T08:30:00Z\"},"
+			     "{\"manager\":\"kubectl-edit\",\"time\":\"2017-10-10T09:08:00Z\"},"
+			     "{\"manager\":\"x\",\"time\":\"garbage\"}]}}");
+	json_t *created = js("{\"metadata\":{\"creationTimestamp\":\"2017-09-01T08:30:00Z\"}}");
+	json_t *none = js("{\"metadata\":{\"name\":\"calico-config\"}}");
+	json_t *pod = js("{\"status\":{\"startTime\":\"2017-10-10T09:00:00Z\",\"containerStatuses\":["
+			 "{\"name\":\"calico-node\",\"state\":{\"running\":{\"startedAt\":\"2017-10-10T09:10:20Z\"}}},"
+			 "{\"name\":\"install-cni\",\"state\":{\"running\":{\"startedAt\":\"2017-10-10T09:01:05Z\"}}}]}}");
+	json_t *restarted = js("{\"status\":{\"startTime\":\"2017-09-01T08:31:00Z\",\"containerStatuses\":["
+			       "{\"name\":\"calico-node\",\"restartCount\":1,"
+			       "\"state\":{\"running\":{\"startedAt\":\"2017-10-10T09:30:00Z\"}}}]}}");
+	json_t *waiting = js("{\"status\":{\"startTime\":\"2017-10-10T09:00:00Z\",\"containerStatuses\":["
+			     "{\"name\":\"calico-node\",\"state\":{\"waiting\":{\"reason\":\"ContainerCreating\"}}}]}}");
+	json_t *pending = js("{\"status\":{\"phase\":\"Pending\"}}");
+	const char *text = NULL;
+	int64_t changed = 0, started = 0;
+	bool exact = false;
+
+	(void)state;
+	/* The newest managedFields time is the last change. */
+	assert_true(node_roll_config_time(managed, &changed, &exact, &text));
+	assert_true(exact);
+	assert_string_equal(text, "2017-10-10T09:08:00Z");
+	/* Without managedFields only the creation is known: a lower bound. */
+	assert_true(node_roll_config_time(created, &changed, &exact, &text));
+	assert_false(exact);
+	assert_string_equal(text, "2017-09-01T08:30:00Z");
+	assert_false(node_roll_config_time(none, &changed, &exact, NULL));
+
+	/* The oldest running container: it read the configuration first. */
+	assert_true(node_roll_pod_started(pod, &started, &text));
+	assert_string_equal(text, "2017-10-10T09:01:05Z");
+	/* A restarted container read the ConfigMap again. */
+	assert_true(node_roll_pod_started(restarted, &started, &text));
+	assert_string_equal(text, "2017-10-10T09:30:00Z");
+	assert_true(node_roll_pod_started(waiting, &started, &text));
+	assert_string_equal(text, "2017-10-10T09:00:00Z");
+	assert_false(node_roll_pod_started(pending, &started, NULL));
+
+	assert_int_equal(node_roll_config_applied(100, true, 200), NODE_ROLL_CONFIG_APPLIED);
+	assert_int_equal(node_roll_config_applied(300, true, 200), NODE_ROLL_CONFIG_NOT_APPLIED);
+	/* The same second: either order is possible. */
+	assert_int_equal(node_roll_config_applied(200, true, 200), NODE_ROLL_CONFIG_UNPROVEN);
+	/* Created before the pod started: it may have changed since. */
+	assert_int_equal(node_roll_config_applied(100, false, 200), NODE_ROLL_CONFIG_UNPROVEN);
+	/* Created after the pod started (deleted and re-created): proven stale. */
+	assert_int_equal(node_roll_config_applied(300, false, 200), NODE_ROLL_CONFIG_NOT_APPLIED);
+	json_decref(managed);
+	json_decref(created);
+	json_decref(none);
+	json_decref(pod);
+	json_decref(restarted);
+	json_decref(waiting);
+	json_decref(pending);
+}
+
+/* The whole check over a small dump: both controller names running, pods matched by labels. */
+static char roll_dir[] = "/tmp/dsck-test-roll-XXXXXX";
+
+static void roll_dump(const char *file, const char *text)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", roll_dir, file);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+#define ROLL_POD(name, node, app, image, extra)                                            \
+	"{\"metadata\":{\"name\":\"" name "\",\"labels\":{\"k8s-app\":\"" app "\"}" extra "},"  \
+	"\"spec\":{\"nodeName\":\"" node "\",\"containers\":[{\"name\":\"" app "\","          \
+	"\"image\":\"" image "\"}]},\"status\":{\"phase\":\"Running\",\"startTime\":"         \
+	"\"2017-10-10T09:00:00Z\",\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}"
+#define ROLL_DEP(name, strategy)                                                            \
+	"{\"metadata\":{\"name\":\"" name "\"},\"spec\":{\"replicas\":1,\"selector\":{"         \
+	"\"matchLabels\":{\"k8s-app\":\"" name "\"}},\"strategy\":{\"type\":\"" strategy "\"}}}"
+
+static void test_node_roll_check(void **state)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct k8s_source src = { .client = NULL, .dir = roll_dir, .max_bytes = 1 << 20 };
+	struct node_roll r;
+
+	(void)state;
+	assert_non_null(mkdtemp(roll_dir));
+	/* No updateStrategy: extensions/v1beta1 defaults to OnDelete. */
+	roll_dump("daemonsets.json", "{\"items\":[{\"apiVersion\":\"extensions/v1beta1\","
+		  "\"metadata\":{\"name\":\"calico-node\"},\"spec\":{\"selector\":{\"matchLabels\":"
+		  "{\"k8s-app\":\"calico-node\"}},\"template\":{\"spec\":{\"containers\":[{\"name\":"
+		  "\"calico-node\",\"image\":\"calico/node:v2.6.2\"}]}}}}]}");
+	/* Pods from before owner references: matched by the selectors' labels. */
+	roll_dump("pods.json", "{\"items\":["
+		  ROLL_POD("calico-node-a", "n1", "calico-node", "docker.io/calico/node:v2.6.2", "") ","
+		  ROLL_POD("calico-node-b", "n2", "calico-node", "calico/node:v2.5.1", "") ","
+		  ROLL_POD("kc-1", "n1", "calico-kube-controllers", "calico/kube-controllers:v1.0.0", "") ","
+		  ROLL_POD("pc-1", "n2", "calico-policy-controller", "calico/kube-policy-controller:v0.7.0", "") ","
+		  ROLL_POD("pc-old", "n2", "calico-policy-controller", "calico/kube-policy-controller:v0.7.0",
+			   ",\"deletionTimestamp\":\"2017-10-10T09:00:00Z\"") "]}");
+	roll_dump("deployments.json", "{\"items\":[" ROLL_DEP("calico-kube-controllers", "Recreate") ","
+		  ROLL_DEP("calico-policy-controller", "Recreate") "]}");
+	/* Nodes not served (nodes.json missing): no cordon findings. */
+	node_roll_init(&r);
+	assert_int_equal(check_node_roll(&src, &r, &err), DSCK_OK);
+	assert_false(r.nodes_read);
+	assert_string_equal(r.update_strategy, "OnDelete");
+	assert_int_equal(r.phase, NODE_ROLL_ROLLING);
+	assert_int_equal(r.n_nodes, 2);
+	assert_int_equal(r.n_updated, 1);
+	assert_int_equal(r.n_images, 2);
+	assert_true(r.images[0].desired);
+	assert_string_equal(r.images[0].nodes[0], "n1");
+	assert_string_equal(r.images[1].image, "calico/node:v2.5.1");
+	assert_int_equal(r.n_controllers, 2);
+	assert_int_equal(r.controllers[1].running, 1);   /* the terminating pod does not count */
+	assert_int_equal(findings_count(&r.findings, "controller-replicas"), 1);
+	assert_int_equal(findings_count(&r.findings, "daemonset-version-skew"), 1);
+	assert_int_equal(findings_count(&r.findings, "daemonset-update-strategy"), 1);
+	assert_int_equal(findings_count(&r.findings, "node-not-cordoned"), 0);
+	assert_int_equal(findings_count(&r.findings, "config-not-applied"), 0);  /* no ConfigMap */
+	assert_false(findings_ok(&r.findings));
+	node_roll_release(&r);
+
+	/* Nothing served at all: an empty result, not an error. */
+	for (int i = 0; i < K8S_RES__COUNT; i++) {
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/%s", roll_dir, k8s_resource(i)->file);
+		unlink(path);
+	}
+	node_roll_init(&r);
+	assert_int_equal(check_node_roll(&src, &r, &err), DSCK_OK);
+	assert_int_equal(r.phase, NODE_ROLL_NO_DAEMONSET);
+	assert_int_equal(r.findings.n, 0);
+	node_roll_release(&r);
+	rmdir(roll_dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +772,13 @@ int main(void)
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_dumps),
 		cmocka_unit_test(test_api_version),
+		cmocka_unit_test(test_node_roll_image_equal),
+		cmocka_unit_test(test_node_roll_container),
+		cmocka_unit_test(test_node_roll_cordon_state),
+		cmocka_unit_test(test_node_roll_skew),
+		cmocka_unit_test(test_node_roll_parse_time),
+		cmocka_unit_test(test_node_roll_config_times),
+		cmocka_unit_test(test_node_roll_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
