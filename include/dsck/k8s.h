@@ -133,4 +133,13 @@ const char *k8s_source_api_version(const char *from, const json_t *items, char *
 /* "API https://h:6443 (kubeconfig '...')" or "dumps in 'DIR'", for reports. */
 const char *k8s_source_describe(const struct k8s_source *s, char *buf, size_t n);
 
+/* Small accessors for Kubernetes objects, shared by the checks. */
+
+/* metadata.name, or "" when absent. */
+const char *k8s_name(const json_t *obj);
+/* The item of the array @items whose metadata.name is @name, or NULL. */
+const json_t *k8s_find_named(const json_t *items, const char *name);
+/* The calico-node container of a pod spec: by name, else by image; or NULL. */
+const json_t *k8s_calico_node_container(const json_t *podspec);
+
 #endif

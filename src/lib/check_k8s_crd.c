@@ -96,7 +96,7 @@ void crd_migration_release(struct crd_migration *r)
 
 static const char *name_of(const json_t *item)
 {
-	return json_string_value(json_object_get(json_object_get(item, "metadata"), "name"));
+	return k8s_name(item);   /* "" when absent: malformed items never crash */
 }
 
 /* @items indexed by metadata.name (a JSON object; borrowed items). */
@@ -112,17 +112,6 @@ static json_t *index_by_name(const json_t *items)
 		}
 	}
 	return idx;
-}
-
-static const json_t *find_named(const json_t *items, const char *name)
-{
-	const json_t *it;
-	size_t i;
-
-	json_array_foreach(items, i, it)
-		if (strcmp(name_of(it), name) == 0)
-			return it;
-	return NULL;
 }
 
 /* A string member: "" when absent or null, NULL when of another type. */
@@ -492,7 +481,7 @@ static enum dsck_err judge_crds(struct crd_migration *res, const struct inputs *
 
 	for (size_t i = 0; i < N_KINDS && !rc; i++) {
 		const struct crd_kind *k = &kinds[i];
-		const json_t *crd = find_named(in->crds, k->crd);
+		const json_t *crd = k8s_find_named(in->crds, k->crd);
 
 		snprintf(key, sizeof(key), "crd/%s", k->crd);
 		buf_reset(&d);
@@ -636,13 +625,13 @@ static enum dsck_err node_roles(const struct inputs *in, const char *sa, json_t 
 		const char *rname = opt_string(json_object_get(b, "roleRef"), "name");
 
 		if (!binds_service_account(b, sa) || !rname ||
-		    !(role = find_named(in->roles, rname)))
+		    !(role = k8s_find_named(in->roles, rname)))
 			continue;
 		if (json_array_append(roles, (json_t *)role) ||
 		    buf_printf(names, "%s%s", names->len ? "," : "", rname))
 			return DSCK_ERR_NOMEM;
 	}
-	if (!json_array_size(roles) && (role = find_named(in->roles, "calico-node")) &&
+	if (!json_array_size(roles) && (role = k8s_find_named(in->roles, "calico-node")) &&
 	    (json_array_append(roles, (json_t *)role) || buf_appends(names, "calico-node")))
 		return DSCK_ERR_NOMEM;
 	return DSCK_OK;
@@ -684,18 +673,8 @@ static enum dsck_err judge_rbac(struct crd_migration *res, const struct inputs *
 /* The calico-node container of the DaemonSet (calico-node, or canal). */
 static const json_t *node_container(const json_t *ds)
 {
-	const json_t *pod = json_object_get(json_object_get(ds, "spec"), "template");
-	const json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(json_object_get(pod, "spec"), "containers"), i, c) {
-		const char *image = opt_string(c, "image") ?: "";
-
-		if (strcmp(opt_string(c, "name") ?: "", "calico-node") == 0 ||
-		    strstr(image, "calico/node"))
-			return c;
-	}
-	return NULL;
+	return k8s_calico_node_container(
+		json_object_get(json_object_get(json_object_get(ds, "spec"), "template"), "spec"));
 }
 
 /* Fill the node fields; *sa is the DaemonSet's service account. */
@@ -706,7 +685,7 @@ static void read_node(struct crd_migration *res, const struct inputs *in, const 
 
 	*sa = "calico-node";
 	for (size_t i = 0; i < ARRAY_SIZE(names) && !ds; i++)
-		if ((ds = find_named(in->daemonsets, names[i])))
+		if ((ds = k8s_find_named(in->daemonsets, names[i])))
 			snprintf(res->node_daemonset, sizeof(res->node_daemonset), "%s", names[i]);
 	if (!ds)
 		return;

@@ -100,17 +100,6 @@ static const json_t *path2(const json_t *o, const char *a, const char *b)
 	return json_object_get(json_object_get(o, a), b);
 }
 
-static const json_t *find_named(const json_t *items, const char *name)
-{
-	const json_t *it;
-	size_t i;
-
-	json_array_foreach(items, i, it)
-		if (strcmp(name_of(it), name) == 0)
-			return it;
-	return NULL;
-}
-
 /* An integer member, or @dflt when absent or of another type. */
 static long long int_or(const json_t *o, const char *key, long long dflt)
 {
@@ -155,16 +144,7 @@ bool node_roll_image_equal(const char *a, const char *b)
 
 const json_t *node_roll_container(const json_t *podspec)
 {
-	const json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(podspec, "containers"), i, c)
-		if (strcmp(str(c, "name"), "calico-node") == 0)
-			return c;
-	json_array_foreach(json_object_get(podspec, "containers"), i, c)
-		if (strstr(str(c, "image"), "calico/node"))
-			return c;
-	return NULL;
+	return k8s_calico_node_container(podspec);
 }
 
 bool node_roll_pod_ready(const json_t *pod)
@@ -417,7 +397,7 @@ static bool belongs_to_deployment(const json_t *pod, const json_t *dep, const js
 
 	if (!has_owners(pod))
 		return selector_matches(dep, pod);
-	r = rs ? find_named(rsets, rs) : NULL;
+	r = rs ? k8s_find_named(rsets, rs) : NULL;
 	return r && owned_by(r, "Deployment", name_of(dep));
 }
 
@@ -590,7 +570,7 @@ static enum dsck_err judge_controllers(struct node_roll *res, const struct input
 	if (!(res->controllers = calloc(ARRAY_SIZE(controller_names), sizeof(*res->controllers))))
 		return nomem(err);
 	for (size_t i = 0; i < ARRAY_SIZE(controller_names) && !rc; i++) {
-		const json_t *dep = find_named(in->deployments, controller_names[i]);
+		const json_t *dep = k8s_find_named(in->deployments, controller_names[i]);
 
 		if (dep)
 			rc = judge_controller(res, in, dep, err);
@@ -937,7 +917,7 @@ static enum dsck_err judge_daemonset(struct node_roll *res, const struct inputs 
 	enum dsck_err rc;
 
 	for (size_t i = 0; i < ARRAY_SIZE(daemonset_names) && !ds; i++)
-		if ((ds = find_named(in->daemonsets, daemonset_names[i])))
+		if ((ds = k8s_find_named(in->daemonsets, daemonset_names[i])))
 			snprintf(res->daemonset, sizeof(res->daemonset), "%s", daemonset_names[i]);
 	if (!ds) {
 		res->phase = NODE_ROLL_NO_DAEMONSET;
@@ -976,7 +956,7 @@ static bool reads_config(const struct node_roll *res, const struct inputs *in,
 	if (json_object_get(node_pods, name_of(pod)))
 		return true;
 	for (size_t i = 0; i < res->n_controllers; i++) {
-		const json_t *dep = find_named(in->deployments, res->controllers[i].name);
+		const json_t *dep = k8s_find_named(in->deployments, res->controllers[i].name);
 
 		if (running(pod) && belongs_to_deployment(pod, dep, in->replicasets))
 			return true;
@@ -997,7 +977,7 @@ static enum dsck_err judge_config(struct node_roll *res, const struct inputs *in
 	size_t i;
 
 	for (size_t k = 0; k < ARRAY_SIZE(configmap_names) && !cm; k++)
-		if ((cm = find_named(in->configmaps, configmap_names[k])))
+		if ((cm = k8s_find_named(in->configmaps, configmap_names[k])))
 			snprintf(res->configmap, sizeof(res->configmap), "%s", configmap_names[k]);
 	if (!cm)
 		return DSCK_OK;

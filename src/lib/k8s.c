@@ -696,3 +696,42 @@ const char *k8s_source_describe(const struct k8s_source *s, char *buf, size_t n)
 		snprintf(buf, n, "dumps in '%s'", s->dir);
 	return buf;
 }
+
+const char *k8s_name(const json_t *obj)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+
+	return s ? s : "";
+}
+
+const json_t *k8s_find_named(const json_t *items, const char *name)
+{
+	const json_t *it;
+	size_t i;
+
+	json_array_foreach(items, i, it)
+		if (strcmp(k8s_name(it), name) == 0)
+			return it;
+	return NULL;
+}
+
+static const char *string_member(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+const json_t *k8s_calico_node_container(const json_t *podspec)
+{
+	const json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(podspec, "containers"), i, c)
+		if (strcmp(string_member(c, "name"), "calico-node") == 0)
+			return c;
+	json_array_foreach(json_object_get(podspec, "containers"), i, c)
+		if (strstr(string_member(c, "image"), "calico/node"))
+			return c;
+	return NULL;
+}
