@@ -147,10 +147,11 @@ if [[ ! -x ${DSCK_FIXTURE:-} ]]; then
 	h_fail "DSCK_FIXTURE generator not built"
 fi
 h_etcd_start big --v2
-h_run "$DSCK_FIXTURE" --endpoint "$(h_endpoint big)" --hosts 500 --workloads-per-host 95 --seed 7
+# Loading 100k keys takes 10-40 s depending on the build and the machine.
+H_CMD_TIMEOUT=240 h_run "$DSCK_FIXTURE" --endpoint "$(h_endpoint big)" --hosts 500 --workloads-per-host 95 --seed 7
 h_assert_rc 0 "generator loads 100k keys"
 want=$("$DSCK_FIXTURE" --print --hosts 500 --workloads-per-host 95 --seed 7 | jq -s '[.[] | select(.dir | not)] | length')
-h_run "$DSCK" ls /calico --api v2 --endpoints "$(h_endpoint big)" -o json
+H_CMD_TIMEOUT=240 h_run "$DSCK" ls /calico --api v2 --endpoints "$(h_endpoint big)" -o json
 h_assert_rc 0 "100k-key listing"
 got=$(jq '[.records[] | select(.dir | not)] | length' <<<"$H_OUT")
 h_assert_eq "$want" "$got" "every generated leaf listed"
