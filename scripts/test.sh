@@ -19,12 +19,30 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 rc=0
 meson test -C "$builddir" --print-errorlogs --num-processes 2 "$@" || rc=$?
 
+# The parsers under libFuzzer for a few seconds each, and the main commands
+# under valgrind (SPEC §12). DSCK_QUICK=1 leaves them out on a developer box.
+extra_pass=0 extra_fail=0
+if [[ ${DSCK_QUICK:-0} != 1 ]]; then
+	for step in "FUZZ_SECONDS=${FUZZ_SECONDS:-5} bash scripts/fuzz.sh" "bash scripts/valgrind.sh"; do
+		echo "== $step"
+		if env $step; then
+			extra_pass=$((extra_pass + 1))
+			echo "ok - $step"
+		else
+			extra_fail=$((extra_fail + 1))
+			echo "not ok - $step"
+			rc=1
+		fi
+	done
+fi
+
 # One summary line in the form CI systems read.
 log=$builddir/meson-logs/testlog.json
+passed=0 failed=0 skipped=0
 if [[ -f $log ]]; then
 	passed=$(grep -c '"result": "OK"' "$log" || true)
 	failed=$(grep -Ec '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
 	skipped=$(grep -c '"result": "SKIP"' "$log" || true)
-	echo "$passed passed, $failed failed, $skipped skipped"
 fi
+echo "$((passed + extra_pass)) passed, $((failed + extra_fail)) failed, $skipped skipped"
 exit "$rc"

@@ -33,6 +33,7 @@ struct check_member {
 	char error[DSCK_ERROR_MSG_MAX];
 	int v2_served;               /* 1 yes, 0 no (disabled), -1 unknown */
 	bool v3_ok;
+	bool v3_counted;             /* v3_keys was measured (not by v2-content) */
 	size_t v2_leaves, v2_dirs, v2_ttl;
 	size_t v3_keys, v3_model_keys, v3_total;
 	unsigned char v2_digest[32], v3_digest[32];

@@ -21,7 +21,8 @@ static json_t *member_json(const struct check_member *m)
 	json_object_set_new(o, "v2_keys", json_integer((json_int_t)m->v2_leaves));
 	json_object_set_new(o, "v2_dirs", json_integer((json_int_t)m->v2_dirs));
 	json_object_set_new(o, "v2_ttl_keys", json_integer((json_int_t)m->v2_ttl));
-	json_object_set_new(o, "v3_keys", json_integer((json_int_t)m->v3_keys));
+	json_object_set_new(o, "v3_keys", m->v3_counted ? json_integer((json_int_t)m->v3_keys)
+							 : json_null());
 	json_object_set_new(o, "v3_model_keys", json_integer((json_int_t)m->v3_model_keys));
 	if (m->n_prefixes) {
 		json_t *p = json_object();
@@ -63,10 +64,16 @@ static int render(struct cli *cli, const struct check_result *r)
 		for (size_t i = 0; i < r->n_members; i++) {
 			const struct check_member *m = &r->members[i];
 
-			printf("%-30s %-9s %-9s %8zu %8zu %8zu %10zu\n", m->endpoint,
+			char v3[24] = "-", model[24] = "-";
+
+			if (m->v3_counted) {
+				snprintf(v3, sizeof(v3), "%zu", m->v3_keys);
+				snprintf(model, sizeof(model), "%zu", m->v3_model_keys);
+			}
+			printf("%-30s %-9s %-9s %8zu %8zu %8s %10s\n", m->endpoint,
 			       m->reachable ? "yes" : "NO",
 			       m->v2_served < 0 ? "unknown" : m->v2_served ? "served" : "DISABLED",
-			       m->v2_leaves, m->v2_dirs, m->v3_keys, m->v3_model_keys);
+			       m->v2_leaves, m->v2_dirs, v3, model);
 			if (m->error[0] && !m->reachable)
 				printf("  %s\n", m->error);
 		}

@@ -12,6 +12,7 @@
 #include "dsck/calico.h"
 #include "dsck/keyfilter.h"
 #include "dsck/source.h"
+#include "dsck/utf8.h"
 #include "dsck_config.h"
 
 static void rfc3339_now(char *out, size_t len)
@@ -79,7 +80,15 @@ int cmd_snapshot_save(struct cli *cli)
 	if (cli->npos != 1)
 		return cli_usage_error(cli, "expected the snapshot FILE (or - for stdout)");
 	path = cli->pos[0];
-	if ((rc = cli_keyfilter(cli, &f, "/calico")) || (rc = cli_connect_settings(cli, &conn)))
+	if ((rc = cli_keyfilter(cli, &f, "/calico")))
+		return rc;
+	/* The header holds the prefix as a JSON string of < sizeof(h.prefix) bytes:
+	 * one cut short or dropped would make restore --prune work on another subtree. */
+	if (f.prefix_len >= sizeof(h.prefix) ||
+	    !utf8_valid((const unsigned char *)f.prefix, f.prefix_len))
+		return cli_usage_error(cli, "a snapshot --prefix must be valid UTF-8 of at most %zu "
+				       "bytes", sizeof(h.prefix) - 1);
+	if ((rc = cli_connect_settings(cli, &conn)))
 		return rc;
 	if (api == 2)
 		e = source_open_v2(&src, &conn, &f, !cli->set[OPT_SERIALIZABLE], &err);

@@ -46,6 +46,8 @@ static enum dsck_err check_v3(struct check_result *res, struct check_member *m,
 	if ((rc = etcd3_range(c, &req, &resp, err)))
 		return rc;
 	m->v3_total = (size_t)resp->count;
+	m->v3_keys = m->v3_total;    /* the whole keyspace: migrate would overwrite any of it */
+	m->v3_counted = true;
 	protobuf_c_message_free_unpacked(&resp->base, NULL);
 	if (m->v3_total &&
 	    (rc = findings_add(&res->findings, SEV_ERROR, "v3-not-empty", m->endpoint, NULL, 0,

@@ -241,7 +241,7 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 			rc = dsck_fail(err, rc, "%s", e.msg);
 		goto out;
 	}
-	m->reachable = m->v3_ok = true;
+	m->reachable = m->v3_ok = m->v3_counted = true;
 	if (v2_open) {
 		rc = compare_v2_v3(&w, &v2, &v3, err);
 	} else {

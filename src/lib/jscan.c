@@ -279,7 +279,7 @@ enum jtok_type jscan_next(struct jscan *s, struct jtok *t)
 		case EXP_KEY_OR_END:
 			if (s->p < s->end && *s->p == '}')
 				return close_container(s, t);
-			/* fall through */
+			__attribute__((fallthrough));
 		case EXP_KEY:
 			if (s->p >= s->end || *s->p != '"')
 				return t->type = fail(s, "expected member name");

@@ -192,6 +192,10 @@ static enum dsck_err load_cluster(struct kubeconfig *kc, struct kc_entry *e,
 	n = strlen(server);
 	while (n && server[n - 1] == '/')
 		n--;
+	/* Something must follow the scheme: "https://" alone names no server. */
+	if (n <= (size_t)(strstr(server, "://") + 3 - server))
+		return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: cluster '%s': server '%s' names no host",
+				 e->file->path, e->line, kc->cluster, server);
 	if (!(kc->server = strndup(server, n)))
 		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	kc->insecure_skip_tls_verify = insecure && strcmp(insecure, "true") == 0;

@@ -120,6 +120,12 @@ static enum dsck_err parse_header(struct snapshot_reader *r, const char *line, s
 		dsck_fail(err, rc, "%s:1: header has no \"prefix\"", r->path);
 		goto out;
 	}
+	/* Never cut the prefix short: restore --prune deletes within it. */
+	if (json_string_length(json_object_get(doc, "prefix")) >= sizeof(h->prefix)) {
+		dsck_fail(err, rc, "%s:1: header \"prefix\" is longer than %zu bytes", r->path,
+			  sizeof(h->prefix) - 1);
+		goto out;
+	}
 	copy_str(h->prefix, sizeof(h->prefix), doc, "prefix");
 	copy_str(h->created, sizeof(h->created), doc, "created");
 	copy_str(h->tool, sizeof(h->tool), doc, "tool");

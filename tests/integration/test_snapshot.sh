@@ -46,6 +46,9 @@ h_assert_eq "" "$H_OUT" "ephemeral Felix status keys excluded by default"
 h_run "$DSCK" snapshot save "$snap/eph.snap" --api v2 --include-ephemeral -q
 h_run jq -c 'select(.key // "" | test("felix/v1/host/.*/status$"))' "$snap/eph.snap"
 h_assert_contains "$H_OUT" '"ttl"' "--include-ephemeral keeps them, with their TTL"
+h_run "$DSCK" snapshot save "$snap/long.snap" --api v3 --prefix "/calico/$(printf 'x%.0s' {1..1100})"
+h_assert_rc 2 "a prefix the header cannot hold is refused"
+[[ ! -e $snap/long.snap ]] || h_fail "no file for a refused prefix"
 h_run "$DSCK" snapshot save "$snap/ign.snap" --api v2 --ignore '/calico/v1/host/*' -q
 h_run grep -c '"/calico/v1/host/' "$snap/ign.snap"
 h_assert_eq 0 "$H_OUT" "--ignore drops matching keys"

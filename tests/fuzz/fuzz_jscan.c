@@ -1,0 +1,122 @@
+/*
+ * Fuzz the JSON scanner (jscan) with three oracles:
+ *  - a full token walk and a walk that skips the top-level value with
+ *    jscan_skip() must agree on whether the input is one valid JSON value;
+ *  - jansson, given the same bytes, must accept what jscan accepts, except
+ *    where jansson alone refuses (numbers too large for it, nesting deeper
+ *    than its limit, \u0000 in a member name), and must refuse what jscan
+ *    refuses, except nesting deeper than JSCAN_MAX_DEPTH (and a raw NUL
+ *    byte, where jansson stops reading);
+ *  - every string token is valid UTF-8 of the length it claims, NUL-terminated,
+ *    and holds exactly the bytes jansson decodes from the same quoted text.
+ */
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dsck/jscan.h"
+#include "dsck/utf8.h"
+#include "fuzz.h"
+
+/*
+ * The string token @t, decoded in place in @buf, against jansson's decoding
+ * of the same quoted text in the untouched input @data. @end is where the
+ * scanner stopped: just past the closing quote of a string, past the ':' of
+ * a member name.
+ */
+static void same_as_jansson(const struct jtok *t, const char *buf, const uint8_t *data,
+			    size_t end)
+{
+	size_t start = (size_t)(t->str - buf) - 1;
+	json_error_t jerr;
+	json_t *j;
+
+	if (t->type == JT_KEY) {
+		end--;                                  /* the ':' */
+		while (data[end - 1] != '"')
+			end--;                          /* whitespace before it */
+	}
+	FUZZ_ASSERT(data[start] == '"' && data[end - 1] == '"');
+	j = json_loadb((const char *)data + start, end - start, JSON_DECODE_ANY | JSON_ALLOW_NUL,
+		       &jerr);
+	FUZZ_ASSERT(j != NULL);
+	FUZZ_ASSERT(json_string_length(j) == t->len);
+	FUZZ_ASSERT(!memcmp(json_string_value(j), t->str, t->len));
+	json_decref(j);
+}
+
+/* Walk every token; NULL when the input is exactly one JSON value, else why not. */
+static const char *walk(char *buf, const uint8_t *data, size_t size)
+{
+	struct jscan s;
+	struct jtok t;
+	int64_t v;
+
+	jscan_init(&s, buf, size);
+	for (;;) {
+		switch (jscan_next(&s, &t)) {
+		case JT_ERROR:
+			FUZZ_ASSERT(s.error != NULL && s.error_offset <= size);
+			return s.error;
+		case JT_END:
+			FUZZ_ASSERT(s.depth == 0);
+			return NULL;
+		case JT_KEY:
+		case JT_STRING:
+			FUZZ_ASSERT(t.str >= buf && t.str + t.len < buf + size);
+			FUZZ_ASSERT(t.str[t.len] == '\0');
+			FUZZ_ASSERT(utf8_valid((const unsigned char *)t.str, t.len));
+			same_as_jansson(&t, buf, data, (size_t)(s.p - buf));
+			break;
+		case JT_NUMBER:
+			FUZZ_ASSERT(t.len > 0 && t.str + t.len <= buf + size);
+			(void)jtok_int64(&t, &v);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Take the first token and skip the rest of its value. */
+static bool skim(char *buf, size_t size)
+{
+	struct jscan s;
+	struct jtok t;
+
+	jscan_init(&s, buf, size);
+	jscan_next(&s, &t);
+	if (!jscan_skip(&s, &t))
+		return false;
+	return jscan_next(&s, &t) == JT_END;
+}
+
+static bool contains(const char *text, const char *what)
+{
+	return strstr(text, what) != NULL;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *a = fuzz_copy(data, size), *b = fuzz_copy(data, size);
+	json_error_t jerr;
+	json_t *doc;
+	const char *why = walk(a, data, size);
+	bool ok = !why;
+
+	FUZZ_ASSERT(skim(b, size) == ok);
+	doc = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+	if (ok && !doc)
+		/* jansson's own limits: integers beyond json_int_t, reals beyond double,
+		 * nesting beyond its depth limit, \u0000 in an object key. */
+		FUZZ_ASSERT(contains(jerr.text, "too big") || contains(jerr.text, "overflow") ||
+			    contains(jerr.text, "depth") || contains(jerr.text, "NUL byte"));
+	/* jansson stops at a raw NUL byte as if the input ended there. */
+	if (!ok && doc && !memchr(data, '\0', size))
+		FUZZ_ASSERT(strcmp(why, "nesting too deep") == 0);
+	json_decref(doc);
+	free(a);
+	free(b);
+	return 0;
+}
