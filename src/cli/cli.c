@@ -248,14 +248,18 @@ void progress_init(struct progress *p, struct cli *cli, const char *what)
 				     (isatty(STDERR_FILENO) && cli->format != OUT_JSON));
 	p->start = p->last = now_seconds();
 	p->what = what;
+	p->total = 0;
 }
 
 static void progress_print(struct progress *p, size_t keys, uint64_t bytes, double t, bool final)
 {
-	double el = t - p->start;
+	double el = t - p->start, rate = el > 0 ? (double)keys / el : 0.0;
 
-	fprintf(stderr, "\r%s: %zu keys, %.1f MB, %.0f keys/s%s", p->what, keys,
-		(double)bytes / 1e6, el > 0 ? (double)keys / el : 0.0, final ? "\n" : "");
+	fprintf(stderr, "\r%s: %zu keys, %.1f MB, %.0f keys/s", p->what, keys,
+		(double)bytes / 1e6, rate);
+	if (p->total > keys && rate > 0 && !final)
+		fprintf(stderr, ", ETA %.0f s ", (double)(p->total - keys) / rate);
+	fputs(final ? "\n" : "   ", stderr);
 }
 
 void progress_update(struct progress *p, size_t keys, uint64_t bytes)

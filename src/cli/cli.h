@@ -179,6 +179,7 @@ struct progress {
 	bool enabled;
 	double start, last;
 	const char *what;
+	size_t total;                  /* keys expected, 0 when unknown (no ETA) */
 };
 
 void progress_init(struct progress *p, struct cli *cli, const char *what);

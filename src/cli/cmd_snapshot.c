@@ -102,6 +102,8 @@ int cmd_snapshot_save(struct cli *cli)
 	/* The first record pins the v3 revision that goes into the header. */
 	e = source_next(&src, &rec, &done, &err);
 	if (!e) {
+		if (src.kind == SOURCE_V3)
+			prog.total = (size_t)src.scan.count;   /* known from the first page */
 		fill_header(&h, &src, &f);
 		e = snapshot_writer_open(&w, path, &h, &err);
 		writing = !e;
