@@ -310,9 +310,12 @@ static void file_set_path(struct kc_file *f, const char *path, size_t len)
 	snprintf(f->path, sizeof(f->path), "%.*s", (int)len, path);
 	slash = strrchr(f->path, '/');
 	f->dir[0] = '\0';
-	if (slash)
-		snprintf(f->dir, sizeof(f->dir), "%.*s", slash == f->path ? 1 : (int)(slash - f->path),
-			 f->path);
+	if (slash) {
+		size_t n = slash == f->path ? 1 : (size_t)(slash - f->path);
+
+		memcpy(f->dir, f->path, n);   /* n < sizeof(f->path) == sizeof(f->dir) */
+		f->dir[n] = '\0';
+	}
 }
 
 static enum dsck_err load_doc(struct kc_file *f, FILE *in, const char *text, size_t len,
