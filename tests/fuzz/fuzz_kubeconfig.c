@@ -16,8 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (kubeconfig_parse(&kc, "/fuzz/kube/config", (const char *)data, size, &err) ==
 	    DSCK_OK) {
 		FUZZ_ASSERT(kc.server != NULL);
-		/* Not "https://": a bare "https://" comes back as "https:" (reported). */
-		FUZZ_ASSERT(!strncmp(kc.server, "https:", 6) || !strncmp(kc.server, "http:", 5));
+		/* A scheme and a host after it. */
+		FUZZ_ASSERT(!strncmp(kc.server, "https://", 8) || !strncmp(kc.server, "http://", 7));
+		FUZZ_ASSERT(strstr(kc.server, "://")[3] != '\0');
 		FUZZ_ASSERT(!kc.ca.file || !kc.ca.data);
 		FUZZ_ASSERT(!(kc.cert.file || kc.cert.data) == !(kc.key.file || kc.key.data));
 		FUZZ_ASSERT(!kc.token_file || kc.token_file[0] == '/');
