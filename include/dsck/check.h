@@ -56,6 +56,15 @@ void check_result_init(struct check_result *r, const char *name);
 typedef enum dsck_err (*check_member_fn)(struct check_result *res, struct check_member *m,
 					 const struct dsck_conn *mc, const void *ctx,
 					 struct dsck_error *err);
+/*
+ * After a member's v2 read that did not fail in a way the check reports
+ * itself: an unreachable member is noted in m->error (DSCK_OK, *usable
+ * false), any other failure is returned, success marks the member reachable
+ * with v2 served (*usable true).
+ */
+enum dsck_err check_v2_read(struct check_member *m, enum dsck_err rc, const struct dsck_error *e,
+			    bool *usable, struct dsck_error *err);
+
 /* Run @fn on every endpoint of @conn, filling res->members and res->unreachable. */
 enum dsck_err check_each_member(const struct dsck_conn *conn, struct check_result *res,
 				check_member_fn fn, const void *ctx, struct dsck_error *err);

@@ -36,3 +36,19 @@ enum dsck_err check_each_member(const struct dsck_conn *conn, struct check_resul
 	}
 	return rc;
 }
+
+enum dsck_err check_v2_read(struct check_member *m, enum dsck_err rc, const struct dsck_error *e,
+			    bool *usable, struct dsck_error *err)
+{
+	*usable = false;
+	if (rc == DSCK_ERR_CONNECT) {
+		snprintf(m->error, sizeof(m->error), "%s", e->msg);
+		return DSCK_OK;
+	}
+	if (rc)
+		return dsck_fail(err, rc, "%s", e->msg);
+	m->reachable = true;
+	m->v2_served = 1;
+	*usable = true;
+	return DSCK_OK;
+}

@@ -65,6 +65,7 @@ static enum dsck_err check_v2(struct check_result *res, struct check_member *m,
 	struct dsck_error e = DSCK_ERROR_INIT;
 	struct etcd2_listing l;
 	char prefix[1024];
+	bool usable;
 	enum dsck_err rc;
 
 	snprintf(prefix, sizeof(prefix), "%.*s", (int)f->prefix_len, f->prefix);
@@ -81,14 +82,8 @@ static enum dsck_err check_v2(struct check_result *res, struct check_member *m,
 				    NULL, 0, "nothing under %s in the v2 store: wrong cluster or prefix?",
 				    prefix);
 	}
-	if (rc == DSCK_ERR_CONNECT) {
-		snprintf(m->error, sizeof(m->error), "%s", e.msg);
-		return DSCK_OK;
-	}
-	if (rc)
-		return dsck_fail(err, rc, "%s", e.msg);
-	m->reachable = true;
-	m->v2_served = 1;
+	if ((rc = check_v2_read(m, rc, &e, &usable, err)) || !usable)
+		return rc;
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		struct dsck_record rec, *r = &rec;
 

@@ -36,6 +36,7 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 	struct etcd2_listing l;
 	char summary[1024];
 	size_t used = 0;
+	bool usable;
 	enum dsck_err rc;
 
 	if ((rc = etcd2_client_init(&c, mc, err)))
@@ -49,14 +50,8 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 				    "the v2 API is disabled, so its store cannot be read here; data "
 				    "written before it was disabled would still block etcd 3.6");
 	}
-	if (rc == DSCK_ERR_CONNECT) {
-		snprintf(m->error, sizeof(m->error), "%s", e.msg);
-		return DSCK_OK;
-	}
-	if (rc)
-		return dsck_fail(err, rc, "%s", e.msg);
-	m->reachable = true;
-	m->v2_served = 1;
+	if ((rc = check_v2_read(m, rc, &e, &usable, err)) || !usable)
+		return rc;
 	for (size_t i = 0; i < l.n; i++) {
 		struct dsck_record r;
 
