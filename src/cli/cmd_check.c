@@ -64,16 +64,20 @@ static int render(struct cli *cli, const struct check_result *r)
 		for (size_t i = 0; i < r->n_members; i++) {
 			const struct check_member *m = &r->members[i];
 
-			char v3[24] = "-", model[24] = "-";
+			char v2[24] = "-", dirs[24] = "-", v3[24] = "-", model[24] = "-";
 
+			if (m->reachable && m->v2_served == 1) {
+				snprintf(v2, sizeof(v2), "%zu", m->v2_leaves);
+				snprintf(dirs, sizeof(dirs), "%zu", m->v2_dirs);
+			}
 			if (m->v3_counted) {
 				snprintf(v3, sizeof(v3), "%zu", m->v3_keys);
 				snprintf(model, sizeof(model), "%zu", m->v3_model_keys);
 			}
-			printf("%-30s %-9s %-9s %8zu %8zu %8s %10s\n", m->endpoint,
+			printf("%-30s %-9s %-9s %8s %8s %8s %10s\n", m->endpoint,
 			       m->reachable ? "yes" : "NO",
 			       m->v2_served < 0 ? "unknown" : m->v2_served ? "served" : "DISABLED",
-			       m->v2_leaves, m->v2_dirs, v3, model);
+			       v2, dirs, v3, model);
 			if (m->error[0] && !m->reachable)
 				printf("  %s\n", m->error);
 		}

@@ -121,8 +121,10 @@ static void render_table(const struct preflight *p)
 
 	printf("\n%s%s%s%s", cli_color(COLOR_BOLD), cli_color(go ? COLOR_GREEN : COLOR_RED),
 	       go ? "GO" : "NO-GO", cli_color(COLOR_RESET));
-	if (p->next_step[0])
+	if (go && p->next_step[0])
 		printf(": next, %s", p->next_step);
+	else if (!go)
+		printf(": fix what failed above, then run dsck preflight again");
 	printf("\n");
 }
 
@@ -144,7 +146,7 @@ static int render_json(const struct preflight *p)
 	json_object_set_new(doc, "check", json_string("preflight"));
 	json_object_set_new(doc, "ok", json_boolean(preflight_ok(p) && !p->unreachable));
 	json_object_set_new(doc, "checks", checks);
-	if (p->next_step[0])
+	if (p->next_step[0] && preflight_ok(p) && !p->unreachable)
 		json_object_set_new(doc, "next_step", json_string(p->next_step));
 	return cli_print_json(doc);
 }

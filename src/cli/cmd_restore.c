@@ -194,10 +194,17 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 	}
 	if (rc.dry_run)
 		goto out;
-	if (o->prune && r->counts.del && !cli->set[OPT_YES] && isatty(STDIN_FILENO) &&
-	    !confirm_prune(r->counts.del, f)) {
-		dsck_fail(&err, DSCK_ERR_USAGE, "prune not confirmed: nothing was written");
-		goto out;
+	if (o->prune && r->counts.del && !cli->set[OPT_YES]) {
+		/* Deleting needs a yes: typed on a terminal, or --yes in scripts. */
+		if (!isatty(STDIN_FILENO)) {
+			dsck_fail(&err, DSCK_ERR_USAGE, "--prune would delete %zu keys: add --yes to "
+				  "confirm when not on a terminal (nothing was written)", r->counts.del);
+			goto out;
+		}
+		if (!confirm_prune(r->counts.del, f)) {
+			dsck_fail(&err, DSCK_ERR_USAGE, "prune not confirmed: nothing was written");
+			goto out;
+		}
 	}
 	applied = true;
 	test_pause();

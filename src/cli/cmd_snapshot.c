@@ -118,6 +118,11 @@ int cmd_snapshot_save(struct cli *cli)
 		progress_done(&prog, w.records, w.bytes + w.out.len);
 		size_t records = w.records;
 
+		/* An empty backup is almost always the wrong --api or --prefix. */
+		if (!records)
+			warnf("no keys under %.*s in the %s store: the snapshot is empty (is the data "
+			      "in the other API? try --api %s)", (int)f.prefix_len, f.prefix,
+			      dsck_api_name(h.api), h.api == DSCK_API_V3 ? "v2" : "v3");
 		e = snapshot_writer_commit(&w, &err);
 		writing = false;
 		if (!e && cli->format == OUT_JSON && strcmp(path, "-") != 0) {

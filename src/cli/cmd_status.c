@@ -247,7 +247,7 @@ static void render_table(const struct endpoint_status *st, size_t n, const struc
 	}
 	for (size_t i = 0; i < n; i++)
 		if (st[i].error[0])
-			printf("  %s: %s\n", st[i].endpoint, st[i].error);
+			printf("  %s\n", st[i].error);
 	printf("\nCalico data:\n");
 	print_count("v2 /calico keys", cs->v2_keys);
 	print_count("v3 /calico/ keys", cs->v3_keys);
@@ -274,7 +274,7 @@ int cmd_status(struct cli *cli)
 		any_v2 |= st[i].v2_enabled == 1;
 		any_v3 |= st[i].v3_ok;
 		if (!st[i].reachable)
-			worst = EXIT_CONNECT;
+			worst = st[i].exit_code == EXIT_AUTH ? EXIT_AUTH : EXIT_CONNECT;
 		else if (!st[i].v3_ok && worst == EXIT_OK)
 			worst = st[i].exit_code ? st[i].exit_code : EXIT_REFUSED;
 	}

@@ -39,7 +39,7 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 	[OPT_COMMAND_TIMEOUT] = { "command-timeout", 0, true, SET_COMMAND_TIMEOUT, "DURATION",
 				  "timeout of each request (default 30s)" },
 	[OPT_INSECURE] = { "insecure-skip-tls-verify", 0, false, SET_INSECURE_SKIP_TLS_VERIFY,
-			   NULL, "do not verify etcd's certificate (dangerous)" },
+			   NULL, "do not verify the server's certificate (v2 and Kubernetes only; dangerous)" },
 	[OPT_CONFIG] = { "config", 0, true, SET_CONFIG, "FILE",
 			 "calicoctl config file (kind: calicoApiConfig)" },
 	[OPT_KUBECONFIG] = { "kubeconfig", 0, true, SET_KUBECONFIG, "FILE",
@@ -73,7 +73,7 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 	[OPT_ON_CONFLICT] = { "on-conflict", 0, true, SET__COUNT, "fail|skip|overwrite",
 			      "keys that exist with another value (default fail: write nothing)" },
 	[OPT_PRUNE] = { "prune", 0, false, SET__COUNT, NULL,
-			"delete keys under the prefix that the source does not have" },
+			"delete keys under the prefix that the source does not have (asks, or --yes)" },
 	[OPT_YES] = { "yes", 'y', false, SET__COUNT, NULL, "do not ask before pruning" },
 	[OPT_MAX_TXN_OPS] = { "max-txn-ops", 0, true, SET__COUNT, "N",
 			      "operations per v3 Txn (default 128, etcd's limit)" },
@@ -220,6 +220,23 @@ static const struct cli_cmd *find_command(int argc, char **argv, int *used)
 		}
 	}
 	return NULL;
+}
+
+/* "dsck check" alone: say which subcommands there are. */
+static bool list_subcommands(const char *word)
+{
+	size_t n = strlen(word), found = 0;
+
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
+		const char *name = commands[i].name;
+
+		if (strncmp(name, word, n) != 0 || name[n] != ' ')
+			continue;
+		if (!found++)
+			fprintf(stderr, "dsck: error: '%s' needs a subcommand:\n", word);
+		fprintf(stderr, "  dsck %-25s %s\n", name, commands[i].summary);
+	}
+	return found > 0;
 }
 
 static void print_opt(FILE *f, int id)
@@ -399,6 +416,8 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "--version") == 0)
 		argv[1] = (char *)"version";
 	cli.cmd = find_command(argc - 1, argv + 1, &used);
+	if (!cli.cmd && list_subcommands(argv[1]))
+		return EXIT_USAGE;
 	if (!cli.cmd) {
 		errorf("unknown command '%s'", argv[1]);
 		fprintf(stderr, "Run 'dsck --help' for the list of commands.\n");

@@ -126,7 +126,8 @@ enum dsck_err check_pre_migrate(const struct dsck_conn *conn, const struct keyfi
 {
 	enum dsck_err rc = check_each_member(conn, res, check_member, f, err);
 
-	if (!rc)
+	/* The way forward only when there is one. */
+	if (!rc && findings_ok(&res->findings) && !res->unreachable)
 		rc = findings_add(&res->findings, SEV_INFO, "backup-reminder", NULL, NULL, 0,
 				  "take a snapshot before migrating: dsck snapshot save before.snap "
 				  "--api v2; then stop every member, run etcdctl migrate on each data "

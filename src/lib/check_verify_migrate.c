@@ -102,7 +102,7 @@ static enum dsck_err judge(struct member_walk *w, const struct dsck_record *a,
 				   "a v2 TTL key became a permanent v3 key (migrate without --no-ttl); "
 				   "it will never expire in v3");
 		if (!eph && !diff_same(a, b))
-			return add(w, SEV_ERROR, "v3-changed", a, "the v3 copy holds another value");
+			return add(w, SEV_ERROR, "v3-changed", a, "the v3 copy differs from the current v2 value");
 		return DSCK_OK;
 	}
 	if (a) {

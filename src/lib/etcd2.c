@@ -408,7 +408,8 @@ static enum dsck_err keys_request(struct etcd2_client *c, const char *method,
 	if (resp->status == 404 && strncmp(buf_str(&resp->body), "404 page not found", 18) == 0)
 		return dsck_fail(err, DSCK_ERR_V2_DISABLED,
 				 "%s does not serve the etcd v2 API (404 page not found); Calico v2.x "
-				 "needs it: start etcd with --enable-v2=true",
+				 "needs it: start etcd with --enable-v2=true (or is this the peer port? "
+				 "clients use the client URL, usually :2379)",
 				 c->conn->endpoints[c->current]);
 	if (resp->status == 400 && strstr(buf_str(&resp->body), "HTTP request to an HTTPS server"))
 		return dsck_fail(err, DSCK_ERR_TLS,

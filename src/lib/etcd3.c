@@ -72,7 +72,8 @@ static enum dsck_err map_status(const char *ep, const char *method,
 		    !contains(d, "DNS resolution") && !contains(d, "No route"))
 			return dsck_fail(err, DSCK_ERR_TLS,
 					 "%s: TLS connection failed (%s): check --cacert, and --cert/--key "
-					 "if the server requires client certificates", ep, d);
+					 "if the server requires client certificates (or the server may not "
+					 "speak TLS: try http://)", ep, d);
 		if (contains(d, "etcdserver:"))
 			return dsck_fail(err, DSCK_ERR_SERVER, "%s: %s refused: %s", ep, m, d);
 		return dsck_fail(err, DSCK_ERR_CONNECT, "cannot reach %s over gRPC: %s", ep, d);

@@ -217,9 +217,15 @@ enum dsck_err preflight_etcd(struct preflight *p, const struct dsck_conn *conn,
 			 "'ETCDCTL_API=3 etcdctl migrate --data-dir DIR' on each, start them with "
 			 "--enable-v2=true, then 'dsck verify-migrate --before before.snap'");
 	} else {
-		preflight_skip(preflight_add(p, "migration"),
-			       "the v2 API is not served and v3 holds no Calico keys: nothing to "
-			       "migrate or verify");
+		struct preflight_check *c = preflight_add(p, "migration");
+
+		/* Calico keeps its data here: finding none is a wrong endpoint, not a pass. */
+		snprintf(c->reason, sizeof(c->reason), "no Calico data found");
+		if (findings_add(&c->findings, SEV_ERROR, "no-calico-data", NULL, NULL, 0,
+				 "the v2 API is not served and v3 holds no keys under %.*s: is this "
+				 "an etcd client URL (not the peer port), and the right cluster?",
+				 (int)f->prefix_len, f->prefix))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	}
 	if (!rc && p->v2_served)
 		rc = run_check(p, "v2-content", conn, f, err);

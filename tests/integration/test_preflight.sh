@@ -53,6 +53,13 @@ h_assert_rc 1 "drifted copy: NO-GO"
 h_assert_eq "false false" "$(check "$H_OUT" verify-migrate)" "verify-migrate failed"
 h_pass "verify-migrate failure"
 
+# No Calico data at all (v2 off, v3 empty): a wrong endpoint, not a GO.
+h_etcd_start empty
+h_run "$DSCK" preflight --endpoints "$(h_endpoint empty)" -o json
+h_assert_rc 1 "nothing to check: NO-GO"
+h_assert_contains "$(jq -r '.checks[].findings[].code' <<<"$H_OUT")" no-calico-data "no-calico-data"
+h_assert_eq null "$(jq .next_step <<<"$H_OUT")" "no next step on a NO-GO"
+
 # One member unreachable: exit 3, the reachable one still reported.
 h_free_port
 h_run "$DSCK" preflight --endpoints "$EP,http://127.0.0.1:$H_PORT" -o json

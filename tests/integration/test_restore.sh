@@ -90,6 +90,10 @@ h_pass "conflicts: fail, skip, overwrite"
 # Prune deletes what the snapshot lacks (under the prefix only).
 h_etcdctl dst put /calico/v1/config/Extra yes >/dev/null
 h_etcdctl dst put /other/keep yes >/dev/null
+h_run "$DSCK" snapshot restore "$snap" --to v3 --endpoints "$DST" --prune
+h_assert_rc 2 "prune without --yes and without a terminal is refused"
+h_assert_contains "$H_ERR" "add --yes" "the refusal says what to do"
+h_assert_eq yes "$(v3val dst /calico/v1/config/Extra)" "nothing was deleted"
 h_run "$DSCK" snapshot restore "$snap" --to v3 --endpoints "$DST" --prune --yes
 h_assert_rc 0 "prune"
 h_assert_eq "" "$(v3val dst /calico/v1/config/Extra)" "extra key pruned"
