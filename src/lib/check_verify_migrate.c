@@ -244,6 +244,13 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 	m->reachable = m->v3_ok = m->v3_counted = true;
 	if (v2_open) {
 		rc = compare_v2_v3(&w, &v2, &v3, err);
+		/* Say the likely cause once, above the list of missing keys. */
+		if (!rc && m->v2_leaves && !m->v3_keys &&
+		    (rc = findings_add(&res->findings, SEV_ERROR, "v3-empty", m->endpoint, NULL, 0,
+				       "v3 holds no keys under %.*s while v2 holds %zu: has etcdctl "
+				       "migrate run on this member's data dir?", (int)f->prefix_len,
+				       f->prefix, m->v2_leaves)))
+			rc = dsck_fail(err, rc, "out of memory");
 	} else {
 		struct dsck_record r;
 		bool done = false;

@@ -125,6 +125,7 @@ h_run "$DSCK" verify-migrate --endpoints "$DEPS" -o json
 h_assert_rc 1 "a member not migrated: exit 1"
 h_assert_contains "$(findings <<<"$H_OUT")" "member-divergence /calico/v1/Ready $(h_endpoint d-3)" "divergence names the member and a key"
 has "$H_OUT" v3-missing /calico/v1/Ready "$(h_endpoint d-3)" "the unmigrated member misses its v3 copy"
+has "$H_OUT" v3-empty - "$(h_endpoint d-3)" "and the likely cause is said once"
 h_assert_not_contains "$(findings <<<"$H_OUT" | grep v3-missing)" "$(h_endpoint d-1)" "migrated members are fine"
 h_pass "member-divergence"
 
