@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what dsck needs to build and test on Debian 12 (run as root).
-# Only packages that are missing are installed.
+# Only packages that are missing are installed. Extra package names given as
+# arguments are added (scripts/fuzz.sh asks for clang, valgrind.sh for valgrind).
 set -euo pipefail
 
 pkgs=(
@@ -8,6 +9,7 @@ pkgs=(
 	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
 	libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libcmocka-dev
 	etcd-server etcd-client openssl curl jq iproute2 python3 procps libxml2-utils time
+	"$@"
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -28,22 +28,8 @@ for t in "${targets[@]}"; do
 done
 [[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "fuzz: FUZZ_SECONDS must be a positive integer" >&2; exit 2; }
 
-# Build dependencies, then clang and its libFuzzer runtime (Debian 12).
-scripts/deps.sh
-missing=()
-for p in clang libclang-rt-14-dev; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if ((${#missing[@]})); then
-	if [[ $(id -u) -ne 0 ]]; then
-		echo "fuzz: missing packages: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
-		exit 1
-	fi
-	echo "fuzz: installing ${missing[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
-	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+# Build dependencies, clang and its libFuzzer runtime (Debian 12).
+scripts/deps.sh clang libclang-rt-14-dev
 
 if [[ ! -f $builddir/build.ninja ]]; then
 	CC=clang meson setup "$builddir" -Dfuzz=true -Dtests=disabled >/dev/null

@@ -20,17 +20,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 start=$SECONDS
 
-scripts/deps.sh
-if ! command -v valgrind >/dev/null; then
-	if [[ $(id -u) -ne 0 ]]; then
-		echo "valgrind: not installed (sudo apt-get install valgrind)" >&2
-		exit 1
-	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind \
-		>/dev/null || { apt-get update -qq &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind \
-			>/dev/null; }
-fi
+scripts/deps.sh valgrind
 
 builddir=${VALGRIND_BUILDDIR:-build-valgrind}
 if [[ ! -f $builddir/build.ninja ]]; then

@@ -173,11 +173,18 @@ class Handler(BaseHTTPRequestHandler):
         return self.serve_list(scen, route, name, query)
 
     @staticmethod
-    def serve_file(path):
+    def read_fixture(path):
+        """The file's bytes, or None when the scenario does not have it."""
         try:
             with open(path, "rb") as f:
-                raw = f.read()
+                return f.read()
         except FileNotFoundError:
+            return None
+
+    @staticmethod
+    def serve_file(path):
+        raw = Handler.read_fixture(path)
+        if raw is None:
             return status(404, "NotFound", "the server could not find the requested resource")
         try:
             doc = json.loads(raw)
@@ -186,11 +193,8 @@ class Handler(BaseHTTPRequestHandler):
         return 200, json.dumps(doc.get("serverVersion", doc)).encode()
 
     def serve_list(self, scen, route, name, query):
-        path = os.path.join(scen, route[0])
-        try:
-            with open(path, "rb") as f:
-                raw = f.read()
-        except FileNotFoundError:
+        raw = self.read_fixture(os.path.join(scen, route[0]))
+        if raw is None:
             return status(404, "NotFound", "the server could not find the requested resource")
         try:
             items = json.loads(raw)["items"]

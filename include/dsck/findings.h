@@ -48,6 +48,9 @@ enum dsck_err findings_add(struct findings *f, enum severity sev, const char *co
 			   const char *member, const char *key, size_t key_len,
 			   const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* Add copies of every finding @src kept (preflight gathers the checks' findings). */
+enum dsck_err findings_append(struct findings *dst, const struct findings *src);
+
 /* Occurrences of @code, including dropped ones. */
 size_t findings_count(const struct findings *f, const char *code);
 bool findings_ok(const struct findings *f);

@@ -194,6 +194,11 @@ int cli_print_json(json_t *doc)
 	return EXIT_OK;
 }
 
+json_t *cli_json_text(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
 int cli_finish_stdout(int rc)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
@@ -317,4 +322,21 @@ const char *cli_color(enum cli_color c)
 					   "\033[1m" };
 
 	return color_on ? esc[c] : "";
+}
+
+int cli_page_size(struct cli *cli, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	*out = 0;   /* adaptive: pages sized by bytes */
+	if (!cli->val[OPT_PAGE_SIZE])
+		return EXIT_OK;
+	errno = 0;
+	v = strtoll(cli->val[OPT_PAGE_SIZE], &end, 10);
+	if (errno || *end || v < 1 || v > 1000000)
+		return cli_usage_error(cli, "invalid --page-size '%s' (1..1000000)",
+				       cli->val[OPT_PAGE_SIZE]);
+	*out = v;
+	return EXIT_OK;
 }

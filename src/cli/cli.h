@@ -136,6 +136,9 @@ const char *cli_color(enum cli_color c);
 /* Print bytes for people: newlines and control bytes escaped, cut after @max. */
 void cli_print_escaped(const char *s, size_t len, size_t max);
 
+/* A JSON string, or null when @s is NULL or empty (unknown values). */
+struct json_t *cli_json_text(const char *s);
+
 /* Flush stdout and report a write failure (disk full, closed pipe) as EXIT_IO. */
 int cli_finish_stdout(int rc);
 

@@ -105,18 +105,13 @@ int cmd_diff(struct cli *cli)
 	const char *prefix = NULL;
 	bool have_conn = false;
 	int rc = EXIT_OK;
-	long long page = 0;
+	int64_t page;
 	enum dsck_err e = DSCK_OK;
-	char *end;
 
 	if (cli->npos != 2)
 		return cli_usage_error(cli, "expected two sources: snapshot files, v2 or v3");
-	if (cli->val[OPT_PAGE_SIZE]) {
-		errno = 0;
-		page = strtoll(cli->val[OPT_PAGE_SIZE], &end, 10);
-		if (errno || *end || page < 1 || page > 1000000)
-			return cli_usage_error(cli, "invalid --page-size '%s'", cli->val[OPT_PAGE_SIZE]);
-	}
+	if ((rc = cli_page_size(cli, &page)))
+		return rc;
 	memset(src, 0, sizeof(src));
 	/* Snapshots first: the first one's prefix is the default scope. */
 	for (int i = 0; i < 2 && !e; i++) {

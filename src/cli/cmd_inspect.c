@@ -65,11 +65,6 @@ static const char *ready_text(enum inspect_ready ready)
 	return ready == INSPECT_READY_TRUE ? "true" : ready == INSPECT_READY_FALSE ? "false" : NULL;
 }
 
-static json_t *text_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 static json_t *kinds_json(const struct inspect *in)
 {
 	json_t *kinds = json_object();
@@ -91,9 +86,9 @@ static int render_json(const struct source *src, const struct inspect *in)
 	json_object_set_new(doc, "model", json_string(inspect_model_name(inspect_model(in))));
 	json_object_set_new(doc, "keys", json_integer((json_int_t)in->keys));
 	json_object_set_new(doc, "kinds", kinds_json(in));
-	json_object_set_new(doc, "ready", text_or_null(ready_text(in->ready)));
-	json_object_set_new(doc, "calico_version", text_or_null(in->calico_version));
-	json_object_set_new(doc, "cluster_guid", text_or_null(in->cluster_guid));
+	json_object_set_new(doc, "ready", cli_json_text(ready_text(in->ready)));
+	json_object_set_new(doc, "calico_version", cli_json_text(in->calico_version));
+	json_object_set_new(doc, "cluster_guid", cli_json_text(in->cluster_guid));
 	json_object_set_new(doc, "ok", json_boolean(findings_ok(f)));
 	json_object_set_new(doc, "summary",
 			    json_pack("{s:I,s:I,s:I}", "errors", (json_int_t)f->by_sev[SEV_ERROR],

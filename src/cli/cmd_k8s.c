@@ -65,11 +65,6 @@ static int session_open(struct cli *cli, struct k8s_session *s)
 	return rc;
 }
 
-static json_t *string_or_null(const char *s)
-{
-	return s && *s ? json_string(s) : json_null();
-}
-
 /* --- k8s-crd-migration --- */
 
 static json_t *crd_summary_json(const struct crd_migration *r)
@@ -83,13 +78,13 @@ static json_t *crd_summary_json(const struct crd_migration *r)
 	json_object_set_new(o, "errors", json_integer((json_int_t)f->by_sev[SEV_ERROR]));
 	json_object_set_new(o, "warnings", json_integer((json_int_t)f->by_sev[SEV_WARNING]));
 	json_object_set_new(o, "info", json_integer((json_int_t)f->by_sev[SEV_INFO]));
-	json_object_set_new(o, "kubernetes_version", string_or_null(r->k8s_version));
-	json_object_set_new(o, "crd_api", string_or_null(r->crd_api));
+	json_object_set_new(o, "kubernetes_version", cli_json_text(r->k8s_version));
+	json_object_set_new(o, "crd_api", cli_json_text(r->crd_api));
 	json_object_set_new(o, "tpr_api", json_boolean(r->tpr_api));
 	json_object_set_new(o, "rbac_api", json_boolean(r->rbac_api));
-	json_object_set_new(o, "calico_node_daemonset", string_or_null(r->node_daemonset));
-	json_object_set_new(o, "calico_node_image", string_or_null(r->node_image));
-	json_object_set_new(o, "calico_node_version", string_or_null(version));
+	json_object_set_new(o, "calico_node_daemonset", cli_json_text(r->node_daemonset));
+	json_object_set_new(o, "calico_node_image", cli_json_text(r->node_image));
+	json_object_set_new(o, "calico_node_version", cli_json_text(version));
 	json_object_set_new(o, "tpr_objects", json_integer((json_int_t)r->tpr_objects));
 	json_object_set_new(o, "crd_objects", json_integer((json_int_t)r->crd_objects));
 	json_object_set_new(o, "compared", json_integer((json_int_t)r->compared));
@@ -271,18 +266,18 @@ static json_t *roll_summary_json(const struct node_roll *r)
 	json_object_set_new(o, "errors", json_integer((json_int_t)f->by_sev[SEV_ERROR]));
 	json_object_set_new(o, "warnings", json_integer((json_int_t)f->by_sev[SEV_WARNING]));
 	json_object_set_new(o, "info", json_integer((json_int_t)f->by_sev[SEV_INFO]));
-	json_object_set_new(o, "calico_node_daemonset", string_or_null(r->daemonset));
-	json_object_set_new(o, "desired_image", string_or_null(r->desired_image));
-	json_object_set_new(o, "update_strategy", string_or_null(r->update_strategy));
+	json_object_set_new(o, "calico_node_daemonset", cli_json_text(r->daemonset));
+	json_object_set_new(o, "desired_image", cli_json_text(r->desired_image));
+	json_object_set_new(o, "update_strategy", cli_json_text(r->update_strategy));
 	json_object_set_new(o, "roll", json_string(node_roll_phase_name(r->phase)));
 	json_object_set_new(o, "nodes", json_integer((json_int_t)r->n_nodes));
 	json_object_set_new(o, "nodes_updated", json_integer((json_int_t)r->n_updated));
 	json_object_set_new(o, "nodes_read", json_boolean(r->nodes_read));
 	json_object_set_new(o, "images", images);
 	json_object_set_new(o, "controllers", ctrls);
-	json_object_set_new(o, "configmap", string_or_null(r->configmap));
-	json_object_set_new(o, "configmap_changed", string_or_null(r->config_changed));
-	json_object_set_new(o, "configmap_time_source", string_or_null(r->config_time_source));
+	json_object_set_new(o, "configmap", cli_json_text(r->configmap));
+	json_object_set_new(o, "configmap_changed", cli_json_text(r->config_changed));
+	json_object_set_new(o, "configmap_time_source", cli_json_text(r->config_time_source));
 	for (int c = NODE_ROLL_CONFIG_APPLIED; c <= NODE_ROLL_CONFIG_UNPROVEN; c++) {
 		char k[40];
 

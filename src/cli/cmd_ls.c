@@ -116,17 +116,12 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 	struct etcd3_scan s;
 	struct dsck_record r;
 	bool done = false, opened = false;
-	long long page = 0;
+	int64_t page;
 	enum dsck_err rc;
-	char *end;
+	int code;
 
-	if (l->cli->val[OPT_PAGE_SIZE]) {
-		errno = 0;
-		page = strtoll(l->cli->val[OPT_PAGE_SIZE], &end, 10);
-		if (errno || *end || page < 1 || page > 1000000)
-			return cli_usage_error(l->cli, "invalid --page-size '%s' (1..1000000)",
-					       l->cli->val[OPT_PAGE_SIZE]);
-	}
+	if ((code = cli_page_size(l->cli, &page)))
+		return code;
 	etcd3_client_init(&c, conn, &err);
 	rc = etcd3_scan_begin(&s, &c, key, strlen(key), 0, single ? 1 : page,
 			      l->cli->set[OPT_SERIALIZABLE], &err);

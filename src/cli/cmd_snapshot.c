@@ -24,23 +24,6 @@ static void rfc3339_now(char *out, size_t len)
 	strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-int cli_page_size(struct cli *cli, int64_t *out)
-{
-	char *end;
-	long long v;
-
-	*out = 0;   /* adaptive: pages sized by bytes */
-	if (!cli->val[OPT_PAGE_SIZE])
-		return EXIT_OK;
-	errno = 0;
-	v = strtoll(cli->val[OPT_PAGE_SIZE], &end, 10);
-	if (errno || *end || v < 1 || v > 1000000)
-		return cli_usage_error(cli, "invalid --page-size '%s' (1..1000000)",
-				       cli->val[OPT_PAGE_SIZE]);
-	*out = v;
-	return EXIT_OK;
-}
-
 static void fill_header(struct snapshot_header *h, const struct source *src,
 			const struct keyfilter *f)
 {

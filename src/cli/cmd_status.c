@@ -176,11 +176,6 @@ static json_t *count_json(long long n)
 	return n < 0 ? json_null() : json_integer(n);
 }
 
-static json_t *str_or_null(const char *s)
-{
-	return *s ? json_string(s) : json_null();
-}
-
 static int render_json(const struct endpoint_status *st, size_t n, const struct calico_status *cs)
 {
 	json_t *doc = json_object(), *eps = json_array(), *cal = json_object();
@@ -192,7 +187,7 @@ static int render_json(const struct endpoint_status *st, size_t n, const struct 
 		json_object_set_new(e, "endpoint", json_string(st[i].endpoint));
 		json_object_set_new(e, "reachable", json_boolean(st[i].reachable));
 		json_object_set_new(e, "error", st[i].error[0] ? json_string(st[i].error) : json_null());
-		json_object_set_new(e, "etcd_version", str_or_null(st[i].version));
+		json_object_set_new(e, "etcd_version", cli_json_text(st[i].version));
 		if (st[i].v3_ok) {
 			snprintf(hex, sizeof(hex), "%llx", (unsigned long long)st[i].cluster_id);
 			json_object_set_new(e, "cluster_id", json_string(hex));
@@ -209,9 +204,9 @@ static int render_json(const struct endpoint_status *st, size_t n, const struct 
 	json_object_set_new(cal, "v2_keys", count_json(cs->v2_keys));
 	json_object_set_new(cal, "v3_keys", count_json(cs->v3_keys));
 	json_object_set_new(cal, "v3_model_keys", count_json(cs->v3_model_keys));
-	json_object_set_new(cal, "ready", str_or_null(cs->ready));
-	json_object_set_new(cal, "calico_version", str_or_null(cs->calico_version));
-	json_object_set_new(cal, "cluster_guid", str_or_null(cs->cluster_guid));
+	json_object_set_new(cal, "ready", cli_json_text(cs->ready));
+	json_object_set_new(cal, "calico_version", cli_json_text(cs->calico_version));
+	json_object_set_new(cal, "cluster_guid", cli_json_text(cs->cluster_guid));
 	json_object_set_new(doc, "endpoints", eps);
 	json_object_set_new(doc, "calico", cal);
 	return cli_print_json(doc);

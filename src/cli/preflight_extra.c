@@ -49,18 +49,12 @@ static enum dsck_err inspect_check(struct preflight *p, const struct dsck_conn *
 	return rc;
 }
 
-/* Copy findings into a preflight check (the check keeps its own copies). */
+/* The check keeps its own copies of what the Kubernetes check found. */
 static enum dsck_err copy_findings(struct preflight_check *c, const struct findings *from,
 				   struct dsck_error *err)
 {
-	for (size_t i = 0; i < from->n; i++) {
-		const struct finding *x = &from->v[i];
-
-		if (findings_add(&c->findings, x->sev, x->code, x->member, x->key,
-				 x->key ? strlen(x->key) : 0, "%s", x->detail ? x->detail : ""))
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
-	}
-	return DSCK_OK;
+	return findings_append(&c->findings, from) ? dsck_fail(err, DSCK_ERR_NOMEM, "out of memory")
+						   : DSCK_OK;
 }
 
 static enum dsck_err crd_check(struct preflight *p, struct k8s_source *src,

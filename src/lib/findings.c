@@ -115,6 +115,18 @@ enum dsck_err findings_add(struct findings *f, enum severity sev, const char *co
 	return DSCK_OK;
 }
 
+enum dsck_err findings_append(struct findings *dst, const struct findings *src)
+{
+	for (size_t i = 0; i < src->n; i++) {
+		const struct finding *x = &src->v[i];
+
+		if (findings_add(dst, x->sev, x->code, x->member, x->key, x->key ? strlen(x->key) : 0,
+				 "%s", x->detail ? x->detail : ""))
+			return DSCK_ERR_NOMEM;
+	}
+	return DSCK_OK;
+}
+
 size_t findings_count(const struct findings *f, const char *code)
 {
 	for (size_t i = 0; i < f->n_codes; i++)

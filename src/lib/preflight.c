@@ -55,22 +55,19 @@ bool preflight_ok(const struct preflight *p)
 	return true;
 }
 
-/* Copy a check_result's findings into a preflight check. */
-static enum dsck_err take_findings(struct preflight_check *c, const struct check_result *r,
-				   bool v2_data_is_warning, struct dsck_error *err)
+/*
+ * Still holding v2 data only blocks an etcd 3.6 upgrade, not the one preflight
+ * is about: in preflight it is a warning.
+ */
+static void v2_data_is_warning(struct findings *f)
 {
-	for (size_t i = 0; i < r->findings.n; i++) {
-		const struct finding *x = &r->findings.v[i];
-		enum severity sev = x->sev;
-
-		/* Still holding v2 data only blocks an etcd 3.6 upgrade, not this one. */
-		if (v2_data_is_warning && strcmp(x->code, "v2-data-present") == 0)
-			sev = SEV_WARNING;
-		if (findings_add(&c->findings, sev, x->code, x->member, x->key,
-				 x->key ? strlen(x->key) : 0, "%s", x->detail ? x->detail : ""))
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].sev != SEV_ERROR || strcmp(f->v[i].code, "v2-data-present") != 0)
+			continue;
+		f->v[i].sev = SEV_WARNING;
+		f->by_sev[SEV_ERROR]--;
+		f->by_sev[SEV_WARNING]++;
 	}
-	return DSCK_OK;
 }
 
 /* Connectivity and health of every member; learns where the data lives. */
@@ -180,8 +177,9 @@ static enum dsck_err run_check(struct preflight *p, const char *name, const stru
 		rc = check_verify_migrate(conn, f, NULL, 0, &r, err);
 	else
 		rc = check_v2_content(conn, &r, err);
-	if (!rc)
-		rc = take_findings(c, &r, true, err);
+	v2_data_is_warning(&r.findings);
+	if (!rc && findings_append(&c->findings, &r.findings))
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	if (!rc)
 		snprintf(c->reason, sizeof(c->reason), "%zu members checked", r.n_members - r.unreachable);
 	check_result_release(&r);
