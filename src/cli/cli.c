@@ -11,8 +11,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dsck/keyfilter.h"
-#include "dsck/snapshot.h"
+#include "base/keyfilter.h"
+#include "store/snapshot.h"
 
 int exit_code_for(enum dsck_err code)
 {

@@ -15,10 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "dsck/conn.h"
-#include "dsck/err.h"
-#include "dsck/macro.h"
-#include "dsck/settings.h"
+#include "net/conn.h"
+#include "base/err.h"
+#include "base/macro.h"
+#include "net/settings.h"
 
 /* Exit codes of SPEC §10. */
 enum exit_code {

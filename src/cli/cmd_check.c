@@ -5,8 +5,8 @@
 #include <jansson.h>
 
 #include "cli.h"
-#include "dsck/check.h"
-#include "dsck/keyfilter.h"
+#include "check/check.h"
+#include "base/keyfilter.h"
 
 static json_t *member_json(const struct check_member *m)
 {

@@ -9,10 +9,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dsck/diff.h"
-#include "dsck/keyfilter.h"
-#include "dsck/source.h"
-#include "dsck/utf8.h"
+#include "ops/diff.h"
+#include "base/keyfilter.h"
+#include "store/source.h"
+#include "base/utf8.h"
 
 struct diff_out {
 	struct cli *cli;

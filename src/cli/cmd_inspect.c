@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dsck/inspect.h"
-#include "dsck/keyfilter.h"
-#include "dsck/source.h"
+#include "calico/inspect.h"
+#include "base/keyfilter.h"
+#include "store/source.h"
 
 /* What is inspected: a snapshot file or a live store. */
 struct target {

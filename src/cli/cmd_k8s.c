@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "dsck/k8scheck.h"
+#include "check/k8scheck.h"
 
 /* Where the objects come from, and what that needs to be released. */
 struct k8s_session {

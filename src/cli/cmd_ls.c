@@ -7,9 +7,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dsck/etcd2.h"
-#include "dsck/etcd3.h"
-#include "dsck/jsonw.h"
+#include "store/etcd2.h"
+#include "store/etcd3.h"
+#include "base/jsonw.h"
 
 #define TABLE_VALUE_MAX 120
 

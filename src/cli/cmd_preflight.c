@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dsck/keyfilter.h"
-#include "dsck/preflight.h"
+#include "base/keyfilter.h"
+#include "check/preflight.h"
 
 static const char *status_of(const struct preflight_check *c)
 {

@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "dsck/keyfilter.h"
-#include "dsck/restore.h"
-#include "dsck/utf8.h"
+#include "base/keyfilter.h"
+#include "ops/restore.h"
+#include "base/utf8.h"
 
 #define LISTED_MAX 1000
 

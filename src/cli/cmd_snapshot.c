@@ -9,10 +9,10 @@
 #include <time.h>
 
 #include "cli.h"
-#include "dsck/calico.h"
-#include "dsck/keyfilter.h"
-#include "dsck/source.h"
-#include "dsck/utf8.h"
+#include "calico/calico.h"
+#include "base/keyfilter.h"
+#include "store/source.h"
+#include "base/utf8.h"
 #include "dsck_config.h"
 
 static void rfc3339_now(char *out, size_t len)

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dsck/etcd2.h"
-#include "dsck/etcd3.h"
+#include "store/etcd2.h"
+#include "store/etcd3.h"
 
 struct endpoint_status {
 	const char *endpoint;

@@ -6,7 +6,7 @@
 #include <curl/curl.h>
 
 #include "cli.h"
-#include "dsck/rpc.h"
+#include "net/rpc.h"
 #include "dsck_config.h"
 
 struct opt_def {

@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dsck/inspect.h"
-#include "dsck/k8scheck.h"
-#include "dsck/preflight.h"
-#include "dsck/source.h"
+#include "calico/inspect.h"
+#include "check/k8scheck.h"
+#include "check/preflight.h"
+#include "store/source.h"
 
 /* Inspect the store that holds the Calico data (v2 first: Calico v2.x reads it). */
 static enum dsck_err inspect_check(struct preflight *p, const struct dsck_conn *conn,

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dsck/findings.h"
+#include "base/findings.h"
 
 json_t *cli_findings_json(const struct findings *f)
 {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsck/calico.h"
+#include "calico/calico.h"
 #include "fuzz.h"
 
 static void use_value(const struct calico_key *k, const struct calico_value *v)

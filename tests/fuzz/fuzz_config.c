@@ -5,7 +5,7 @@
  */
 #include <stdlib.h>
 
-#include "dsck/settings.h"
+#include "net/settings.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

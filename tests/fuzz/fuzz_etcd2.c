@@ -7,9 +7,9 @@
  */
 #include <stdlib.h>
 
-#include "dsck/buf.h"
-#include "dsck/etcd2.h"
-#include "dsck/record.h"
+#include "base/buf.h"
+#include "store/etcd2.h"
+#include "store/record.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsck/jscan.h"
-#include "dsck/utf8.h"
+#include "base/jscan.h"
+#include "base/utf8.h"
 #include "fuzz.h"
 
 /*

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dsck/k8scheck.h"
+#include "check/k8scheck.h"
 #include "fuzz.h"
 
 static const char *scratch_dir(void)

@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "dsck/kubeconfig.h"
+#include "net/kubeconfig.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -18,9 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsck/buf.h"
-#include "dsck/record.h"
-#include "dsck/snapshot.h"
+#include "base/buf.h"
+#include "store/record.h"
+#include "store/snapshot.h"
 #include "fuzz.h"
 
 #define TRAILER_START "{\"end\":"

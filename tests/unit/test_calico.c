@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsck/calico.h"
-#include "dsck/inspect.h"
+#include "calico/calico.h"
+#include "calico/inspect.h"
 
 /* ---------------------------------------------------------------- the classifier */
 

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsck/etcd2.h"
-#include "dsck/etcd3.h"
-#include "dsck/record.h"
+#include "store/etcd2.h"
+#include "store/etcd3.h"
+#include "store/record.h"
 
 static size_t parse(const char *text, struct dsck_record **recs, struct dsck_error *err,
 		    char **keep)

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dsck/b64.h"
-#include "dsck/jscan.h"
-#include "dsck/jsonw.h"
-#include "dsck/utf8.h"
+#include "base/b64.h"
+#include "base/jscan.h"
+#include "base/jsonw.h"
+#include "base/utf8.h"
 
 /* Scan a whole document; returns the number of tokens or -1 on error. */
 static int scan_all(const char *text, const char **error)

@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dsck/k8s.h"
-#include "dsck/k8scheck.h"
-#include "dsck/kubeconfig.h"
+#include "store/k8s.h"
+#include "check/k8scheck.h"
+#include "net/kubeconfig.h"
 
 /* --- kubeconfig --- */
 

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "dsck/conn.h"
-#include "dsck/settings.h"
+#include "net/conn.h"
+#include "net/settings.h"
 
 static const char *env_vars[] = {
 	"DSCK_ENDPOINTS", "ETCDCTL_ENDPOINTS", "ETCD_ENDPOINTS", "ETCDCTL_CACERT",

@@ -1,0 +1,43 @@
+/*
+ * buf: a growable byte buffer with a hard size cap.
+ *
+ * Invariants: after buf_init, data is either NULL (nothing allocated yet) or
+ * NUL-terminated at len; len + 1 <= alloc; len never exceeds max. Appending
+ * past max fails with DSCK_ERR_TOO_LARGE instead of growing without bound, so
+ * every network-sized buffer states its limit where it is created.
+ */
+#ifndef DSCK_BUF_H
+#define DSCK_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "base/err.h"
+
+struct buf {
+	char *data;
+	size_t len;
+	size_t alloc;
+	size_t max;
+};
+
+#define BUF_INIT(max_) { NULL, 0, 0, (max_) }
+
+void buf_init(struct buf *b, size_t max);
+/* Free the memory; the buffer is empty and reusable afterwards. */
+void buf_release(struct buf *b);
+/* Keep the memory, drop the contents. */
+void buf_reset(struct buf *b);
+/* Make room for @extra more bytes (plus the NUL). */
+enum dsck_err buf_grow(struct buf *b, size_t extra);
+enum dsck_err buf_append(struct buf *b, const void *p, size_t n);
+enum dsck_err buf_appends(struct buf *b, const char *s);
+enum dsck_err buf_appendc(struct buf *b, char c);
+enum dsck_err buf_printf(struct buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Give the memory to the caller (never NULL on success); b is reset. */
+char *buf_detach(struct buf *b, size_t *len);
+/* The contents as a C string ("" when nothing was appended). */
+const char *buf_str(const struct buf *b);
+
+#endif

@@ -1,0 +1,348 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/jscan.h"
+#include "base/jsonchar.h"
+#include "base/utf8.h"
+
+enum {
+	EXP_VALUE,
+	EXP_VALUE_OR_END,  /* just after '[' */
+	EXP_KEY,           /* after ',' in an object */
+	EXP_KEY_OR_END,    /* just after '{' */
+	EXP_COMMA_OR_END,  /* after a member or element */
+	EXP_DONE,          /* the top-level value is complete */
+	EXP_FAILED,
+};
+
+enum { IN_OBJECT = 1, IN_ARRAY = 2 };
+
+void jscan_init(struct jscan *s, char *data, size_t len)
+{
+	s->base = data;
+	s->p = data;
+	s->end = data + len;
+	s->depth = 0;
+	s->expect = EXP_VALUE;
+	s->error = NULL;
+	s->error_offset = 0;
+}
+
+static enum jtok_type fail(struct jscan *s, const char *msg)
+{
+	if (s->expect != EXP_FAILED) {
+		s->error = msg;
+		s->error_offset = (size_t)(s->p - s->base);
+		s->expect = EXP_FAILED;
+	}
+	return JT_ERROR;
+}
+
+static void skip_ws(struct jscan *s)
+{
+	while (s->p < s->end &&
+	       (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+		s->p++;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool read_hex4(const char *p, const char *end, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (end - p < 4)
+		return false;
+	for (int i = 0; i < 4; i++) {
+		int h = hexval(p[i]);
+
+		if (h < 0)
+			return false;
+		v = v << 4 | (unsigned)h;
+	}
+	*out = v;
+	return true;
+}
+
+/* Decode the string starting after the opening quote, in place. */
+static enum jtok_type scan_string(struct jscan *s, struct jtok *t,
+				  enum jtok_type type)
+{
+	char *out = s->p, *start = s->p;
+
+	for (;;) {
+		char *run = s->p;
+
+		/* Copy the plain run in one go: the common case. */
+		s->p += json_plain_run(s->p, (size_t)(s->end - s->p));
+		if (out != run)
+			memmove(out, run, (size_t)(s->p - run));
+		out += s->p - run;
+		if (s->p >= s->end)
+			return fail(s, "unterminated string");
+		if (*s->p == '"')
+			break;
+		if ((unsigned char)*s->p < 0x20)
+			return fail(s, "control character in string");
+		/* Backslash escape. */
+		if (s->end - s->p < 2)
+			return fail(s, "unterminated string");
+		char e = s->p[1];
+		s->p += 2;
+		switch (e) {
+		case '"': *out++ = '"'; break;
+		case '\\': *out++ = '\\'; break;
+		case '/': *out++ = '/'; break;
+		case 'b': *out++ = '\b'; break;
+		case 'f': *out++ = '\f'; break;
+		case 'n': *out++ = '\n'; break;
+		case 'r': *out++ = '\r'; break;
+		case 't': *out++ = '\t'; break;
+		case 'u': {
+			unsigned cp, lo;
+
+			if (!read_hex4(s->p, s->end, &cp))
+				return fail(s, "bad \\u escape");
+			s->p += 4;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
+				    !read_hex4(s->p + 2, s->end, &lo) ||
+				    lo < 0xdc00 || lo > 0xdfff)
+					return fail(s, "unpaired surrogate in \\u escape");
+				s->p += 6;
+				cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+			} else if (cp >= 0xdc00 && cp <= 0xdfff) {
+				return fail(s, "unpaired surrogate in \\u escape");
+			}
+			out += utf8_encode(cp, out);
+			break;
+		}
+		default:
+			s->p -= 2;
+			return fail(s, "bad escape in string");
+		}
+	}
+	/* s->p is at the closing quote; out <= s->p, so the NUL fits. */
+	s->p++;
+	*out = '\0';
+	t->str = start;
+	t->len = (size_t)(out - start);
+	if (!utf8_valid((const unsigned char *)start, t->len)) {
+		s->p = start;
+		return fail(s, "invalid UTF-8 in string");
+	}
+	t->type = type;
+	return type;
+}
+
+static bool is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+static enum jtok_type scan_number(struct jscan *s, struct jtok *t)
+{
+	char *start = s->p;
+
+	if (s->p < s->end && *s->p == '-')
+		s->p++;
+	if (s->p >= s->end || !is_digit(*s->p))
+		return fail(s, "bad number");
+	if (*s->p == '0')
+		s->p++;
+	else
+		while (s->p < s->end && is_digit(*s->p))
+			s->p++;
+	if (s->p < s->end && *s->p == '.') {
+		s->p++;
+		if (s->p >= s->end || !is_digit(*s->p))
+			return fail(s, "bad number");
+		while (s->p < s->end && is_digit(*s->p))
+			s->p++;
+	}
+	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+		s->p++;
+		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+			s->p++;
+		if (s->p >= s->end || !is_digit(*s->p))
+			return fail(s, "bad number");
+		while (s->p < s->end && is_digit(*s->p))
+			s->p++;
+	}
+	t->str = start;
+	t->len = (size_t)(s->p - start);
+	t->type = JT_NUMBER;
+	return JT_NUMBER;
+}
+
+static enum jtok_type scan_literal(struct jscan *s, struct jtok *t,
+				   const char *word, enum jtok_type type)
+{
+	size_t n = strlen(word);
+
+	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+		return fail(s, "unexpected character");
+	t->str = s->p;
+	t->len = n;
+	s->p += n;
+	t->type = type;
+	return type;
+}
+
+static void after_value(struct jscan *s)
+{
+	s->expect = s->depth ? EXP_COMMA_OR_END : EXP_DONE;
+}
+
+static enum jtok_type scan_value(struct jscan *s, struct jtok *t)
+{
+	enum jtok_type type;
+
+	if (s->p >= s->end)
+		return fail(s, "unexpected end of input");
+	switch (*s->p) {
+	case '{':
+	case '[':
+		if (s->depth >= JSCAN_MAX_DEPTH)
+			return fail(s, "nesting too deep");
+		s->stack[s->depth++] = *s->p == '{' ? IN_OBJECT : IN_ARRAY;
+		s->expect = *s->p == '{' ? EXP_KEY_OR_END : EXP_VALUE_OR_END;
+		t->type = *s->p == '{' ? JT_OBJECT : JT_ARRAY;
+		t->str = s->p++;
+		t->len = 1;
+		return t->type;
+	case '"':
+		s->p++;
+		type = scan_string(s, t, JT_STRING);
+		break;
+	case 't':
+		type = scan_literal(s, t, "true", JT_TRUE);
+		break;
+	case 'f':
+		type = scan_literal(s, t, "false", JT_FALSE);
+		break;
+	case 'n':
+		type = scan_literal(s, t, "null", JT_NULL);
+		break;
+	default:
+		type = scan_number(s, t);
+		break;
+	}
+	if (type != JT_ERROR)
+		after_value(s);
+	return type;
+}
+
+static enum jtok_type close_container(struct jscan *s, struct jtok *t)
+{
+	char c = *s->p;
+
+	if (s->stack[s->depth - 1] != (c == '}' ? IN_OBJECT : IN_ARRAY))
+		return fail(s, "mismatched bracket");
+	s->depth--;
+	t->type = c == '}' ? JT_OBJECT_END : JT_ARRAY_END;
+	t->str = s->p++;
+	t->len = 1;
+	after_value(s);
+	return t->type;
+}
+
+enum jtok_type jscan_next(struct jscan *s, struct jtok *t)
+{
+	t->str = NULL;
+	t->len = 0;
+	for (;;) {
+		skip_ws(s);
+		switch (s->expect) {
+		case EXP_FAILED:
+			return t->type = JT_ERROR;
+		case EXP_DONE:
+			if (s->p != s->end)
+				return t->type = fail(s, "trailing data after JSON value");
+			return t->type = JT_END;
+		case EXP_VALUE:
+			return scan_value(s, t);
+		case EXP_VALUE_OR_END:
+			if (s->p < s->end && *s->p == ']')
+				return close_container(s, t);
+			return scan_value(s, t);
+		case EXP_KEY_OR_END:
+			if (s->p < s->end && *s->p == '}')
+				return close_container(s, t);
+			__attribute__((fallthrough));
+		case EXP_KEY:
+			if (s->p >= s->end || *s->p != '"')
+				return t->type = fail(s, "expected member name");
+			s->p++;
+			if (scan_string(s, t, JT_KEY) == JT_ERROR)
+				return JT_ERROR;
+			skip_ws(s);
+			if (s->p >= s->end || *s->p != ':')
+				return t->type = fail(s, "expected ':'");
+			s->p++;
+			s->expect = EXP_VALUE;
+			return JT_KEY;
+		case EXP_COMMA_OR_END:
+			if (s->p >= s->end)
+				return t->type = fail(s, "unexpected end of input");
+			if (*s->p == '}' || *s->p == ']')
+				return close_container(s, t);
+			if (*s->p != ',')
+				return t->type = fail(s, "expected ',' or closing bracket");
+			s->p++;
+			s->expect = s->stack[s->depth - 1] == IN_OBJECT ? EXP_KEY : EXP_VALUE;
+			continue;
+		}
+	}
+}
+
+bool jscan_skip(struct jscan *s, const struct jtok *t)
+{
+	struct jtok tmp;
+	int depth;
+
+	if (t->type == JT_ERROR)
+		return false;
+	if (t->type != JT_OBJECT && t->type != JT_ARRAY)
+		return true;
+	depth = s->depth - 1;
+	while (s->depth > depth)
+		if (jscan_next(s, &tmp) == JT_ERROR)
+			return false;
+	return true;
+}
+
+bool jtok_int64(const struct jtok *t, int64_t *out)
+{
+	char tmp[32];
+	char *end;
+	long long v;
+
+	if (t->type != JT_NUMBER || t->len == 0 || t->len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, t->str, t->len);
+	tmp[t->len] = '\0';
+	errno = 0;
+	v = strtoll(tmp, &end, 10);
+	if (errno || *end)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool jtok_is(const struct jtok *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t->len == n && memcmp(t->str, s, n) == 0;
+}

@@ -1,0 +1,20 @@
+/*
+ * jsonw: the fast path for writing JSON text into a buf. Used where records
+ * stream out (snapshots, ls -o json) and a jansson DOM per record would cost
+ * more than the I/O. Documents are built with jansson elsewhere.
+ */
+#ifndef DSCK_JSONW_H
+#define DSCK_JSONW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+/* Append @s (valid UTF-8, may contain NUL) as a quoted, escaped JSON string. */
+enum dsck_err jsonw_string(struct buf *b, const char *s, size_t len);
+/* Append "name": (with a leading comma unless @first). */
+enum dsck_err jsonw_key(struct buf *b, const char *name, int first);
+enum dsck_err jsonw_int(struct buf *b, int64_t v);
+
+#endif

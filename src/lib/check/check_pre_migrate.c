@@ -1,0 +1,137 @@
+/*
+ * pre-migrate: before `etcdctl migrate`, on every member: the v3 keyspace
+ * is empty (a migrate over v3 data destroys it, etcd-protocols.md §4.7), v2
+ * is served and holds the Calico data, TTL keys that migrate would make
+ * permanent, and the member is healthy.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "check/check.h"
+#include "store/etcd2.h"
+#include "store/etcd3.h"
+
+static enum dsck_err check_v3(struct check_result *res, struct check_member *m,
+			      struct etcd3_client *c, struct dsck_error *err)
+{
+	Etcdserverpb__StatusResponse *st = NULL;
+	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
+	Etcdserverpb__RangeResponse *resp = NULL;
+	struct dsck_error e = DSCK_ERROR_INIT;
+	enum dsck_err rc;
+
+	if ((rc = etcd3_status(c, &st, &e))) {
+		snprintf(m->error, sizeof(m->error), "%s", e.msg);
+		if (rc == DSCK_ERR_CONNECT)
+			return findings_add(&res->findings, SEV_ERROR, "member-unreachable",
+					    m->endpoint, NULL, 0,
+					    "the member does not answer: start it before checking");
+		return dsck_fail(err, rc, "%s", e.msg);
+	}
+	m->reachable = m->v3_ok = true;
+	if (!st->leader)
+		rc = findings_add(&res->findings, SEV_ERROR, "member-unhealthy", m->endpoint, NULL, 0,
+				  "the member has no leader: fix the cluster first");
+	else if (st->n_errors)
+		rc = findings_add(&res->findings, SEV_ERROR, "member-unhealthy", m->endpoint, NULL,
+				  0, "the member reports: %s", st->errors[0]);
+	protobuf_c_message_free_unpacked(&st->base, NULL);
+	if (rc)
+		return dsck_fail(err, rc, "out of memory");
+	/* Any key at all, not only /calico: migrate writes revisions over them. */
+	req.key = (ProtobufCBinaryData){ 1, (uint8_t *)"" };
+	req.range_end = (ProtobufCBinaryData){ 1, (uint8_t *)"" };
+	req.count_only = true;
+	req.serializable = true;
+	if ((rc = etcd3_range(c, &req, &resp, err)))
+		return rc;
+	m->v3_total = (size_t)resp->count;
+	m->v3_keys = m->v3_total;    /* the whole keyspace: migrate would overwrite any of it */
+	m->v3_counted = true;
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	if (m->v3_total &&
+	    (rc = findings_add(&res->findings, SEV_ERROR, "v3-not-empty", m->endpoint, NULL, 0,
+			       "the v3 keyspace holds %zu keys: etcdctl migrate writes v2 keys over "
+			       "existing v3 revisions and destroys that data; migrate only into an "
+			       "empty v3 store", m->v3_total)))
+		return dsck_fail(err, rc, "out of memory");
+	return DSCK_OK;
+}
+
+static enum dsck_err check_v2(struct check_result *res, struct check_member *m,
+			      struct etcd2_client *c, const struct keyfilter *f,
+			      struct dsck_error *err)
+{
+	struct dsck_error e = DSCK_ERROR_INIT;
+	struct etcd2_listing l;
+	char prefix[1024];
+	bool usable;
+	enum dsck_err rc;
+
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)f->prefix_len, f->prefix);
+	rc = etcd2_get(c, prefix, ETCD2_RECURSIVE, &l, &e);
+	if (rc == DSCK_ERR_V2_DISABLED) {
+		m->v2_served = 0;
+		return findings_add(&res->findings, SEV_ERROR, "v2-unavailable", m->endpoint, NULL, 0,
+				    "the member does not serve the v2 API: there is nothing to check or "
+				    "back up; start etcd with --enable-v2=true");
+	}
+	if (rc == DSCK_ERR_NOT_FOUND) {
+		m->v2_served = 1;
+		return findings_add(&res->findings, SEV_ERROR, "v2-calico-missing", m->endpoint,
+				    NULL, 0, "nothing under %s in the v2 store: wrong cluster or prefix?",
+				    prefix);
+	}
+	if ((rc = check_v2_read(m, rc, &e, &usable, err)) || !usable)
+		return rc;
+	for (size_t i = 0; i < l.n && !rc; i++) {
+		struct dsck_record rec, *r = &rec;
+
+		etcd2_listing_at(&l, i, r);
+		if (r->dir) {
+			m->v2_dirs++;
+			continue;
+		}
+		m->v2_leaves++;
+		if (!r->has_ttl)
+			continue;
+		m->v2_ttl++;
+		rc = findings_add(&res->findings, SEV_WARNING, "ttl-will-persist", m->endpoint, r->key,
+				  r->key_len, "a TTL key (%lld s left): etcdctl migrate copies it as a "
+				  "permanent v3 key; use --no-ttl to leave it out", (long long)r->ttl);
+	}
+	etcd2_listing_release(&l);
+	return rc ? dsck_fail(err, rc, "out of memory") : DSCK_OK;
+}
+
+static enum dsck_err check_member(struct check_result *res, struct check_member *m,
+				  const struct dsck_conn *mc, const void *ctx, struct dsck_error *err)
+{
+	struct etcd3_client c3;
+	struct etcd2_client c2;
+	enum dsck_err rc;
+
+	etcd3_client_init(&c3, mc, err);
+	rc = check_v3(res, m, &c3, err);
+	etcd3_client_release(&c3);
+	if (!rc && m->reachable && !(rc = etcd2_client_init(&c2, mc, err))) {
+		rc = check_v2(res, m, &c2, ctx, err);
+		etcd2_client_release(&c2);
+	}
+	return rc;
+}
+
+enum dsck_err check_pre_migrate(const struct dsck_conn *conn, const struct keyfilter *f,
+				struct check_result *res, struct dsck_error *err)
+{
+	enum dsck_err rc = check_each_member(conn, res, check_member, f, err);
+
+	/* The way forward only when there is one. */
+	if (!rc && findings_ok(&res->findings) && !res->unreachable)
+		rc = findings_add(&res->findings, SEV_INFO, "backup-reminder", NULL, NULL, 0,
+				  "take a snapshot before migrating: dsck snapshot save before.snap "
+				  "--api v2; then stop every member, run etcdctl migrate on each data "
+				  "dir, start them with --enable-v2=true and run dsck verify-migrate "
+				  "--before before.snap");
+	return rc;
+}

@@ -1,0 +1,233 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check/check.h"
+#include "store/etcd2.h"
+#include "store/etcd3.h"
+#include "check/preflight.h"
+
+void preflight_init(struct preflight *p)
+{
+	memset(p, 0, sizeof(*p));
+}
+
+void preflight_release(struct preflight *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		findings_release(&p->checks[i].findings);
+	p->n = 0;
+}
+
+struct preflight_check *preflight_add(struct preflight *p, const char *name)
+{
+	struct preflight_check *c;
+
+	if (p->n == PREFLIGHT_MAX_CHECKS)
+		return NULL;
+	c = &p->checks[p->n++];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	findings_init(&c->findings, 200);
+	return c;
+}
+
+void preflight_skip(struct preflight_check *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->skipped = true;
+	va_start(ap, fmt);
+	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+	va_end(ap);
+}
+
+bool preflight_check_ok(const struct preflight_check *c)
+{
+	return c->skipped || findings_ok(&c->findings);
+}
+
+bool preflight_ok(const struct preflight *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (!preflight_check_ok(&p->checks[i]))
+			return false;
+	return true;
+}
+
+/*
+ * Still holding v2 data only blocks an etcd 3.6 upgrade, not the one preflight
+ * is about: in preflight it is a warning.
+ */
+static void v2_data_is_warning(struct findings *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->v[i].sev != SEV_ERROR || strcmp(f->v[i].code, "v2-data-present") != 0)
+			continue;
+		f->v[i].sev = SEV_WARNING;
+		f->by_sev[SEV_ERROR]--;
+		f->by_sev[SEV_WARNING]++;
+	}
+}
+
+/* Connectivity and health of every member; learns where the data lives. */
+static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *conn,
+				  struct dsck_error *err)
+{
+	struct preflight_check *c = preflight_add(p, "connectivity");
+	char first_version[32] = "";
+	enum dsck_err rc = DSCK_OK;
+
+	for (size_t i = 0; i < conn->n_endpoints && !rc; i++) {
+		struct dsck_error e = DSCK_ERROR_INIT;
+		Etcdserverpb__StatusResponse *st = NULL;
+		struct etcd3_client c3;
+		struct dsck_conn mc;
+		const char *ep = conn->endpoints[i];
+
+		if ((rc = conn_init_member(&mc, conn, i, err)))
+			break;
+		etcd3_client_init(&c3, &mc, &e);
+		if (etcd3_status(&c3, &st, &e) != DSCK_OK) {
+			p->unreachable++;
+			rc = findings_add(&c->findings, SEV_ERROR,
+					  e.code == DSCK_ERR_CONNECT ? "member-unreachable" : "member-error",
+					  ep, NULL, 0, "%s", e.msg);
+		} else {
+			p->any_reachable = true;
+			if (!st->leader)
+				rc = findings_add(&c->findings, SEV_ERROR, "member-unhealthy", ep, NULL, 0,
+						  "the member has no leader");
+			else if (first_version[0] && strcmp(first_version, st->version) != 0)
+				rc = findings_add(&c->findings, SEV_WARNING, "version-skew", ep, NULL, 0,
+						  "etcd %s here, %s on the first member", st->version,
+						  first_version);
+			else
+				rc = findings_add(&c->findings, SEV_INFO, "member-ok", ep, NULL, 0,
+						  "etcd %s, revision %lld, db %lld bytes", st->version,
+						  (long long)(st->header ? st->header->revision : 0),
+						  (long long)st->dbsize);
+			if (!first_version[0])
+				snprintf(first_version, sizeof(first_version), "%s", st->version);
+			protobuf_c_message_free_unpacked(&st->base, NULL);
+		}
+		etcd3_client_release(&c3);
+		conn_release(&mc);
+		if (rc)
+			rc = dsck_fail(err, rc, "out of memory");
+	}
+	snprintf(c->reason, sizeof(c->reason), "%zu of %zu members answer",
+		 conn->n_endpoints - p->unreachable, conn->n_endpoints);
+	return rc;
+}
+
+/* Where is the Calico data? v2 served with /calico; v3 empty or holding /calico/. */
+static enum dsck_err locate_data(struct preflight *p, const struct dsck_conn *conn,
+				 const struct keyfilter *f, struct dsck_error *err)
+{
+	struct dsck_error e = DSCK_ERROR_INIT;
+	struct etcd2_client c2;
+	struct etcd3_client c3;
+	struct etcd2_listing l;
+	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
+	Etcdserverpb__RangeResponse *resp = NULL;
+	char prefix[1024], end[1024];
+	enum dsck_err rc;
+
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)f->prefix_len, f->prefix);
+	if ((rc = etcd2_client_init(&c2, conn, err)))
+		return rc;
+	rc = etcd2_get(&c2, prefix, 0, &l, &e);
+	p->v2_served = rc == DSCK_OK || rc == DSCK_ERR_NOT_FOUND || rc == DSCK_ERR_AUTH;
+	if (rc == DSCK_OK)
+		etcd2_listing_release(&l);
+	etcd2_client_release(&c2);
+	etcd3_client_init(&c3, conn, &e);
+	req.key = (ProtobufCBinaryData){ 1, (uint8_t *)"" };
+	req.range_end = (ProtobufCBinaryData){ 1, (uint8_t *)"" };
+	req.count_only = true;
+	if (etcd3_range(&c3, &req, &resp, &e) == DSCK_OK) {
+		p->v3_empty = resp->count == 0;
+		protobuf_c_message_free_unpacked(&resp->base, NULL);
+		resp = NULL;
+		snprintf(prefix, sizeof(prefix), "%.*s/", (int)f->prefix_len, f->prefix);
+		req.key = (ProtobufCBinaryData){ strlen(prefix), (uint8_t *)prefix };
+		req.range_end = (ProtobufCBinaryData){ etcd3_prefix_end(prefix, strlen(prefix), end),
+						       (uint8_t *)end };
+		if (etcd3_range(&c3, &req, &resp, &e) == DSCK_OK) {
+			p->v3_calico = resp->count > 0;
+			protobuf_c_message_free_unpacked(&resp->base, NULL);
+		}
+	}
+	etcd3_client_release(&c3);
+	return DSCK_OK;
+}
+
+static enum dsck_err run_check(struct preflight *p, const char *name, const struct dsck_conn *conn,
+			       const struct keyfilter *f, struct dsck_error *err)
+{
+	struct preflight_check *c = preflight_add(p, name);
+	struct check_result r;
+	enum dsck_err rc;
+
+	check_result_init(&r, name);
+	if (strcmp(name, "pre-migrate") == 0)
+		rc = check_pre_migrate(conn, f, &r, err);
+	else if (strcmp(name, "verify-migrate") == 0)
+		rc = check_verify_migrate(conn, f, NULL, 0, &r, err);
+	else
+		rc = check_v2_content(conn, &r, err);
+	v2_data_is_warning(&r.findings);
+	if (!rc && findings_append(&c->findings, &r.findings))
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	if (!rc)
+		snprintf(c->reason, sizeof(c->reason), "%zu members checked", r.n_members - r.unreachable);
+	check_result_release(&r);
+	return rc;
+}
+
+enum dsck_err preflight_etcd(struct preflight *p, const struct dsck_conn *conn,
+			     const struct keyfilter *f, struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	if ((rc = connectivity(p, conn, err)))
+		return rc;
+	if (!p->any_reachable) {
+		preflight_skip(preflight_add(p, "migration"), "no etcd member answers");
+		preflight_skip(preflight_add(p, "v2-content"), "no etcd member answers");
+		snprintf(p->next_step, sizeof(p->next_step),
+			 "check --endpoints and that etcd is running, then run dsck preflight again");
+		return DSCK_OK;
+	}
+	if ((rc = locate_data(p, conn, f, err)))
+		return rc;
+	if (p->v3_calico) {
+		rc = run_check(p, "verify-migrate", conn, f, err);
+		snprintf(p->next_step, sizeof(p->next_step),
+			 "keep serving v2 until every Calico component uses v3; 'dsck diff v2 v3' "
+			 "shows drift since the migration");
+	} else if (p->v2_served) {
+		/* Before the migration (also when v3 holds other data: it would be lost). */
+		rc = run_check(p, "pre-migrate", conn, f, err);
+		snprintf(p->next_step, sizeof(p->next_step),
+			 "take 'dsck snapshot save before.snap --api v2', stop every member, run "
+			 "'ETCDCTL_API=3 etcdctl migrate --data-dir DIR' on each, start them with "
+			 "--enable-v2=true, then 'dsck verify-migrate --before before.snap'");
+	} else {
+		struct preflight_check *c = preflight_add(p, "migration");
+
+		/* Calico keeps its data here: finding none is a wrong endpoint, not a pass. */
+		snprintf(c->reason, sizeof(c->reason), "no Calico data found");
+		if (findings_add(&c->findings, SEV_ERROR, "no-calico-data", NULL, NULL, 0,
+				 "the v2 API is not served and v3 holds no keys under %.*s: is this "
+				 "an etcd client URL (not the peer port), and the right cluster?",
+				 (int)f->prefix_len, f->prefix))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	}
+	if (!rc && p->v2_served)
+		rc = run_check(p, "v2-content", conn, f, err);
+	else if (!rc)
+		preflight_skip(preflight_add(p, "v2-content"), "the v2 API is not served");
+	return rc;
+}

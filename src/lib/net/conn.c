@@ -1,0 +1,115 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/conn.h"
+
+bool conn_is_tls(const char *endpoint)
+{
+	return strncmp(endpoint, "https://", 8) == 0;
+}
+
+static enum dsck_err add_endpoint(struct dsck_conn *c, const char *p, size_t n,
+				  struct dsck_error *err)
+{
+	char *ep;
+
+	while (n && (p[n - 1] == '/' || p[n - 1] == ' '))
+		n--;
+	while (n && *p == ' ') {
+		p++;
+		n--;
+	}
+	if (!n)
+		return DSCK_OK;
+	if (c->n_endpoints == CONN_MAX_ENDPOINTS)
+		return dsck_fail(err, DSCK_ERR_USAGE, "too many endpoints (at most %d)",
+				 CONN_MAX_ENDPOINTS);
+	if (!(n > 7 && strncmp(p, "http://", 7) == 0) && !(n > 8 && conn_is_tls(p)))
+		return dsck_fail(err, DSCK_ERR_USAGE,
+				 "endpoint '%.*s' must start with http:// or https://", (int)n, p);
+	ep = strndup(p, n);
+	if (!ep)
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	c->endpoints[c->n_endpoints++] = ep;
+	return DSCK_OK;
+}
+
+enum dsck_err conn_init(struct dsck_conn *c, const struct dsck_settings *s,
+			struct dsck_error *err)
+{
+	const char *eps = settings_get(s, SET_ENDPOINTS), *p;
+	const char *ins = settings_get(s, SET_INSECURE_SKIP_TLS_VERIFY);
+	const char *max = settings_get(s, SET_MAX_RESPONSE_BYTES);
+	enum dsck_err rc;
+	char *end;
+	unsigned long long maxv;
+
+	memset(c, 0, sizeof(*c));
+	for (p = eps ? eps : ""; *p;) {
+		size_t n = strcspn(p, ",");
+
+		if ((rc = add_endpoint(c, p, n, err)))
+			goto out;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!c->n_endpoints) {
+		rc = dsck_fail(err, DSCK_ERR_USAGE, "no etcd endpoint configured");
+		goto out;
+	}
+	if (!settings_parse_duration(settings_get(s, SET_DIAL_TIMEOUT), &c->dial_timeout_ms) ||
+	    c->dial_timeout_ms <= 0) {
+		rc = dsck_fail(err, DSCK_ERR_USAGE, "invalid --dial-timeout '%s' (e.g. 2s, 500ms)",
+			       settings_get(s, SET_DIAL_TIMEOUT));
+		goto out;
+	}
+	if (!settings_parse_duration(settings_get(s, SET_COMMAND_TIMEOUT),
+				     &c->command_timeout_ms) || c->command_timeout_ms <= 0) {
+		rc = dsck_fail(err, DSCK_ERR_USAGE,
+			       "invalid --command-timeout '%s' (e.g. 30s, 5m)",
+			       settings_get(s, SET_COMMAND_TIMEOUT));
+		goto out;
+	}
+	errno = 0;
+	maxv = strtoull(max ? max : "", &end, 10);
+	if (errno || !max || end == max || *end || maxv < 4096) {
+		rc = dsck_fail(err, DSCK_ERR_USAGE,
+			       "invalid --max-response-bytes '%s' (a byte count >= 4096)",
+			       max ? max : "");
+		goto out;
+	}
+	c->max_response_bytes = (size_t)maxv;
+	c->insecure_skip_tls_verify = ins && (strcmp(ins, "true") == 0 || strcmp(ins, "1") == 0);
+	c->cacert = settings_get(s, SET_CACERT);
+	c->cert = settings_get(s, SET_CERT);
+	c->key = settings_get(s, SET_KEY);
+	c->user = settings_get(s, SET_USER);
+	c->password = settings_get(s, SET_PASSWORD);
+	if (c->user && !*c->user)
+		c->user = NULL;
+	return DSCK_OK;
+out:
+	conn_release(c);
+	return rc;
+}
+
+enum dsck_err conn_init_member(struct dsck_conn *member, const struct dsck_conn *c,
+			       size_t i, struct dsck_error *err)
+{
+	*member = *c;
+	memset(member->endpoints, 0, sizeof(member->endpoints));
+	member->endpoints[0] = strdup(c->endpoints[i]);
+	member->n_endpoints = 1;
+	if (!member->endpoints[0])
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	return DSCK_OK;
+}
+
+void conn_release(struct dsck_conn *c)
+{
+	for (size_t i = 0; i < c->n_endpoints; i++)
+		free(c->endpoints[i]);
+	c->n_endpoints = 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * conn: how to reach etcd, resolved from the settings into the form the v2
+ * and v3 clients use (endpoint list, TLS files, credentials, timeouts, caps).
+ * Strings are borrowed from the settings, which must outlive the conn.
+ */
+#ifndef DSCK_CONN_H
+#define DSCK_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+#include "net/settings.h"
+
+#define CONN_MAX_ENDPOINTS 16
+
+struct dsck_conn {
+	char *endpoints[CONN_MAX_ENDPOINTS];  /* owned, without trailing '/' */
+	size_t n_endpoints;
+	const char *cacert, *cert, *key;
+	const char *user, *password;
+	long dial_timeout_ms;
+	long command_timeout_ms;
+	bool insecure_skip_tls_verify;
+	size_t max_response_bytes;
+	bool debug;
+	/*
+	 * Wire-level tracing (--debug): the library hands each line here and
+	 * never prints itself. Secrets (Authorization, tokens) are redacted first.
+	 */
+	void (*trace)(void *ctx, const char *line);
+	void *trace_ctx;
+};
+
+enum dsck_err conn_init(struct dsck_conn *c, const struct dsck_settings *s,
+			struct dsck_error *err);
+/* A copy of @c that talks to endpoint @i only (per-member reads). */
+enum dsck_err conn_init_member(struct dsck_conn *member, const struct dsck_conn *c,
+			       size_t i, struct dsck_error *err);
+void conn_release(struct dsck_conn *c);
+bool conn_is_tls(const char *endpoint);
+
+#endif

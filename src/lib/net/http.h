@@ -1,0 +1,55 @@
+/*
+ * http: the one seam through which dsck speaks HTTP (libcurl). The etcd v2
+ * client and the Kubernetes client use it; unit tests can replace
+ * http_request() with -Wl,--wrap because it lives alone in http.c.
+ *
+ * One http_client keeps one curl handle so consecutive requests reuse the
+ * connection. Response bodies are capped (conn->max_response_bytes).
+ */
+#ifndef DSCK_HTTP_H
+#define DSCK_HTTP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "net/conn.h"
+
+struct http_client {
+	void *curl;                     /* CURL * */
+	const struct dsck_conn *conn;
+	const char *bearer_token;       /* Kubernetes; NULL for etcd */
+	const char *ca_file, *cert_file, *key_file; /* override conn's (Kubernetes) */
+};
+
+struct http_response {
+	long status;
+	struct buf body;
+	char content_type[64];
+	char etcd_cluster_id[40];
+	int64_t etcd_index;
+	bool has_etcd_index;
+};
+
+enum dsck_err http_client_init(struct http_client *c, const struct dsck_conn *conn,
+			       struct dsck_error *err);
+void http_client_release(struct http_client *c);
+
+void http_response_init(struct http_response *r, size_t max_body);
+void http_response_release(struct http_response *r);
+
+/*
+ * Perform one request. @form is an application/x-www-form-urlencoded body or
+ * NULL. Transport failures (connect, TLS, timeout, body over the cap) return
+ * an error; any HTTP status is a success at this level.
+ */
+enum dsck_err http_request(struct http_client *c, const char *method, const char *url,
+			   const char *form, struct http_response *resp,
+			   struct dsck_error *err);
+
+/* Percent-encode a key path for a URL: '/' and unreserved bytes stay. */
+enum dsck_err http_escape_path(struct buf *out, const char *key, size_t len);
+/* Percent-encode a form value. */
+enum dsck_err http_escape_form(struct buf *out, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,270 @@
+#include <errno.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/log.h>
+#include <grpc/support/time.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/buf.h"
+#include "base/macro.h"
+#include "net/rpc.h"
+
+/* Certificates and keys are small; anything larger is not a PEM file. */
+#define PEM_MAX (1u << 20)
+
+struct rpc_channel {
+	grpc_channel *ch;
+	char *endpoint;
+};
+
+static void quiet_log(gpr_log_func_args *args)
+{
+	(void)args;
+}
+
+void rpc_global_init(bool debug)
+{
+	if (!debug) {
+		gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
+		gpr_set_log_function(quiet_log);
+	}
+	grpc_init();
+}
+
+void rpc_global_shutdown(void)
+{
+	grpc_shutdown();
+}
+
+static enum dsck_err read_pem(const char *what, const char *path, char **out,
+			      struct dsck_error *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "rb");
+	struct buf b = BUF_INIT(PEM_MAX);
+	char tmp[4096];
+	size_t n;
+
+	if (!f)
+		return dsck_fail(err, DSCK_ERR_TLS, "cannot read %s '%s': %s", what, path,
+				 strerror(errno));
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0) {
+		if (buf_append(&b, tmp, n)) {
+			buf_release(&b);
+			return dsck_fail(err, DSCK_ERR_TLS, "%s '%s' is too large for a PEM file",
+					 what, path);
+		}
+	}
+	if (!b.len || !strstr(buf_str(&b), "-----BEGIN")) {
+		buf_release(&b);
+		return dsck_fail(err, DSCK_ERR_TLS, "%s '%s' is not a PEM file", what, path);
+	}
+	*out = buf_detach(&b, NULL);
+	return *out ? DSCK_OK : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+}
+
+static void free_secret(char *p)
+{
+	if (p) {
+		explicit_bzero(p, strlen(p));
+		free(p);
+	}
+}
+
+static enum dsck_err tls_credentials(const struct dsck_conn *conn,
+				     grpc_channel_credentials **out,
+				     struct dsck_error *err)
+{
+	char *ca = NULL, *cert = NULL, *key = NULL;
+	grpc_ssl_pem_key_cert_pair pair;
+	enum dsck_err rc = DSCK_OK;
+
+	if (conn->cacert && (rc = read_pem("CA certificate (--cacert)", conn->cacert, &ca, err)))
+		goto out;
+	if (!!conn->cert != !!conn->key) {
+		rc = dsck_fail(err, DSCK_ERR_USAGE, "--cert and --key must be given together");
+		goto out;
+	}
+	if (conn->cert && ((rc = read_pem("client certificate (--cert)", conn->cert, &cert, err)) ||
+			   (rc = read_pem("client key (--key)", conn->key, &key, err))))
+		goto out;
+	pair.private_key = key;
+	pair.cert_chain = cert;
+	*out = grpc_ssl_credentials_create(ca, cert ? &pair : NULL, NULL, NULL);
+	if (!*out)
+		rc = dsck_fail(err, DSCK_ERR_TLS, "cannot set up TLS credentials");
+out:
+	free(ca);
+	free(cert);
+	free_secret(key);
+	return rc;
+}
+
+enum dsck_err rpc_channel_new(const char *endpoint, const struct dsck_conn *conn,
+			      struct rpc_channel **out, struct dsck_error *err)
+{
+	bool tls = conn_is_tls(endpoint);
+	const char *target = strstr(endpoint, "://") + 3;
+	grpc_channel_credentials *creds = NULL;
+	grpc_arg args[2];
+	grpc_channel_args cargs = { .num_args = 2, .args = args };
+	struct rpc_channel *ch;
+	enum dsck_err rc;
+
+	if (tls && conn->insecure_skip_tls_verify)
+		return dsck_fail(err, DSCK_ERR_USAGE,
+				 "--insecure-skip-tls-verify is not supported for the v3 gRPC API; "
+				 "give --cacert instead");
+	if (tls) {
+		if ((rc = tls_credentials(conn, &creds, err)))
+			return rc;
+	} else {
+		creds = grpc_insecure_credentials_create();
+	}
+	/* etcd replies can exceed gRPC's 4 MiB default; pages are bounded by us. */
+	args[0].type = GRPC_ARG_INTEGER;
+	args[0].key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+	args[0].value.integer = -1;
+	args[1].type = GRPC_ARG_INTEGER;
+	args[1].key = (char *)GRPC_ARG_ENABLE_RETRIES;
+	args[1].value.integer = 0;
+	ch = calloc(1, sizeof(*ch));
+	if (!ch || !(ch->endpoint = strdup(endpoint))) {
+		free(ch);
+		grpc_channel_credentials_release(creds);
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	}
+	ch->ch = grpc_channel_create(target, creds, &cargs);
+	grpc_channel_credentials_release(creds);
+	*out = ch;
+	return DSCK_OK;
+}
+
+void rpc_channel_free(struct rpc_channel **chp)
+{
+	struct rpc_channel *ch = *chp;
+
+	if (!ch)
+		return;
+	if (ch->ch)
+		grpc_channel_destroy(ch->ch);
+	free(ch->endpoint);
+	free(ch);
+	*chp = NULL;
+}
+
+static grpc_byte_buffer *pack(const ProtobufCMessage *msg)
+{
+	size_t n = protobuf_c_message_get_packed_size(msg);
+	grpc_slice s = grpc_slice_malloc(n);
+	grpc_byte_buffer *bb;
+
+	protobuf_c_message_pack(msg, GRPC_SLICE_START_PTR(s));
+	bb = grpc_raw_byte_buffer_create(&s, 1);
+	grpc_slice_unref(s);
+	return bb;
+}
+
+static ProtobufCMessage *unpack(grpc_byte_buffer *bb, const ProtobufCMessageDescriptor *d)
+{
+	grpc_byte_buffer_reader r;
+	grpc_slice all;
+	ProtobufCMessage *m;
+
+	if (!grpc_byte_buffer_reader_init(&r, bb))
+		return NULL;
+	all = grpc_byte_buffer_reader_readall(&r);
+	grpc_byte_buffer_reader_destroy(&r);
+	m = protobuf_c_message_unpack(d, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
+	grpc_slice_unref(all);
+	return m;
+}
+
+enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
+			const ProtobufCMessage *req,
+			const ProtobufCMessageDescriptor *resp_desc,
+			const char *token, long timeout_ms,
+			ProtobufCMessage **resp, struct rpc_status *st,
+			struct dsck_error *err)
+{
+	grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+	gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+					     gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
+	grpc_call *call;
+	grpc_metadata md;
+	grpc_metadata_array init_md, trailing_md;
+	grpc_byte_buffer *send = pack(req), *recv = NULL;
+	grpc_status_code code = GRPC_STATUS_UNKNOWN;
+	grpc_slice details = grpc_empty_slice();
+	grpc_op ops[6];
+	grpc_event ev;
+	enum dsck_err rc = DSCK_OK;
+	void *tag = (void *)1;
+
+	*resp = NULL;
+	st->code = GRPC_STATUS_UNKNOWN;
+	st->details[0] = '\0';
+	grpc_metadata_array_init(&init_md);
+	grpc_metadata_array_init(&trailing_md);
+	call = grpc_channel_create_call(ch->ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
+					grpc_slice_from_static_string(method), NULL, deadline, NULL);
+
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	if (token) {
+		md = (grpc_metadata){ .key = grpc_slice_from_static_string("token"),
+				      .value = grpc_slice_from_copied_string(token) };
+		ops[0].data.send_initial_metadata.count = 1;
+		ops[0].data.send_initial_metadata.metadata = &md;
+	}
+	ops[1].op = GRPC_OP_SEND_MESSAGE;
+	ops[1].data.send_message.send_message = send;
+	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+	ops[3].data.recv_initial_metadata.recv_initial_metadata = &init_md;
+	ops[4].op = GRPC_OP_RECV_MESSAGE;
+	ops[4].data.recv_message.recv_message = &recv;
+	ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[5].data.recv_status_on_client.trailing_metadata = &trailing_md;
+	ops[5].data.recv_status_on_client.status = &code;
+	ops[5].data.recv_status_on_client.status_details = &details;
+
+	if (grpc_call_start_batch(call, ops, ARRAY_SIZE(ops), tag, NULL) != GRPC_CALL_OK) {
+		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "cannot start a gRPC call to %s", ch->endpoint);
+		goto out;
+	}
+	ev = grpc_completion_queue_pluck(cq, tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	if (ev.type != GRPC_OP_COMPLETE) {
+		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "gRPC call to %s did not complete", ch->endpoint);
+		goto out;
+	}
+	st->code = (int)code;
+	snprintf(st->details, sizeof(st->details), "%.*s", (int)GRPC_SLICE_LENGTH(details),
+		 (const char *)GRPC_SLICE_START_PTR(details));
+	if (code == GRPC_STATUS_OK) {
+		*resp = recv ? unpack(recv, resp_desc) : NULL;
+		if (!*resp)
+			rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: undecodable reply to %s",
+				       ch->endpoint, method);
+	}
+out:
+	if (token)
+		grpc_slice_unref(md.value);
+	grpc_slice_unref(details);
+	grpc_metadata_array_destroy(&init_md);
+	grpc_metadata_array_destroy(&trailing_md);
+	grpc_byte_buffer_destroy(send);
+	if (recv)
+		grpc_byte_buffer_destroy(recv);
+	grpc_call_unref(call);
+	grpc_completion_queue_shutdown(cq);
+	while (grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+		       .type != GRPC_QUEUE_SHUTDOWN)
+		;
+	grpc_completion_queue_destroy(cq);
+	return rc;
+}

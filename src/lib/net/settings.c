@@ -1,0 +1,298 @@
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "base/buf.h"
+#include "base/macro.h"
+#include "net/settings.h"
+#include "base/yamldoc.h"
+
+static const struct setting_def defs[SET__COUNT] = {
+	[SET_ENDPOINTS] = { "endpoints", "--endpoints", false, "http://127.0.0.1:2379",
+			    { "DSCK_ENDPOINTS", "ETCDCTL_ENDPOINTS", "ETCD_ENDPOINTS" },
+			    "etcdEndpoints" },
+	[SET_CACERT] = { "cacert", "--cacert", false, NULL,
+			 { "ETCDCTL_CACERT", "ETCD_CA_CERT_FILE" }, "etcdCACertFile" },
+	[SET_CERT] = { "cert", "--cert", false, NULL,
+		       { "ETCDCTL_CERT", "ETCD_CERT_FILE" }, "etcdCertFile" },
+	[SET_KEY] = { "key", "--key", false, NULL,
+		      { "ETCDCTL_KEY", "ETCD_KEY_FILE" }, "etcdKeyFile" },
+	[SET_USER] = { "user", "--user", false, NULL,
+		       { "ETCDCTL_USER", "ETCD_USERNAME" }, "etcdUsername" },
+	[SET_PASSWORD] = { "password", NULL, true, NULL,
+			   { "ETCDCTL_PASSWORD", "ETCD_PASSWORD" }, "etcdPassword" },
+	[SET_PASSWORD_FILE] = { "password-file", "--password-file", false, NULL,
+				{ "DSCK_PASSWORD_FILE" }, NULL },
+	[SET_DIAL_TIMEOUT] = { "dial-timeout", "--dial-timeout", false, "2s",
+			       { "ETCDCTL_DIAL_TIMEOUT" }, NULL },
+	[SET_COMMAND_TIMEOUT] = { "command-timeout", "--command-timeout", false, "30s",
+				  { "ETCDCTL_COMMAND_TIMEOUT" }, NULL },
+	[SET_INSECURE_SKIP_TLS_VERIFY] = { "insecure-skip-tls-verify",
+					   "--insecure-skip-tls-verify", false, "false",
+					   { "ETCDCTL_INSECURE_SKIP_TLS_VERIFY" }, NULL },
+	[SET_CONFIG] = { "config", "--config", false, NULL, { "DSCK_CONFIG" }, NULL },
+	[SET_DATASTORE_TYPE] = { "datastore-type", NULL, false, "etcdv2",
+				 { "DATASTORE_TYPE" }, "datastoreType" },
+	[SET_KUBECONFIG] = { "kubeconfig", "--kubeconfig", false, NULL,
+			     { "KUBECONFIG" }, "kubeconfig" },
+	[SET_K8S_API_ENDPOINT] = { "k8s-api-endpoint", "--k8s-api-endpoint", false, NULL,
+				   { "K8S_API_ENDPOINT" }, "k8sAPIEndpoint" },
+	[SET_K8S_TOKEN] = { "k8s-token", "--k8s-token", true, NULL,
+			    { "K8S_API_TOKEN" }, "k8sAPIToken" },
+	[SET_K8S_CA] = { "k8s-cacert", "--k8s-cacert", false, NULL,
+			 { "K8S_CA_FILE" }, "k8sCAFile" },
+	[SET_MAX_RESPONSE_BYTES] = { "max-response-bytes", "--max-response-bytes", false,
+				     "2147483648", { "DSCK_MAX_RESPONSE_BYTES" }, NULL },
+};
+
+const struct setting_def *settings_def(enum setting_id id)
+{
+	return &defs[id];
+}
+
+const char *settings_source_name(enum settings_source src)
+{
+	switch (src) {
+	case SRC_DEFAULT: return "default";
+	case SRC_CONFIG: return "config";
+	case SRC_ENV: return "env";
+	case SRC_FLAG: return "flag";
+	}
+	return "?";
+}
+
+static void setting_clear(struct setting *v)
+{
+	if (v->value) {
+		/* Secrets do not linger in freed heap memory. */
+		explicit_bzero(v->value, strlen(v->value));
+		free(v->value);
+	}
+	v->value = NULL;
+}
+
+void settings_init(struct dsck_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	for (int i = 0; i < SET__COUNT; i++) {
+		if (defs[i].dflt) {
+			s->v[i].value = strdup(defs[i].dflt);
+			snprintf(s->v[i].origin, sizeof(s->v[i].origin), "default");
+		}
+	}
+}
+
+void settings_release(struct dsck_settings *s)
+{
+	for (int i = 0; i < SET__COUNT; i++)
+		setting_clear(&s->v[i]);
+}
+
+static enum dsck_err set_one(struct dsck_settings *s, enum setting_id id,
+			     const char *value, size_t len,
+			     enum settings_source src, const char *origin)
+{
+	struct setting *v = &s->v[id];
+	char *copy;
+
+	if (v->source > src)
+		return DSCK_OK;
+	copy = strndup(value, len);
+	if (!copy)
+		return DSCK_ERR_NOMEM;
+	setting_clear(v);
+	v->value = copy;
+	v->source = src;
+	snprintf(v->origin, sizeof(v->origin), "%s", origin);
+	return DSCK_OK;
+}
+
+enum dsck_err settings_set(struct dsck_settings *s, enum setting_id id,
+			   const char *value, enum settings_source src,
+			   const char *origin)
+{
+	const char *colon;
+	enum dsck_err rc;
+
+	/* etcdctl's --user accepts NAME:PASS; split so the password stays secret. */
+	if (id == SET_USER && (colon = strchr(value, ':'))) {
+		rc = set_one(s, SET_USER, value, (size_t)(colon - value), src, origin);
+		if (rc)
+			return rc;
+		return set_one(s, SET_PASSWORD, colon + 1, strlen(colon + 1), src, origin);
+	}
+	return set_one(s, id, value, strlen(value), src, origin);
+}
+
+const char *settings_get(const struct dsck_settings *s, enum setting_id id)
+{
+	return s->v[id].value;
+}
+
+bool settings_is_set(const struct dsck_settings *s, enum setting_id id)
+{
+	return s->v[id].value && s->v[id].value[0];
+}
+
+enum dsck_err settings_load_env(struct dsck_settings *s, struct dsck_error *err)
+{
+	const char *host, *port;
+
+	for (int i = 0; i < SET__COUNT; i++) {
+		for (int k = 0; k < 4 && defs[i].env[k]; k++) {
+			const char *val = getenv(defs[i].env[k]);
+
+			if (!val || !*val)
+				continue;
+			if (settings_set(s, (enum setting_id)i, val, SRC_ENV, defs[i].env[k]))
+				return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			break;
+		}
+	}
+	/* In-cluster service account: the API server from the pod environment. */
+	host = getenv("KUBERNETES_SERVICE_HOST");
+	port = getenv("KUBERNETES_SERVICE_PORT");
+	if (host && *host && !settings_is_set(s, SET_K8S_API_ENDPOINT) &&
+	    !settings_is_set(s, SET_KUBECONFIG)) {
+		char url[300];
+
+		snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s",
+			 host, port && *port ? port : "443");
+		if (settings_set(s, SET_K8S_API_ENDPOINT, url, SRC_ENV, "in-cluster"))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	}
+	return DSCK_OK;
+}
+
+/* --- calicoctl config file (YAML) --- */
+
+static const char *scalar(yaml_node_t *n)
+{
+	return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static enum dsck_err load_config_doc(struct dsck_settings *s, const char *path,
+				     yaml_document_t *doc, struct dsck_error *err)
+{
+	yaml_node_t *root = yaml_document_get_root_node(doc), *spec, *kind;
+	const char *kindv;
+
+	if (!root)
+		return dsck_fail(err, DSCK_ERR_INPUT, "%s: empty config file", path);
+	if (root->type != YAML_MAPPING_NODE)
+		return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: expected a mapping at the top level",
+				 path, yamldoc_line(root));
+	kind = yamldoc_get(doc, root, "kind");
+	kindv = scalar(kind);
+	if (!kindv)
+		return dsck_fail(err, DSCK_ERR_INPUT,
+				 "%s:%zu: missing 'kind' (expected calicoApiConfig or CalicoAPIConfig)",
+				 path, yamldoc_line(root));
+	if (strcmp(kindv, "calicoApiConfig") != 0 && strcmp(kindv, "CalicoAPIConfig") != 0)
+		return dsck_fail(err, DSCK_ERR_INPUT,
+				 "%s:%zu: unsupported kind '%s' (expected calicoApiConfig or CalicoAPIConfig)",
+				 path, yamldoc_line(kind), kindv);
+	spec = yamldoc_get(doc, root, "spec");
+	if (!spec)
+		return DSCK_OK;
+	if (spec->type != YAML_MAPPING_NODE)
+		return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: 'spec' must be a mapping",
+				 path, yamldoc_line(spec));
+	for (int i = 0; i < SET__COUNT; i++) {
+		yaml_node_t *n;
+		char origin[256];
+
+		if (!defs[i].config_key || !(n = yamldoc_get(doc, spec, defs[i].config_key)))
+			continue;
+		if (n->type != YAML_SCALAR_NODE)
+			return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: '%s' must be a string",
+					 path, yamldoc_line(n), defs[i].config_key);
+		if (!n->data.scalar.length)
+			continue;
+		snprintf(origin, sizeof(origin), "%s:%zu", path, yamldoc_line(n));
+		if (settings_set(s, (enum setting_id)i, scalar(n), SRC_CONFIG, origin))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	}
+	return DSCK_OK;
+}
+
+enum dsck_err settings_load_config(struct dsck_settings *s, struct dsck_error *err)
+{
+	const char *path = settings_get(s, SET_CONFIG);
+	_cleanup_fclose_ FILE *f = NULL;
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	enum dsck_err rc;
+
+	if (!path || !*path)
+		return DSCK_OK;
+	f = fopen(path, "r");
+	if (!f)
+		return dsck_fail(err, DSCK_ERR_INPUT, "cannot open config file '%s': %s",
+				 path, strerror(errno));
+	if (!yaml_parser_initialize(&parser))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu:%zu: invalid YAML: %s", path,
+			       parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			       parser.problem ? parser.problem : "parse error");
+		yaml_parser_delete(&parser);
+		return rc;
+	}
+	rc = load_config_doc(s, path, &doc, err);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}
+
+enum dsck_err settings_read_password_file(struct dsck_settings *s,
+					  struct dsck_error *err)
+{
+	const struct setting *pf = &s->v[SET_PASSWORD_FILE];
+	_cleanup_fclose_ FILE *f = NULL;
+	char line[1024];
+	size_t n;
+	enum dsck_err rc;
+
+	if (!pf->value || !*pf->value)
+		return DSCK_OK;
+	f = fopen(pf->value, "r");
+	if (!f)
+		return dsck_fail(err, DSCK_ERR_INPUT, "cannot open password file '%s': %s",
+				 pf->value, strerror(errno));
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	rc = set_one(s, SET_PASSWORD, line, n, pf->source, pf->origin);
+	explicit_bzero(line, sizeof(line));
+	if (rc)
+		return dsck_fail(err, rc, "out of memory");
+	return DSCK_OK;
+}
+
+bool settings_parse_duration(const char *text, long *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(text, &end);
+	if (errno || end == text || v < 0 || v > 86400.0 * 365)
+		return false;
+	if (!*end || strcmp(end, "s") == 0)
+		*ms = (long)(v * 1000);
+	else if (strcmp(end, "ms") == 0)
+		*ms = (long)v;
+	else if (strcmp(end, "m") == 0)
+		*ms = (long)(v * 60000);
+	else if (strcmp(end, "h") == 0)
+		*ms = (long)(v * 3600000);
+	else
+		return false;
+	return true;
+}

@@ -1,0 +1,31 @@
+/*
+ * diff: streaming merge of two sorted record sources (SPEC §6). Key sets and
+ * values are compared; revisions and indexes are per store and never are.
+ * v2 directories are ignored when the other side is v3 (the v3 keyspace is
+ * flat). Each difference is handed to a callback as it is found, so memory
+ * does not grow with the size of the stores.
+ */
+#ifndef DSCK_DIFF_H
+#define DSCK_DIFF_H
+
+#include <stddef.h>
+
+#include "store/source.h"
+
+enum diff_kind { DIFF_ADDED, DIFF_REMOVED, DIFF_CHANGED };
+
+struct diff_summary {
+	size_t added, removed, changed, same;
+};
+
+/* @a is NULL for DIFF_ADDED, @b is NULL for DIFF_REMOVED. */
+typedef enum dsck_err (*diff_fn)(void *ctx, enum diff_kind kind, const struct dsck_record *a,
+				 const struct dsck_record *b, struct dsck_error *err);
+
+enum dsck_err diff_run(struct source *a, struct source *b, diff_fn fn, void *ctx,
+		       struct diff_summary *sum, struct dsck_error *err);
+
+/* True when two records of possibly different APIs hold the same data. */
+bool diff_same(const struct dsck_record *a, const struct dsck_record *b);
+
+#endif

@@ -1,0 +1,598 @@
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ops/diff.h"
+#include "base/macro.h"
+#include "ops/restore.h"
+
+/* Per-op overhead of a guarded put in a Txn, in bytes, for batch sizing. */
+#define OP_OVERHEAD 48
+
+const char *restore_action_name(enum restore_action a)
+{
+	switch (a) {
+	case RA_CREATE: return "create";
+	case RA_UPDATE: return "update";
+	case RA_SAME: return "same";
+	case RA_CONFLICT: return "conflict";
+	case RA_SKIP: return "skip";
+	case RA_DELETE: return "delete";
+	case RA_OMIT: return "omit";
+	}
+	return "?";
+}
+
+/* --- classification --- */
+
+static bool is_ready(const struct dsck_record *r)
+{
+	return r->key_len == sizeof(CALICO_READY_KEY) - 1 &&
+	       memcmp(r->key, CALICO_READY_KEY, r->key_len) == 0;
+}
+
+/* Seconds left on a v2 TTL record (from its expiration when known). */
+static int64_t ttl_left(const struct dsck_record *r)
+{
+	struct tm tm;
+	const char *end;
+
+	if (r->expiration) {
+		memset(&tm, 0, sizeof(tm));
+		end = strptime(r->expiration, "%Y-%m-%dT%H:%M:%S", &tm);
+		if (end)
+			return (int64_t)(timegm(&tm) - time(NULL));
+	}
+	return r->ttl;
+}
+
+static bool restorable(const struct restore *r, const struct dsck_record *src)
+{
+	if (src->dir && r->opts->to == DSCK_API_V3)
+		return false;   /* the v3 keyspace is flat, as after etcdctl migrate */
+	if (src->has_ttl && (!r->opts->include_ephemeral || ttl_left(src) <= 0))
+		return false;
+	return true;
+}
+
+static enum restore_action classify(const struct restore *r, const struct dsck_record *src,
+				    const struct dsck_record *live)
+{
+	if (!src)
+		return r->opts->prune ? RA_DELETE : RA_SAME;
+	if (!restorable(r, src))
+		return RA_OMIT;
+	if (!live)
+		return RA_CREATE;
+	if (diff_same(src, live))
+		return RA_SAME;
+	if (src->dir != live->dir)
+		return RA_CONFLICT;   /* a directory where a key is, or the reverse */
+	/* Ready=false is the lock an interrupted restore leaves behind: re-runs lift it. */
+	if (is_ready(src) && live->value_len == 5 && memcmp(live->value, "false", 5) == 0)
+		return RA_UPDATE;
+	switch (r->opts->on_conflict) {
+	case RESTORE_SKIP: return RA_SKIP;
+	case RESTORE_OVERWRITE: return RA_UPDATE;
+	case RESTORE_FAIL: break;
+	}
+	return RA_CONFLICT;
+}
+
+static bool under(const char *dir, size_t dlen, const struct dsck_record *r)
+{
+	return r->key_len > dlen && r->key[dlen] == '/' && memcmp(r->key, dir, dlen) == 0;
+}
+
+typedef enum dsck_err (*step_fn)(struct restore *r, enum restore_action a,
+				 const struct dsck_record *src, const struct dsck_record *live,
+				 struct dsck_error *err);
+
+static enum dsck_err next_live(struct restore *r, struct dsck_record *rec, bool *done,
+			       struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	/* A v2 source never holds v3 directories; v2 dirs do not exist in v3. */
+	do {
+		rc = source_next(&r->live, rec, done, err);
+	} while (!rc && !*done && rec->dir && r->from->api != DSCK_API_V2);
+	return rc;
+}
+
+/* Merge the source with the target and call @step for every key. */
+static enum dsck_err walk(struct restore *r, step_fn step, struct dsck_error *err)
+{
+	struct dsck_record s, l;
+	bool ds, dl;
+	char deleted[4096];
+	size_t deleted_len = 0;
+	enum dsck_err rc;
+
+	if ((rc = source_next(r->from, &s, &ds, err)) || (rc = next_live(r, &l, &dl, err)))
+		return rc;
+	while (!ds || !dl) {
+		int c = ds ? 1 : dl ? -1 : record_key_cmp(s.key, s.key_len, l.key, l.key_len);
+
+		if (c < 0) {
+			rc = step(r, classify(r, &s, NULL), &s, NULL, err);
+			if (!rc)
+				rc = source_next(r->from, &s, &ds, err);
+		} else if (c > 0) {
+			enum restore_action a = classify(r, NULL, &l);
+
+			/* Under a directory that is deleted recursively: nothing to do. */
+			if (deleted_len && under(deleted, deleted_len, &l))
+				a = RA_SAME;
+			else if (a == RA_DELETE && l.dir && l.key_len < sizeof(deleted)) {
+				memcpy(deleted, l.key, l.key_len);
+				deleted_len = l.key_len;
+			}
+			rc = step(r, a, NULL, &l, err);
+			if (!rc)
+				rc = next_live(r, &l, &dl, err);
+		} else {
+			rc = step(r, classify(r, &s, &l), &s, &l, err);
+			if (!rc)
+				rc = source_next(r->from, &s, &ds, err);
+			if (!rc)
+				rc = next_live(r, &l, &dl, err);
+		}
+		if (rc)
+			return rc;
+	}
+	return DSCK_OK;
+}
+
+/* --- plan --- */
+
+static int64_t guard_of(const struct restore *r, const struct dsck_record *live)
+{
+	return r->opts->to == DSCK_API_V3 ? live->mod_revision : live->modified_index;
+}
+
+static enum dsck_err plan_step(struct restore *r, enum restore_action a,
+			       const struct dsck_record *src, const struct dsck_record *live,
+			       struct dsck_error *err)
+{
+	struct restore_counts *n = &r->counts;
+
+	switch (a) {
+	case RA_CREATE: n->create++; break;
+	case RA_UPDATE: n->update++; break;
+	case RA_SAME: n->same += src != NULL; break;
+	case RA_CONFLICT: n->conflict++; break;
+	case RA_SKIP: n->skip++; break;
+	case RA_DELETE: n->del++; break;
+	case RA_OMIT: n->omit++; break;
+	}
+	if (src && is_ready(src) && a != RA_OMIT) {
+		const struct dsck_record *final = a == RA_SKIP ? live : src;
+
+		r->ready_in_source = true;
+		r->ready_action = a;
+		r->ready_live = live != NULL;
+		r->ready_guard = live ? guard_of(r, live) : 0;
+		buf_reset(&r->ready_value);
+		if (buf_append(&r->ready_value, final->value, final->value_len))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	}
+	if (r->on_plan && a != RA_SAME)
+		r->on_plan(r->ctx, a, src, live);
+	return DSCK_OK;
+}
+
+static enum dsck_err open_live(struct restore *r, int64_t revision, struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	if (r->live_open) {
+		source_close(&r->live);
+		r->live_open = false;
+	}
+	if (r->opts->to == DSCK_API_V3)
+		rc = source_open_v3_at(&r->live, r->conn, r->filter, r->opts->page_size, false,
+				       revision, err);
+	else
+		rc = source_open_v2(&r->live, r->conn, r->filter, true, err);
+	r->live_open = !rc;
+	return rc;
+}
+
+enum dsck_err restore_plan(struct restore *r, struct source *from,
+			   const struct restore_opts *opts, const struct dsck_conn *conn,
+			   const struct keyfilter *filter, struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	r->opts = opts;
+	r->conn = conn;
+	r->filter = filter;
+	r->from = from;
+	memset(&r->counts, 0, sizeof(r->counts));
+	buf_init(&r->ready_value, (size_t)4 << 20);
+	if (from->api == DSCK_API_V3 && opts->to == DSCK_API_V2)
+		return dsck_fail(err, DSCK_ERR_USAGE,
+				 "a v3 snapshot cannot be restored into the v2 store (--to v3)");
+	if ((rc = open_live(r, 0, err)) || (rc = walk(r, plan_step, err)))
+		return rc;
+	/* The v3 plan is pinned: apply re-reads the target at this revision. */
+	r->plan_revision = r->live.revision;
+	return DSCK_OK;
+}
+
+/* --- v3 writes --- */
+
+struct batch_op {
+	size_t key_off, key_len, val_off, val_len;
+	bool del;
+	bool create;           /* guard: create_revision == 0 (else mod_revision == rev) */
+	int64_t rev;
+	int64_t lease;
+};
+
+struct restore_batch {
+	struct buf arena;
+	struct batch_op *ops;
+	size_t n, alloc;
+	size_t bytes;
+};
+
+static enum dsck_err batch_init(struct restore *r, struct dsck_error *err)
+{
+	r->batch = calloc(1, sizeof(*r->batch));
+	if (!r->batch)
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	buf_init(&r->batch->arena, (size_t)64 << 20);
+	r->batch->alloc = (size_t)r->opts->max_txn_ops;
+	r->batch->ops = calloc(r->batch->alloc, sizeof(struct batch_op));
+	return r->batch->ops ? DSCK_OK : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+}
+
+static void batch_free(struct restore *r)
+{
+	if (!r->batch)
+		return;
+	buf_release(&r->batch->arena);
+	free(r->batch->ops);
+	free(r->batch);
+	r->batch = NULL;
+}
+
+/* Say which key of a failed batch changed since the plan. */
+static enum dsck_err report_race(struct restore *r, struct dsck_error *err)
+{
+	struct restore_batch *b = r->batch;
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct batch_op *op = &b->ops[i];
+		Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
+		Etcdserverpb__RangeResponse *resp = NULL;
+		const char *key = b->arena.data + op->key_off;
+		int64_t now_rev = 0, now_create = 0;
+
+		req.key = (ProtobufCBinaryData){ op->key_len, (uint8_t *)key };
+		if (etcd3_range(&r->c3, &req, &resp, err))
+			return err->code;
+		if (resp->n_kvs) {
+			now_rev = resp->kvs[0]->mod_revision;
+			now_create = resp->kvs[0]->create_revision;
+		}
+		protobuf_c_message_free_unpacked(&resp->base, NULL);
+		if ((op->create && now_create != 0) || (!op->create && now_rev != op->rev))
+			return dsck_fail(err, DSCK_ERR_CONFLICT,
+					 "concurrent write detected: '%.*s' changed since the plan "
+					 "(%s, now at mod_revision %lld); this batch of %zu keys was not "
+					 "written; re-run the restore to converge",
+					 (int)op->key_len, key,
+					 op->create ? "planned: absent" : "planned: unchanged",
+					 (long long)now_rev, b->n);
+	}
+	return dsck_fail(err, DSCK_ERR_CONFLICT,
+			 "concurrent write detected: a Txn guard failed; this batch of %zu keys was "
+			 "not written; re-run the restore to converge", b->n);
+}
+
+static enum dsck_err batch_flush(struct restore *r, int64_t *revision, struct dsck_error *err)
+{
+	struct restore_batch *b = r->batch;
+	Etcdserverpb__TxnRequest txn = ETCDSERVERPB__TXN_REQUEST__INIT;
+	Etcdserverpb__TxnResponse *resp = NULL;
+	Etcdserverpb__Compare *cmp = NULL, **cmpp = NULL;
+	Etcdserverpb__RequestOp *ops = NULL, **opsp = NULL;
+	Etcdserverpb__PutRequest *puts = NULL;
+	Etcdserverpb__DeleteRangeRequest *dels = NULL;
+	size_t size;
+	enum dsck_err rc = DSCK_OK;
+
+	if (!b->n)
+		return DSCK_OK;
+	cmp = calloc(b->n, sizeof(*cmp));
+	cmpp = calloc(b->n, sizeof(*cmpp));
+	ops = calloc(b->n, sizeof(*ops));
+	opsp = calloc(b->n, sizeof(*opsp));
+	puts = calloc(b->n, sizeof(*puts));
+	dels = calloc(b->n, sizeof(*dels));
+	if (!cmp || !cmpp || !ops || !opsp || !puts || !dels) {
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct batch_op *op = &b->ops[i];
+		ProtobufCBinaryData key = { op->key_len, (uint8_t *)b->arena.data + op->key_off };
+
+		etcdserverpb__compare__init(&cmp[i]);
+		etcdserverpb__request_op__init(&ops[i]);
+		cmp[i].key = key;
+		cmp[i].result = ETCDSERVERPB__COMPARE__COMPARE_RESULT__EQUAL;
+		if (op->create) {
+			cmp[i].target = ETCDSERVERPB__COMPARE__COMPARE_TARGET__CREATE;
+			cmp[i].target_union_case = ETCDSERVERPB__COMPARE__TARGET_UNION_CREATE_REVISION;
+			cmp[i].create_revision = 0;
+		} else {
+			cmp[i].target = ETCDSERVERPB__COMPARE__COMPARE_TARGET__MOD;
+			cmp[i].target_union_case = ETCDSERVERPB__COMPARE__TARGET_UNION_MOD_REVISION;
+			cmp[i].mod_revision = op->rev;
+		}
+		if (op->del) {
+			etcdserverpb__delete_range_request__init(&dels[i]);
+			dels[i].key = key;
+			ops[i].request_case = ETCDSERVERPB__REQUEST_OP__REQUEST_REQUEST_DELETE_RANGE;
+			ops[i].request_delete_range = &dels[i];
+		} else {
+			etcdserverpb__put_request__init(&puts[i]);
+			puts[i].key = key;
+			puts[i].value = (ProtobufCBinaryData){ op->val_len,
+							       (uint8_t *)b->arena.data + op->val_off };
+			puts[i].lease = op->lease;
+			ops[i].request_case = ETCDSERVERPB__REQUEST_OP__REQUEST_REQUEST_PUT;
+			ops[i].request_put = &puts[i];
+		}
+		cmpp[i] = &cmp[i];
+		opsp[i] = &ops[i];
+	}
+	txn.n_compare = b->n;
+	txn.compare = cmpp;
+	txn.n_success = b->n;
+	txn.success = opsp;
+	size = protobuf_c_message_get_packed_size(&txn.base);
+	if (size > r->opts->max_request_bytes) {
+		rc = dsck_fail(err, DSCK_ERR_TOO_LARGE,
+			       "a Txn of %zu ops is %zu bytes, over --max-request-bytes %zu "
+			       "(a single value that large cannot be written to etcd)",
+			       b->n, size, r->opts->max_request_bytes);
+		goto out;
+	}
+	if ((rc = etcd3_txn(&r->c3, &txn, &resp, err)))
+		goto out;
+	if (!resp->succeeded) {
+		rc = report_race(r, err);
+		goto out;
+	}
+	if (revision)
+		*revision = resp->header ? resp->header->revision : 0;
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->ops[i].del)
+			r->counts.deleted++;
+		else
+			r->counts.written++;
+	}
+	if (r->on_progress)
+		r->on_progress(r->ctx, r->counts.written + r->counts.deleted);
+	b->n = 0;
+	b->bytes = 0;
+	buf_reset(&b->arena);
+out:
+	if (resp)
+		protobuf_c_message_free_unpacked(&resp->base, NULL);
+	free(cmp);
+	free(cmpp);
+	free(ops);
+	free(opsp);
+	free(puts);
+	free(dels);
+	return rc;
+}
+
+static enum dsck_err batch_add(struct restore *r, const struct dsck_record *key_rec,
+			       const struct dsck_record *val_rec, bool del, bool create,
+			       int64_t rev, int64_t lease, struct dsck_error *err)
+{
+	struct restore_batch *b = r->batch;
+	size_t vlen = val_rec ? val_rec->value_len : 0;
+	size_t cost = 2 * key_rec->key_len + vlen + OP_OVERHEAD;
+	struct batch_op *op;
+	enum dsck_err rc;
+
+	/* Stay well under the server's request limit and op limit. */
+	if (b->n && (b->n == (size_t)r->opts->max_txn_ops ||
+		     b->bytes + cost > r->opts->max_request_bytes * 3 / 4))
+		if ((rc = batch_flush(r, NULL, err)))
+			return rc;
+	op = &b->ops[b->n];
+	op->key_off = b->arena.len;
+	op->key_len = key_rec->key_len;
+	if (buf_append(&b->arena, key_rec->key, key_rec->key_len))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	op->val_off = b->arena.len;
+	op->val_len = vlen;
+	if (vlen && buf_append(&b->arena, val_rec->value, vlen))
+		return dsck_fail(err, DSCK_ERR_TOO_LARGE, "value of '%.*s' is too large",
+				 (int)key_rec->key_len, key_rec->key);
+	op->del = del;
+	op->create = create;
+	op->rev = rev;
+	op->lease = lease;
+	b->n++;
+	b->bytes += cost;
+	return DSCK_OK;
+}
+
+/* --- v2 writes --- */
+
+static enum dsck_err v2_flush_dir(struct restore *r, const struct dsck_record *next,
+				  struct dsck_error *err)
+{
+	struct etcd2_put_opts po = { .dir = true, .prev_exist = 0 };
+	size_t n = (size_t)r->pending_dir_len;
+	enum dsck_err rc;
+
+	if (!n)
+		return DSCK_OK;
+	/* A directory with a child to come is created implicitly by the child. */
+	if (next && under(r->pending_dir, n, next))
+		rc = DSCK_OK;
+	else if (!(rc = etcd2_put(&r->c2, r->pending_dir, NULL, 0, &po, NULL, err)))
+		r->counts.written++;
+	r->pending_dir_len = 0;
+	return rc;
+}
+
+static enum dsck_err v2_write(struct restore *r, enum restore_action a,
+			      const struct dsck_record *src, const struct dsck_record *live,
+			      struct dsck_error *err)
+{
+	struct etcd2_put_opts po = { .prev_exist = -1 };
+	char key[4096];
+	enum dsck_err rc;
+
+	if ((rc = v2_flush_dir(r, src ? src : live, err)))
+		return rc;
+	if (a == RA_DELETE) {
+		snprintf(key, sizeof(key), "%.*s", (int)live->key_len, live->key);
+		rc = etcd2_delete(&r->c2, key,
+				  live->dir ? ETCD2_DELETE_DIR | ETCD2_DELETE_RECURSIVE : 0,
+				  live->dir ? 0 : live->modified_index, err);
+		r->counts.deleted += !rc;
+		return rc;
+	}
+	if (src->key_len >= sizeof(key))
+		return dsck_fail(err, DSCK_ERR_TOO_LARGE, "key too long for v2: '%.64s...'", src->key);
+	if (src->dir && a == RA_CREATE) {
+		memcpy(r->pending_dir, src->key, src->key_len);
+		r->pending_dir[src->key_len] = '\0';
+		r->pending_dir_len = (int64_t)src->key_len;
+		return DSCK_OK;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)src->key_len, src->key);
+	if (a == RA_CREATE)
+		po.prev_exist = 0;
+	else
+		po.prev_index = live->modified_index;
+	if (src->has_ttl)
+		po.ttl = ttl_left(src);
+	rc = etcd2_put(&r->c2, key, src->value, src->value_len, &po, NULL, err);
+	if (!rc && ++r->counts.written % 256 == 0 && r->on_progress)
+		r->on_progress(r->ctx, r->counts.written + r->counts.deleted);
+	return rc;
+}
+
+/* --- apply --- */
+
+static enum dsck_err apply_step(struct restore *r, enum restore_action a,
+				const struct dsck_record *src, const struct dsck_record *live,
+				struct dsck_error *err)
+{
+	int64_t lease = 0;
+	enum dsck_err rc;
+
+	if (a != RA_CREATE && a != RA_UPDATE && a != RA_DELETE)
+		return DSCK_OK;
+	if (src && is_ready(src))
+		return DSCK_OK;   /* written last, by the lock */
+	if (r->opts->to == DSCK_API_V2)
+		return v2_write(r, a, src, live, err);
+	if (a == RA_DELETE)
+		return batch_add(r, live, NULL, true, false, live->mod_revision, 0, err);
+	if (src->has_ttl && (rc = etcd3_lease_grant(&r->c3, ttl_left(src), &lease, err)))
+		return rc;
+	return batch_add(r, src, src, false, a == RA_CREATE, a == RA_CREATE ? 0 : live->mod_revision,
+			 lease, err);
+}
+
+/* Write Ready (guarded by @guard, 0 = must not exist); returns the new guard. */
+static enum dsck_err write_ready(struct restore *r, const char *value, size_t len, bool exists,
+				 int64_t guard, int64_t *new_guard, struct dsck_error *err)
+{
+	struct dsck_record rec = { .key = CALICO_READY_KEY, .key_len = sizeof(CALICO_READY_KEY) - 1,
+				   .value = value, .value_len = len };
+
+	size_t written = r->counts.written;
+	enum dsck_err rc;
+
+	if (r->opts->to == DSCK_API_V2) {
+		struct etcd2_put_opts po = { .prev_exist = exists ? -1 : 0, .prev_index = guard };
+
+		return etcd2_put(&r->c2, CALICO_READY_KEY, value, len, &po, new_guard, err);
+	}
+	rc = batch_add(r, &rec, &rec, false, !exists, guard, 0, err);
+	if (!rc)
+		rc = batch_flush(r, new_guard, err);
+	/* The lock's own writes are not restored keys. */
+	r->counts.written = written;
+	return rc;
+}
+
+enum dsck_err restore_apply(struct restore *r, struct dsck_error *err)
+{
+	const struct restore_counts *n = &r->counts;
+	bool lock;
+	int64_t guard = 0;
+	enum dsck_err rc;
+
+	if (n->conflict)
+		return dsck_fail(err, DSCK_ERR_CONFLICT,
+				 "%zu conflicting keys: nothing was written (use --on-conflict skip or "
+				 "overwrite)", n->conflict);
+	lock = r->ready_in_source &&
+	       (n->create + n->update + n->del > 0);
+	if (!lock && n->create + n->update + n->del == 0)
+		return DSCK_OK;
+	if ((rc = etcd2_client_init(&r->c2, r->conn, err)))
+		return rc;
+	etcd3_client_init(&r->c3, r->conn, err);
+	r->clients_open = true;
+	if (r->opts->to == DSCK_API_V3 && (rc = batch_init(r, err)))
+		return rc;
+	/* Walk the same merge again: v3 at the plan's revision, v2 over the same listing. */
+	if ((rc = source_rewind(r->from, err)))
+		return rc;
+	if (r->opts->to == DSCK_API_V3)
+		rc = open_live(r, r->plan_revision, err);
+	else
+		rc = source_rewind(&r->live, err);
+	if (rc)
+		return rc;
+	if (lock && (rc = write_ready(r, "false", 5, r->ready_live, r->ready_guard, &guard, err)))
+		return rc;
+	r->locked = lock;
+	if ((rc = walk(r, apply_step, err)))
+		return rc;
+	if (r->opts->to == DSCK_API_V3)
+		rc = batch_flush(r, NULL, err);
+	else
+		rc = v2_flush_dir(r, NULL, err);
+	if (rc)
+		return rc;
+	if (lock) {
+		rc = write_ready(r, r->ready_value.data ? r->ready_value.data : "", r->ready_value.len,
+				 true, guard, NULL, err);
+		if (!rc && r->ready_action != RA_SAME && r->ready_action != RA_SKIP)
+			r->counts.written++;
+	}
+	return rc;
+}
+
+void restore_release(struct restore *r)
+{
+	if (r->live_open)
+		source_close(&r->live);
+	r->live_open = false;
+	if (r->clients_open) {
+		etcd2_client_release(&r->c2);
+		etcd3_client_release(&r->c3);
+		r->clients_open = false;
+	}
+	batch_free(r);
+	buf_release(&r->ready_value);
+}

@@ -1,0 +1,100 @@
+/*
+ * restore: write a sorted record source (a snapshot, or the live v2 store for
+ * `migrate v2-to-v3`) into a live etcd store, safely (SPEC §5).
+ *
+ * Plan first: a streaming merge of the source with the target under the
+ * prefix classifies every key as create, same, update or conflict (and
+ * delete with prune). Apply second: the same merge is walked again (v3 at
+ * the plan's revision, v2 over the same listing), and every write is guarded
+ * (v3: create_revision == 0 / mod_revision == planned inside a Txn; v2:
+ * prevExist=false / prevIndex), so a concurrent writer makes a batch fail
+ * loudly instead of being overwritten. With /calico/v1/Ready in the source,
+ * Ready is set to false first and to its final value last. Re-running an
+ * interrupted restore converges: what was written is "same" the next time.
+ */
+#ifndef DSCK_RESTORE_H
+#define DSCK_RESTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/buf.h"
+#include "store/etcd2.h"
+#include "store/etcd3.h"
+#include "store/source.h"
+
+#define CALICO_READY_KEY "/calico/v1/Ready"
+
+enum restore_conflict { RESTORE_FAIL, RESTORE_SKIP, RESTORE_OVERWRITE };
+
+enum restore_action {
+	RA_CREATE,
+	RA_UPDATE,
+	RA_SAME,
+	RA_CONFLICT,   /* differs, --on-conflict fail */
+	RA_SKIP,       /* differs, --on-conflict skip */
+	RA_DELETE,     /* only in the target, --prune */
+	RA_OMIT,       /* not restorable to this target (v2 directory to v3, TTL key) */
+};
+
+const char *restore_action_name(enum restore_action a);
+
+struct restore_opts {
+	enum dsck_api to;
+	enum restore_conflict on_conflict;
+	bool prune;
+	bool include_ephemeral;      /* also TTL keys (with their remaining TTL) */
+	int max_txn_ops;
+	size_t max_request_bytes;
+	int64_t page_size;
+};
+
+struct restore_counts {
+	size_t create, update, same, conflict, skip, del, omit;
+	size_t written, deleted;     /* by apply */
+};
+
+/* Called for each planned key (not for RA_SAME); records are transient. */
+typedef void (*restore_plan_fn)(void *ctx, enum restore_action a,
+				const struct dsck_record *src, const struct dsck_record *live);
+typedef void (*restore_progress_fn)(void *ctx, size_t written);
+
+struct restore {
+	const struct restore_opts *opts;
+	const struct dsck_conn *conn;
+	const struct keyfilter *filter;
+	struct source *from;          /* caller-owned, rewindable */
+	struct source live;
+	bool live_open;
+	int64_t plan_revision;        /* v3 target: the plan was made at this revision */
+	struct restore_counts counts;
+
+	/* The Calico lock. */
+	bool ready_in_source;
+	enum restore_action ready_action;
+	struct buf ready_value;       /* final value */
+	bool ready_live;              /* Ready exists in the target */
+	int64_t ready_guard;          /* its mod_revision / modifiedIndex */
+	bool locked;                  /* apply set Ready=false while writing */
+
+	struct etcd2_client c2;
+	struct etcd3_client c3;
+	bool clients_open;
+	struct restore_batch *batch;  /* v3 writes being collected */
+	char pending_dir[4096];       /* v2: directory to create unless a child follows */
+	int64_t pending_dir_len;
+
+	restore_plan_fn on_plan;
+	restore_progress_fn on_progress;
+	void *ctx;
+};
+
+/* Plan: merge @from with the target; counts and callbacks. Writes nothing. */
+enum dsck_err restore_plan(struct restore *r, struct source *from,
+			   const struct restore_opts *opts, const struct dsck_conn *conn,
+			   const struct keyfilter *filter, struct dsck_error *err);
+/* Apply the plan (refuses when it has conflicts). */
+enum dsck_err restore_apply(struct restore *r, struct dsck_error *err);
+void restore_release(struct restore *r);
+
+#endif

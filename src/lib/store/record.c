@@ -1,0 +1,97 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "base/b64.h"
+#include "base/jsonw.h"
+#include "store/record.h"
+#include "base/utf8.h"
+
+const char *dsck_api_name(enum dsck_api api)
+{
+	return api == DSCK_API_V2 ? "v2" : "v3";
+}
+
+int record_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c)
+		return c;
+	return alen < blen ? -1 : alen > blen;
+}
+
+/* "name":"text" or "name_b64":"base64" */
+static enum dsck_err append_bytes(struct buf *b, const char *name,
+				  const char *p, size_t len, int first)
+{
+	enum dsck_err rc;
+	char b64name[32];
+
+	if (utf8_valid((const unsigned char *)p, len)) {
+		if ((rc = jsonw_key(b, name, first)))
+			return rc;
+		return jsonw_string(b, p, len);
+	}
+	snprintf(b64name, sizeof(b64name), "%s_b64", name);
+	if ((rc = jsonw_key(b, b64name, first)) || (rc = buf_appendc(b, '"')) ||
+	    (rc = b64_encode(b, p, len)))
+		return rc;
+	return buf_appendc(b, '"');
+}
+
+static enum dsck_err append_int(struct buf *b, const char *name, int64_t v)
+{
+	enum dsck_err rc = jsonw_key(b, name, 0);
+
+	return rc ? rc : jsonw_int(b, v);
+}
+
+static enum dsck_err append_v3(struct buf *b, const struct dsck_record *r)
+{
+	enum dsck_err rc;
+
+	if ((rc = buf_appendc(b, '{')) ||
+	    (rc = jsonw_key(b, "create_revision", 1)) ||
+	    (rc = jsonw_int(b, r->create_revision)) ||
+	    (rc = append_bytes(b, "key", r->key, r->key_len, 0)) ||
+	    (rc = append_int(b, "lease", r->lease)) ||
+	    (rc = append_int(b, "mod_revision", r->mod_revision)) ||
+	    (rc = append_bytes(b, "value", r->value ? r->value : "",
+			       r->value ? r->value_len : 0, 0)) ||
+	    (rc = append_int(b, "version", r->version)))
+		return rc;
+	return buf_appendc(b, '}');
+}
+
+static enum dsck_err append_v2(struct buf *b, const struct dsck_record *r)
+{
+	enum dsck_err rc;
+
+	if ((rc = buf_appendc(b, '{')) ||
+	    (rc = jsonw_key(b, "created_index", 1)) ||
+	    (rc = jsonw_int(b, r->created_index)))
+		return rc;
+	if (r->dir && (rc = buf_appends(b, ",\"dir\":true")))
+		return rc;
+	if (r->expiration) {
+		if ((rc = jsonw_key(b, "expiration", 0)) ||
+		    (rc = jsonw_string(b, r->expiration, strlen(r->expiration))))
+			return rc;
+	}
+	if ((rc = append_bytes(b, "key", r->key, r->key_len, 0)) ||
+	    (rc = append_int(b, "modified_index", r->modified_index)))
+		return rc;
+	if (r->has_ttl && (rc = append_int(b, "ttl", r->ttl)))
+		return rc;
+	if (!r->dir &&
+	    (rc = append_bytes(b, "value", r->value ? r->value : "",
+			       r->value ? r->value_len : 0, 0)))
+		return rc;
+	return buf_appendc(b, '}');
+}
+
+enum dsck_err record_json_append(struct buf *b, enum dsck_api api,
+				 const struct dsck_record *r)
+{
+	return api == DSCK_API_V2 ? append_v2(b, r) : append_v3(b, r);
+}

@@ -1,0 +1,655 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <libgen.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/b64.h"
+#include "base/jscan.h"
+#include "base/macro.h"
+#include "store/snapshot.h"
+
+#define FLUSH_AT (1u << 20)
+#define READ_CHUNK (1u << 20)
+#define TRAILER_START "{\"end\":"
+
+/* The temp file of the save in progress, for the SIGINT/SIGTERM handler. */
+static char signal_tmp_path[4096];
+static volatile sig_atomic_t signal_tmp_armed;
+
+void snapshot_writer_signal_cleanup(void)
+{
+	if (signal_tmp_armed)
+		unlink(signal_tmp_path);
+}
+
+static void arm_signal_cleanup(const char *path)
+{
+	signal_tmp_armed = 0;
+	if (!path || strlen(path) >= sizeof(signal_tmp_path))
+		return;
+	memcpy(signal_tmp_path, path, strlen(path) + 1);
+	signal_tmp_armed = 1;
+}
+
+/* --- header --- */
+
+enum dsck_err snapshot_header_json(struct buf *b, const struct snapshot_header *h)
+{
+	json_t *doc = json_object(), *src = json_object();
+	char *text;
+	enum dsck_err rc;
+
+	json_object_set_new(doc, "dsck_snapshot", json_integer(SNAPSHOT_VERSION));
+	json_object_set_new(doc, "created", json_string(h->created));
+	json_object_set_new(doc, "tool", json_string(h->tool));
+	json_object_set_new(doc, "api", json_string(dsck_api_name(h->api)));
+	json_object_set_new(doc, "prefix", json_string(h->prefix));
+	json_object_set_new(doc, "ephemeral",
+			    json_string(h->ephemeral_included ? "included" : "excluded"));
+	json_object_set_new(src, "endpoint", json_string(h->endpoint));
+	if (h->cluster_id[0])
+		json_object_set_new(src, "cluster_id", json_string(h->cluster_id));
+	if (h->member_id[0])
+		json_object_set_new(src, "member_id", json_string(h->member_id));
+	if (h->etcd_version[0])
+		json_object_set_new(src, "etcd_version", json_string(h->etcd_version));
+	if (h->api == DSCK_API_V3)
+		json_object_set_new(src, "revision", json_integer(h->revision));
+	else
+		json_object_set_new(src, "etcd_index", json_integer(h->etcd_index));
+	json_object_set_new(doc, "source", src);
+	text = json_dumps(doc, JSON_SORT_KEYS | JSON_COMPACT);
+	json_decref(doc);
+	if (!text)
+		return DSCK_ERR_NOMEM;
+	rc = buf_appends(b, text);
+	free(text);
+	return rc;
+}
+
+static void copy_str(char *dst, size_t len, json_t *obj, const char *key)
+{
+	const char *v = json_string_value(json_object_get(obj, key));
+
+	snprintf(dst, len, "%s", v ? v : "");
+}
+
+static enum dsck_err parse_header(struct snapshot_reader *r, const char *line, size_t len,
+				  struct dsck_error *err)
+{
+	struct snapshot_header *h = &r->hdr;
+	json_error_t jerr;
+	json_t *doc = json_loadb(line, len, 0, &jerr), *v, *src;
+	const char *api;
+	enum dsck_err rc = DSCK_ERR_INPUT;
+
+	memset(h, 0, sizeof(*h));
+	if (!doc || !json_is_object(doc)) {
+		dsck_fail(err, rc, "%s:1: not a dsck snapshot (the header is not a JSON object)",
+			  r->path);
+		goto out;
+	}
+	v = json_object_get(doc, "dsck_snapshot");
+	if (!json_is_integer(v)) {
+		dsck_fail(err, rc, "%s:1: not a dsck snapshot (no \"dsck_snapshot\" version)", r->path);
+		goto out;
+	}
+	if (json_integer_value(v) != SNAPSHOT_VERSION) {
+		dsck_fail(err, rc, "%s:1: unknown snapshot format version %lld (this dsck reads "
+			  "version %d)", r->path, (long long)json_integer_value(v), SNAPSHOT_VERSION);
+		goto out;
+	}
+	h->version = SNAPSHOT_VERSION;
+	api = json_string_value(json_object_get(doc, "api"));
+	if (api && strcmp(api, "v2") == 0) {
+		h->api = DSCK_API_V2;
+	} else if (api && strcmp(api, "v3") == 0) {
+		h->api = DSCK_API_V3;
+	} else {
+		dsck_fail(err, rc, "%s:1: header has no valid \"api\" (v2 or v3)", r->path);
+		goto out;
+	}
+	if (!json_is_string(json_object_get(doc, "prefix"))) {
+		dsck_fail(err, rc, "%s:1: header has no \"prefix\"", r->path);
+		goto out;
+	}
+	/* Never cut the prefix short: restore --prune deletes within it. */
+	if (json_string_length(json_object_get(doc, "prefix")) >= sizeof(h->prefix)) {
+		dsck_fail(err, rc, "%s:1: header \"prefix\" is longer than %zu bytes", r->path,
+			  sizeof(h->prefix) - 1);
+		goto out;
+	}
+	copy_str(h->prefix, sizeof(h->prefix), doc, "prefix");
+	copy_str(h->created, sizeof(h->created), doc, "created");
+	copy_str(h->tool, sizeof(h->tool), doc, "tool");
+	v = json_object_get(doc, "ephemeral");
+	h->ephemeral_included = json_is_string(v) && strcmp(json_string_value(v), "included") == 0;
+	src = json_object_get(doc, "source");
+	if (json_is_object(src)) {
+		copy_str(h->endpoint, sizeof(h->endpoint), src, "endpoint");
+		copy_str(h->cluster_id, sizeof(h->cluster_id), src, "cluster_id");
+		copy_str(h->member_id, sizeof(h->member_id), src, "member_id");
+		copy_str(h->etcd_version, sizeof(h->etcd_version), src, "etcd_version");
+		h->revision = json_integer_value(json_object_get(src, "revision"));
+		h->etcd_index = json_integer_value(json_object_get(src, "etcd_index"));
+	}
+	rc = DSCK_OK;
+out:
+	json_decref(doc);
+	return rc;
+}
+
+/* --- writer --- */
+
+static enum dsck_err write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t k = write(fd, p, n);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return DSCK_ERR_IO;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return DSCK_OK;
+}
+
+static enum dsck_err flush_out(struct snapshot_writer *w, struct dsck_error *err)
+{
+	if (!w->out.len)
+		return DSCK_OK;
+	if (write_all(w->fd, w->out.data, w->out.len))
+		return dsck_fail(err, DSCK_ERR_IO, "cannot write '%s': %s",
+				 w->to_stdout ? "standard output" : w->tmp_path, strerror(errno));
+	/*
+	 * Start writeback of what is written so far, so the final fsync waits
+	 * only for the tail instead of the whole file (no effect on pipes).
+	 */
+	if (!w->to_stdout)
+		sync_file_range(w->fd, (off64_t)w->bytes, (off64_t)w->out.len, SYNC_FILE_RANGE_WRITE);
+	w->bytes += w->out.len;
+	buf_reset(&w->out);
+	return DSCK_OK;
+}
+
+/* Append a line (hashing it unless it is the trailer). */
+static enum dsck_err put_line(struct snapshot_writer *w, const char *p, size_t n, bool hash,
+			      struct dsck_error *err)
+{
+	if (hash && (!EVP_DigestUpdate(w->sha, p, n) || !EVP_DigestUpdate(w->sha, "\n", 1)))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
+	if (buf_append(&w->out, p, n) || buf_appendc(&w->out, '\n'))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	return w->out.len >= FLUSH_AT ? flush_out(w, err) : DSCK_OK;
+}
+
+static void writer_release(struct snapshot_writer *w)
+{
+	if (w->fd >= 0 && !w->to_stdout)
+		close(w->fd);
+	w->fd = -1;
+	EVP_MD_CTX_free(w->sha);
+	w->sha = NULL;
+	buf_release(&w->out);
+	buf_release(&w->last_key);
+	free(w->path);
+	free(w->tmp_path);
+	w->path = w->tmp_path = NULL;
+}
+
+enum dsck_err snapshot_writer_open(struct snapshot_writer *w, const char *path,
+				   const struct snapshot_header *hdr, struct dsck_error *err)
+{
+	struct buf line = BUF_INIT(1u << 20);
+	enum dsck_err rc;
+
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->api = hdr->api;
+	buf_init(&w->out, FLUSH_AT + SNAPSHOT_LINE_MAX);
+	buf_init(&w->last_key, SNAPSHOT_LINE_MAX);
+	w->sha = EVP_MD_CTX_new();
+	if (!w->sha || !EVP_DigestInit_ex(w->sha, EVP_sha256(), NULL)) {
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "cannot set up SHA-256");
+		goto out;
+	}
+	if (strcmp(path, "-") == 0) {
+		w->to_stdout = true;
+		w->fd = STDOUT_FILENO;
+	} else {
+		w->path = strdup(path);
+		if (!w->path || asprintf(&w->tmp_path, "%s.tmp", path) < 0) {
+			w->tmp_path = NULL;
+			rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		/* A stale temp file from an earlier crash is ours to replace. */
+		unlink(w->tmp_path);
+		w->fd = open(w->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (w->fd < 0) {
+			rc = dsck_fail(err, DSCK_ERR_IO, "cannot create '%s': %s", w->tmp_path,
+				       strerror(errno));
+			goto out;
+		}
+		arm_signal_cleanup(w->tmp_path);
+	}
+	if ((rc = snapshot_header_json(&line, hdr))) {
+		rc = dsck_fail(err, rc, "out of memory");
+		goto out;
+	}
+	rc = put_line(w, line.data, line.len, true, err);
+out:
+	buf_release(&line);
+	if (rc)
+		snapshot_writer_abort(w);
+	return rc;
+}
+
+enum dsck_err snapshot_writer_add(struct snapshot_writer *w, const struct dsck_record *r,
+				  struct dsck_error *err)
+{
+	size_t start = w->out.len;
+	enum dsck_err rc;
+
+	if (w->have_last && record_key_cmp(w->last_key.data, w->last_key.len, r->key,
+					   r->key_len) >= 0)
+		return dsck_fail(err, DSCK_ERR_PROTOCOL,
+				 "keys out of order or repeated at '%.*s' (after '%.*s')",
+				 (int)r->key_len, r->key, (int)w->last_key.len, w->last_key.data);
+	buf_reset(&w->last_key);
+	if (buf_append(&w->last_key, r->key, r->key_len))
+		return dsck_fail(err, DSCK_ERR_TOO_LARGE, "key too long");
+	w->have_last = true;
+	if ((rc = record_json_append(&w->out, w->api, r)) || (rc = buf_appendc(&w->out, '\n')))
+		return dsck_fail(err, rc, "record for '%.*s' is too large", (int)r->key_len, r->key);
+	if (!EVP_DigestUpdate(w->sha, w->out.data + start, w->out.len - start))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
+	w->records++;
+	return w->out.len >= FLUSH_AT ? flush_out(w, err) : DSCK_OK;
+}
+
+static void hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static enum dsck_err fsync_dir(const char *path)
+{
+	_cleanup_free_ char *copy = strdup(path);
+	int fd;
+
+	if (!copy)
+		return DSCK_ERR_NOMEM;
+	fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return DSCK_ERR_IO;
+	fsync(fd);
+	close(fd);
+	return DSCK_OK;
+}
+
+enum dsck_err snapshot_writer_commit(struct snapshot_writer *w, struct dsck_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char digest[2 * EVP_MAX_MD_SIZE + 1], trailer[256];
+	int n;
+	enum dsck_err rc;
+
+	if (!EVP_DigestFinal_ex(w->sha, md, &mdlen)) {
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
+		goto fail;
+	}
+	hex(md, mdlen, digest);
+	n = snprintf(trailer, sizeof(trailer), "{\"end\":true,\"records\":%zu,\"sha256\":\"%s\"}",
+		     w->records, digest);
+	if ((rc = put_line(w, trailer, (size_t)n, false, err)) || (rc = flush_out(w, err)))
+		goto fail;
+	if (w->to_stdout) {
+		writer_release(w);
+		return DSCK_OK;
+	}
+	if (fsync(w->fd) != 0 || close(w->fd) != 0) {
+		w->fd = -1;
+		rc = dsck_fail(err, DSCK_ERR_IO, "cannot write '%s': %s", w->tmp_path, strerror(errno));
+		goto fail;
+	}
+	w->fd = -1;
+	if (rename(w->tmp_path, w->path) != 0) {
+		rc = dsck_fail(err, DSCK_ERR_IO, "cannot rename '%s' to '%s': %s", w->tmp_path,
+			       w->path, strerror(errno));
+		goto fail;
+	}
+	signal_tmp_armed = 0;
+	fsync_dir(w->path);
+	writer_release(w);
+	return DSCK_OK;
+fail:
+	snapshot_writer_abort(w);
+	return rc;
+}
+
+void snapshot_writer_abort(struct snapshot_writer *w)
+{
+	if (!w->to_stdout && w->fd >= 0) {
+		close(w->fd);
+		w->fd = -1;
+	}
+	if (w->tmp_path)
+		unlink(w->tmp_path);
+	signal_tmp_armed = 0;
+	writer_release(w);
+}
+
+/* --- reader --- */
+
+/* The next line without its newline; NULL at a clean end of file. */
+static enum dsck_err next_line(struct snapshot_reader *r, char **line, size_t *len,
+			       struct dsck_error *err)
+{
+	for (;;) {
+		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+
+		if (nl) {
+			*line = r->buf + r->start;
+			*len = (size_t)(nl - *line);
+			r->start = (size_t)(nl - r->buf) + 1;
+			r->lineno++;
+			r->bytes += *len + 1;
+			return DSCK_OK;
+		}
+		if (r->eof) {
+			*line = NULL;
+			if (r->start != r->end)
+				return dsck_fail(err, DSCK_ERR_INPUT,
+						 "%s:%zu: truncated: the last line has no newline",
+						 r->path, r->lineno + 1);
+			return DSCK_OK;
+		}
+		/* Move the partial line to the front and read more. */
+		if (r->start) {
+			memmove(r->buf, r->buf + r->start, r->end - r->start);
+			r->end -= r->start;
+			r->start = 0;
+		}
+		if (r->cap - r->end < READ_CHUNK / 2) {
+			size_t ncap = r->cap * 2;
+			char *p;
+
+			if (r->end > SNAPSHOT_LINE_MAX)
+				return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: line longer than %zu bytes",
+						 r->path, r->lineno + 1, SNAPSHOT_LINE_MAX);
+			p = realloc(r->buf, ncap);
+			if (!p)
+				return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			r->buf = p;
+			r->cap = ncap;
+		}
+		ssize_t k = read(r->fd, r->buf + r->end, r->cap - r->end);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return dsck_fail(err, DSCK_ERR_IO, "cannot read '%s': %s", r->path, strerror(errno));
+		}
+		if (k == 0)
+			r->eof = true;
+		r->end += (size_t)k;
+	}
+}
+
+enum dsck_err snapshot_reader_open(struct snapshot_reader *r, const char *path,
+				   struct dsck_error *err)
+{
+	char *line;
+	size_t len;
+	enum dsck_err rc;
+
+	memset(r, 0, sizeof(*r));
+	r->path = path;
+	r->fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+	buf_init(&r->prev_key, SNAPSHOT_LINE_MAX);
+	r->cap = READ_CHUNK;
+	r->buf = malloc(r->cap);
+	r->sha = EVP_MD_CTX_new();
+	if (r->fd < 0) {
+		rc = dsck_fail(err, DSCK_ERR_INPUT, "cannot open snapshot '%s': %s", path,
+			       strerror(errno));
+		goto fail;
+	}
+	if (!r->buf || !r->sha || !EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL)) {
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	if ((rc = next_line(r, &line, &len, err)))
+		goto fail;
+	if (!line) {
+		rc = dsck_fail(err, DSCK_ERR_INPUT, "%s:1: empty file, not a dsck snapshot", path);
+		goto fail;
+	}
+	EVP_DigestUpdate(r->sha, line, len + 1);
+	if ((rc = parse_header(r, line, len, err)))
+		goto fail;
+	return DSCK_OK;
+fail:
+	snapshot_reader_close(r);
+	return rc;
+}
+
+void snapshot_reader_close(struct snapshot_reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	r->fd = -1;
+	free(r->buf);
+	r->buf = NULL;
+	EVP_MD_CTX_free(r->sha);
+	r->sha = NULL;
+	buf_release(&r->prev_key);
+}
+
+static enum dsck_err bad(struct snapshot_reader *r, struct dsck_error *err, const char *what)
+{
+	return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: %s", r->path, r->lineno, what);
+}
+
+static enum dsck_err parse_trailer(struct snapshot_reader *r, char *line, size_t len,
+				   struct dsck_error *err)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char digest[2 * EVP_MAX_MD_SIZE + 1], *more;
+	struct jscan s;
+	struct jtok k, t;
+	int64_t count = -1;
+	bool end = false, have_sha = false;
+	size_t more_len;
+	enum dsck_err rc;
+
+	EVP_DigestFinal_ex(r->sha, md, &mdlen);
+	hex(md, mdlen, digest);
+	jscan_init(&s, line, len);
+	if (jscan_next(&s, &t) != JT_OBJECT)
+		return bad(r, err, "malformed trailer");
+	while (jscan_next(&s, &k) == JT_KEY) {
+		jscan_next(&s, &t);
+		if (jtok_is(&k, "end") && t.type == JT_TRUE)
+			end = true;
+		else if (jtok_is(&k, "records") && jtok_int64(&t, &count))
+			;
+		else if (jtok_is(&k, "sha256") && t.type == JT_STRING) {
+			have_sha = true;
+			if (strcmp(t.str, digest) != 0)
+				return bad(r, err, "checksum mismatch: the file was modified or damaged "
+					   "(sha256 of the content differs from the trailer)");
+		} else if (!jscan_skip(&s, &t)) {
+			break;
+		}
+	}
+	if (k.type != JT_OBJECT_END || jscan_next(&s, &t) != JT_END || !end || !have_sha ||
+	    count < 0)
+		return bad(r, err, "malformed trailer (expected end, records and sha256)");
+	if ((size_t)count != r->records) {
+		char msg[128];
+
+		snprintf(msg, sizeof(msg), "trailer says %lld records, the file has %zu",
+			 (long long)count, r->records);
+		return bad(r, err, msg);
+	}
+	if ((rc = next_line(r, &more, &more_len, err)))
+		return rc;
+	if (more)
+		return bad(r, err, "data after the trailer");
+	return DSCK_OK;
+}
+
+/* Decode "x" or "x_b64" into rec (in place). */
+static bool take_bytes(struct jtok *t, bool b64, const char **p, size_t *len)
+{
+	if (t->type != JT_STRING)
+		return false;
+	if (b64 && !b64_decode_inplace(t->str, t->len, &t->len))
+		return false;
+	*p = t->str;
+	*len = t->len;
+	return true;
+}
+
+static enum dsck_err parse_record(struct snapshot_reader *r, char *line, size_t len,
+				  struct dsck_record *rec, struct dsck_error *err)
+{
+	static const char *const v3_fields[] = { "create_revision", "mod_revision", "version", "lease" };
+	static const char *const v2_fields[] = { "created_index", "modified_index", "dir", "ttl",
+						 "expiration" };
+	bool v3 = r->hdr.api == DSCK_API_V3;
+	unsigned seen = 0;     /* bit per required field */
+	struct jscan s;
+	struct jtok k, t;
+	char msg[256];
+
+	memset(rec, 0, sizeof(*rec));
+	jscan_init(&s, line, len);
+	if (jscan_next(&s, &t) != JT_OBJECT) {
+		snprintf(msg, sizeof(msg), "malformed record: %s",
+			 s.error ? s.error : "not a JSON object");
+		return bad(r, err, msg);
+	}
+	while (jscan_next(&s, &k) == JT_KEY) {
+		jscan_next(&s, &t);
+		if (t.type == JT_ERROR)
+			break;
+		if (jtok_is(&k, "key") || jtok_is(&k, "key_b64")) {
+			if ((seen & 1) || !take_bytes(&t, k.len == 7, &rec->key, &rec->key_len))
+				return bad(r, err, k.len == 7 ? "bad base64 in key_b64" : "bad key");
+			seen |= 1;
+		} else if (jtok_is(&k, "value") || jtok_is(&k, "value_b64")) {
+			if ((seen & 2) || !take_bytes(&t, k.len == 9, &rec->value, &rec->value_len))
+				return bad(r, err, k.len == 9 ? "bad base64 in value_b64" : "bad value");
+			seen |= 2;
+		} else if (v3 && jtok_is(&k, "create_revision") && jtok_int64(&t, &rec->create_revision)) {
+			seen |= 4;
+		} else if (v3 && jtok_is(&k, "mod_revision") && jtok_int64(&t, &rec->mod_revision)) {
+			seen |= 8;
+		} else if (v3 && jtok_is(&k, "version") && jtok_int64(&t, &rec->version)) {
+			seen |= 16;
+		} else if (v3 && jtok_is(&k, "lease") && jtok_int64(&t, &rec->lease)) {
+			seen |= 32;
+		} else if (!v3 && jtok_is(&k, "created_index") && jtok_int64(&t, &rec->created_index)) {
+			seen |= 4;
+		} else if (!v3 && jtok_is(&k, "modified_index") &&
+			   jtok_int64(&t, &rec->modified_index)) {
+			seen |= 8;
+		} else if (!v3 && jtok_is(&k, "dir") && t.type == JT_TRUE) {
+			rec->dir = true;
+		} else if (!v3 && jtok_is(&k, "ttl") && jtok_int64(&t, &rec->ttl)) {
+			rec->has_ttl = true;
+		} else if (!v3 && jtok_is(&k, "expiration") && t.type == JT_STRING) {
+			rec->expiration = t.str;
+			rec->has_ttl = true;
+		} else {
+			const char *const *other = v3 ? v2_fields : v3_fields;
+			size_t n = v3 ? ARRAY_SIZE(v2_fields) : ARRAY_SIZE(v3_fields);
+
+			for (size_t i = 0; i < n; i++)
+				if (jtok_is(&k, other[i])) {
+					snprintf(msg, sizeof(msg),
+						 "record of the wrong API: '%s' is a %s field, this is a %s "
+						 "snapshot", k.str, v3 ? "v2" : "v3", v3 ? "v3" : "v2");
+					return bad(r, err, msg);
+				}
+			snprintf(msg, sizeof(msg), "bad or unknown field '%.64s' in record", k.str);
+			return bad(r, err, msg);
+		}
+	}
+	if (k.type != JT_OBJECT_END || jscan_next(&s, &t) != JT_END) {
+		snprintf(msg, sizeof(msg), "malformed record: %s", s.error ? s.error : "bad JSON");
+		return bad(r, err, msg);
+	}
+	if (!(seen & 1))
+		return bad(r, err, "record without a key");
+	if (v3 && (seen & 62) != 62)
+		return bad(r, err, "v3 record needs value, create_revision, mod_revision, version, lease");
+	if (!v3 && (seen & 12) != 12)
+		return bad(r, err, "v2 record needs created_index and modified_index");
+	if (!v3 && rec->dir == !!(seen & 2))
+		return bad(r, err, "v2 record must have either a value or \"dir\":true");
+	return DSCK_OK;
+}
+
+enum dsck_err snapshot_reader_next(struct snapshot_reader *r, struct dsck_record *rec,
+				   bool *done, struct dsck_error *err)
+{
+	char *line;
+	size_t len;
+	enum dsck_err rc;
+
+	*done = false;
+	if (r->done) {
+		*done = true;
+		return DSCK_OK;
+	}
+	if ((rc = next_line(r, &line, &len, err)))
+		return rc;
+	if (!line)
+		return dsck_fail(err, DSCK_ERR_INPUT,
+				 "%s:%zu: missing trailer: the file is truncated", r->path, r->lineno + 1);
+	if (len >= sizeof(TRAILER_START) - 1 && !memcmp(line, TRAILER_START, sizeof(TRAILER_START) - 1)) {
+		if ((rc = parse_trailer(r, line, len, err)))
+			return rc;
+		r->done = *done = true;
+		return DSCK_OK;
+	}
+	EVP_DigestUpdate(r->sha, line, len + 1);
+	if ((rc = parse_record(r, line, len, rec, err)))
+		return rc;
+	if (r->have_prev) {
+		int c = record_key_cmp(r->prev_key.data, r->prev_key.len, rec->key, rec->key_len);
+
+		if (c == 0)
+			return bad(r, err, "duplicate key");
+		if (c > 0)
+			return bad(r, err, "keys are not sorted (this key sorts before the previous one)");
+	}
+	buf_reset(&r->prev_key);
+	if (buf_append(&r->prev_key, rec->key, rec->key_len))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	r->have_prev = true;
+	r->records++;
+	return DSCK_OK;
+}

@@ -1,0 +1,100 @@
+/*
+ * snapshot: the dsck snapshot format, version 1 (SPEC §4), written and read
+ * as a stream.
+ *
+ * A snapshot is JSON Lines: a header, one record per key in strictly
+ * increasing byte order of keys, and a trailer with the record count and the
+ * SHA-256 of every byte before it. The writer writes FILE.tmp (mode 0600),
+ * fsyncs and renames it, so FILE is either complete or absent. The reader
+ * rejects anything else with the line number, and returns records one at a
+ * time: memory does not grow with the number of records.
+ */
+#ifndef DSCK_SNAPSHOT_H
+#define DSCK_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "store/record.h"
+
+#define SNAPSHOT_VERSION 1
+/* Longest line accepted: a 1.5 MiB etcd value, escaped, with room to spare. */
+#define SNAPSHOT_LINE_MAX ((size_t)64 << 20)
+
+struct snapshot_header {
+	int version;
+	char created[40];          /* RFC 3339 UTC */
+	char tool[64];
+	enum dsck_api api;
+	char prefix[1024];
+	char endpoint[512];
+	char cluster_id[40];       /* hex */
+	char member_id[24];        /* hex */
+	char etcd_version[32];
+	int64_t revision;          /* v3 */
+	int64_t etcd_index;        /* v2 */
+	bool ephemeral_included;
+};
+
+struct snapshot_writer {
+	int fd;
+	bool to_stdout;
+	char *path, *tmp_path;
+	void *sha;                 /* EVP_MD_CTX */
+	struct buf out;            /* pending output */
+	struct buf last_key;
+	bool have_last;
+	enum dsck_api api;
+	size_t records;
+	uint64_t bytes;
+};
+
+struct snapshot_reader {
+	int fd;
+	const char *path;
+	char *buf;                 /* read buffer */
+	size_t cap, start, end;
+	bool eof;
+	size_t lineno;
+	void *sha;
+	struct snapshot_header hdr;
+	struct buf prev_key;
+	bool have_prev;
+	size_t records;
+	bool done;
+	uint64_t bytes;
+};
+
+/*
+ * Start writing @path ("-" for stdout). The header is written at once.
+ * Fails with DSCK_ERR_IO when the temp file cannot be created.
+ */
+enum dsck_err snapshot_writer_open(struct snapshot_writer *w, const char *path,
+				   const struct snapshot_header *hdr, struct dsck_error *err);
+/* Append one record; keys must arrive in strictly increasing byte order. */
+enum dsck_err snapshot_writer_add(struct snapshot_writer *w, const struct dsck_record *r,
+				  struct dsck_error *err);
+/* Write the trailer, fsync, rename into place. The writer is released. */
+enum dsck_err snapshot_writer_commit(struct snapshot_writer *w, struct dsck_error *err);
+/* Remove the temp file and release the writer (safe after a failed commit). */
+void snapshot_writer_abort(struct snapshot_writer *w);
+/* Async-signal-safe: unlink the temp file of the writer in progress, if any. */
+void snapshot_writer_signal_cleanup(void);
+
+/* Open and validate the header. */
+enum dsck_err snapshot_reader_open(struct snapshot_reader *r, const char *path,
+				   struct dsck_error *err);
+/*
+ * The next record, valid until the next call; *done after the trailer was
+ * checked (count, checksum, nothing after it).
+ */
+enum dsck_err snapshot_reader_next(struct snapshot_reader *r, struct dsck_record *rec,
+				   bool *done, struct dsck_error *err);
+void snapshot_reader_close(struct snapshot_reader *r);
+
+/* Render the header as its JSON line (without newline) into @b. */
+enum dsck_err snapshot_header_json(struct buf *b, const struct snapshot_header *hdr);
+
+#endif

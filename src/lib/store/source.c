@@ -1,0 +1,187 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "store/source.h"
+
+enum dsck_err source_open_snapshot(struct source *s, const char *path,
+				   const struct keyfilter *f, struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	memset(s, 0, sizeof(*s));
+	s->kind = SOURCE_SNAPSHOT;
+	s->filter = f;
+	snprintf(s->name, sizeof(s->name), "%s", path);
+	if ((rc = snapshot_reader_open(&s->snap, path, err)))
+		return rc;
+	s->api = s->snap.hdr.api;
+	snprintf(s->endpoint, sizeof(s->endpoint), "%s", s->snap.hdr.endpoint);
+	snprintf(s->cluster_id, sizeof(s->cluster_id), "%s", s->snap.hdr.cluster_id);
+	snprintf(s->member_id, sizeof(s->member_id), "%s", s->snap.hdr.member_id);
+	snprintf(s->etcd_version, sizeof(s->etcd_version), "%s", s->snap.hdr.etcd_version);
+	s->revision = s->snap.hdr.revision;
+	s->etcd_index = s->snap.hdr.etcd_index;
+	s->open = true;
+	return DSCK_OK;
+}
+
+enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
+			     const struct keyfilter *f, bool quorum, struct dsck_error *err)
+{
+	struct dsck_error verr = DSCK_ERROR_INIT;
+	char prefix[1024];
+	enum dsck_err rc;
+
+	memset(s, 0, sizeof(*s));
+	s->kind = SOURCE_V2;
+	s->api = DSCK_API_V2;
+	s->filter = f;
+	snprintf(prefix, sizeof(prefix), "%.*s", (int)f->prefix_len, f->prefix);
+	if (!prefix[0])
+		snprintf(prefix, sizeof(prefix), "/");
+	if ((rc = etcd2_client_init(&s->c2, conn, err)))
+		return rc;
+	rc = etcd2_get(&s->c2, prefix, ETCD2_RECURSIVE | (quorum ? ETCD2_QUORUM : 0), &s->l2, err);
+	if (rc == DSCK_ERR_NOT_FOUND) {
+		/* No data under the prefix: an empty stream, but still a real read. */
+		dsck_error_clear(err);
+		memset(&s->l2, 0, sizeof(s->l2));
+		rc = DSCK_OK;
+	}
+	if (rc) {
+		etcd2_client_release(&s->c2);
+		return rc;
+	}
+	snprintf(s->endpoint, sizeof(s->endpoint), "%s", conn->endpoints[s->c2.current]);
+	snprintf(s->name, sizeof(s->name), "v2 (%s)", s->endpoint);
+	snprintf(s->cluster_id, sizeof(s->cluster_id), "%s", s->l2.cluster_id);
+	s->etcd_index = s->l2.etcd_index;
+	etcd2_version(&s->c2, s->etcd_version, sizeof(s->etcd_version), &verr);
+	s->open = true;
+	return DSCK_OK;
+}
+
+enum dsck_err source_open_v3(struct source *s, const struct dsck_conn *conn,
+			     const struct keyfilter *f, int64_t page_size, bool serializable,
+			     struct dsck_error *err)
+{
+	return source_open_v3_at(s, conn, f, page_size, serializable, 0, err);
+}
+
+enum dsck_err source_open_v3_at(struct source *s, const struct dsck_conn *conn,
+				const struct keyfilter *f, int64_t page_size, bool serializable,
+				int64_t revision, struct dsck_error *err)
+{
+	Etcdserverpb__StatusResponse *st = NULL;
+	enum dsck_err rc;
+
+	memset(s, 0, sizeof(*s));
+	s->kind = SOURCE_V3;
+	s->api = DSCK_API_V3;
+	s->filter = f;
+	s->page_size = page_size;
+	s->serializable = serializable;
+	etcd3_client_init(&s->c3, conn, err);
+	if ((rc = etcd3_status(&s->c3, &st, err)))
+		goto fail;
+	snprintf(s->etcd_version, sizeof(s->etcd_version), "%s", st->version ? st->version : "");
+	protobuf_c_message_free_unpacked(&st->base, NULL);
+	/* A byte-prefix scan; keys like "/calicoX" are dropped by the filter. */
+	if ((rc = etcd3_scan_begin(&s->scan, &s->c3, f->prefix, f->prefix_len, revision,
+				   page_size, serializable, err)))
+		goto fail;
+	snprintf(s->endpoint, sizeof(s->endpoint), "%s", etcd3_endpoint(&s->c3));
+	snprintf(s->name, sizeof(s->name), "v3 (%s)", s->endpoint);
+	s->revision = revision;
+	s->open = true;
+	return DSCK_OK;
+fail:
+	etcd3_client_release(&s->c3);
+	return rc;
+}
+
+static enum dsck_err next_raw(struct source *s, struct dsck_record *rec, bool *done,
+			      struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	switch (s->kind) {
+	case SOURCE_SNAPSHOT:
+		return snapshot_reader_next(&s->snap, rec, done, err);
+	case SOURCE_V2:
+		*done = s->i2 >= s->l2.n;
+		if (!*done)
+			etcd2_listing_at(&s->l2, s->i2++, rec);
+		return DSCK_OK;
+	case SOURCE_V3:
+		rc = etcd3_scan_next(&s->scan, rec, done, err);
+		if (rc == DSCK_OK && !s->identified && s->scan.revision) {
+			s->identified = true;
+			s->revision = s->scan.revision;
+			snprintf(s->cluster_id, sizeof(s->cluster_id), "%llx",
+				 (unsigned long long)s->scan.cluster_id);
+			snprintf(s->member_id, sizeof(s->member_id), "%llx",
+				 (unsigned long long)s->scan.member_id);
+			snprintf(s->endpoint, sizeof(s->endpoint), "%s", etcd3_endpoint(&s->c3));
+		}
+		return rc;
+	}
+	return DSCK_ERR_PROTOCOL;
+}
+
+enum dsck_err source_next(struct source *s, struct dsck_record *rec, bool *done,
+			  struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	for (;;) {
+		if ((rc = next_raw(s, rec, done, err)) || *done)
+			return rc;
+		if (keyfilter_wants(s->filter, rec->key, rec->key_len)) {
+			s->seen++;
+			return DSCK_OK;
+		}
+	}
+}
+
+enum dsck_err source_rewind(struct source *s, struct dsck_error *err)
+{
+	char path[sizeof(s->name)];
+
+	s->seen = 0;
+	switch (s->kind) {
+	case SOURCE_SNAPSHOT:
+		snprintf(path, sizeof(path), "%s", s->name);
+		snapshot_reader_close(&s->snap);
+		s->open = false;
+		return source_open_snapshot(s, path, s->filter, err);
+	case SOURCE_V2:
+		s->i2 = 0;
+		return DSCK_OK;
+	case SOURCE_V3:
+		etcd3_scan_release(&s->scan);
+		return etcd3_scan_begin(&s->scan, &s->c3, s->filter->prefix, s->filter->prefix_len,
+					s->revision, s->page_size, s->serializable, err);
+	}
+	return DSCK_OK;
+}
+
+void source_close(struct source *s)
+{
+	if (!s->open)
+		return;
+	switch (s->kind) {
+	case SOURCE_SNAPSHOT:
+		snapshot_reader_close(&s->snap);
+		break;
+	case SOURCE_V2:
+		etcd2_listing_release(&s->l2);
+		etcd2_client_release(&s->c2);
+		break;
+	case SOURCE_V3:
+		etcd3_scan_release(&s->scan);
+		etcd3_client_release(&s->c3);
+		break;
+	}
+	s->open = false;
+}
