@@ -1,0 +1,140 @@
+/*
+ * Unit tests: the key filter (which keys a command looks at) and findings
+ * (bounded per code, counted by severity), with no server involved.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <string.h>
+
+#include "base/findings.h"
+#include "base/keyfilter.h"
+
+#define WANTS(f, k) keyfilter_wants((f), (k), strlen(k))
+
+static void test_prefix_boundary(void **state)
+{
+	struct keyfilter f;
+
+	(void)state;
+	keyfilter_init(&f, "/calico", false);
+	assert_true(WANTS(&f, "/calico"));
+	assert_true(WANTS(&f, "/calico/v1/Ready"));
+	assert_false(WANTS(&f, "/calicox/v1/Ready"));
+	assert_false(WANTS(&f, "/calic"));
+	assert_false(WANTS(&f, "/registry/calico"));
+	/* A trailing slash names the same subtree. */
+	keyfilter_init(&f, "/calico/", false);
+	assert_true(WANTS(&f, "/calico/v1/Ready"));
+	assert_false(WANTS(&f, "/calicox"));
+	/* "/" is everything. */
+	keyfilter_init(&f, "/", false);
+	assert_true(WANTS(&f, "/registry/pods/x"));
+}
+
+static void test_ephemeral(void **state)
+{
+	static const char *const ephemeral[] = {
+		"/calico/felix/v1/host/node1/status",
+		"/calico/felix/v1/host/node1/last_reported_status",
+		"/calico/felix/v1/host/node1/workload",
+		"/calico/felix/v1/host/node1/workload/k8s/ns.pod/endpoint/eth0",
+		"/calico/felix/v1/host/node1/endpoint/eth0",
+	};
+	static const char *const kept[] = {
+		"/calico/felix/v1/host/node1/config/LogSeverityScreen",
+		"/calico/felix/v1/host/node1/statusx",
+		"/calico/felix/v1/host//status",
+		"/calico/felix/v1/host/node1/workloads",
+		"/calico/v1/host/node1/workload/k8s/ns.pod/endpoint/eth0",
+	};
+	struct keyfilter f, all;
+
+	(void)state;
+	keyfilter_init(&f, "/calico", false);
+	keyfilter_init(&all, "/calico", true);
+	for (size_t i = 0; i < sizeof(ephemeral) / sizeof(*ephemeral); i++) {
+		assert_true(calico_key_is_ephemeral(ephemeral[i], strlen(ephemeral[i])));
+		assert_false(WANTS(&f, ephemeral[i]));
+		assert_true(WANTS(&all, ephemeral[i]));
+	}
+	for (size_t i = 0; i < sizeof(kept) / sizeof(*kept); i++) {
+		if (calico_key_is_ephemeral(kept[i], strlen(kept[i])))
+			fail_msg("'%s' taken for a Felix status key", kept[i]);
+		assert_true(WANTS(&f, kept[i]));
+	}
+}
+
+static void test_ignore_globs(void **state)
+{
+	struct keyfilter f;
+
+	(void)state;
+	keyfilter_init(&f, "/calico", false);
+	assert_true(keyfilter_add_ignore(&f, "/calico/ipam/*"));
+	assert_false(WANTS(&f, "/calico/ipam/v2/assignment/ipv4/block/10.0.0.0-26"));
+	assert_true(WANTS(&f, "/calico/v1/Ready"));
+	for (size_t i = 1; i < KEYFILTER_MAX_IGNORE; i++)
+		assert_true(keyfilter_add_ignore(&f, "/x"));
+	assert_false(keyfilter_add_ignore(&f, "/one-too-many"));
+}
+
+static void test_findings_cap_and_counts(void **state)
+{
+	struct findings f;
+	static const char bin[] = { '/', 'k', '\x01', '\xff' };
+
+	(void)state;
+	findings_init(&f, 2);
+	assert_true(findings_ok(&f));
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(findings_add(&f, SEV_WARNING, "w", NULL, "/k", 2, "n=%d", i),
+				 DSCK_OK);
+	assert_int_equal(findings_add(&f, SEV_ERROR, "e", "m1", bin, sizeof(bin), "bad"), DSCK_OK);
+	/* Two kept per code; every occurrence counted. */
+	assert_int_equal(f.n, 3);
+	assert_int_equal(f.dropped, 3);
+	assert_int_equal(findings_count(&f, "w"), 5);
+	assert_int_equal(findings_count(&f, "e"), 1);
+	assert_int_equal(findings_count(&f, "none"), 0);
+	assert_int_equal(f.by_sev[SEV_WARNING], 5);
+	assert_false(findings_ok(&f));
+	assert_string_equal(f.v[1].detail, "n=1");
+	assert_string_equal(f.v[2].member, "m1");
+	/* A key that is not printable text is shown escaped, never raw. */
+	assert_string_equal(f.v[2].key, "/k\\x01\\xff");
+	assert_string_equal(severity_name(SEV_ERROR), "error");
+	findings_release(&f);
+}
+
+static void test_findings_append(void **state)
+{
+	struct findings a, b;
+
+	(void)state;
+	findings_init(&a, 10);
+	findings_init(&b, 10);
+	assert_int_equal(findings_add(&a, SEV_INFO, "i", NULL, NULL, 0, "x"), DSCK_OK);
+	assert_int_equal(findings_add(&a, SEV_ERROR, "e", NULL, "/k", 2, "y"), DSCK_OK);
+	assert_int_equal(findings_append(&b, &a), DSCK_OK);
+	assert_int_equal(b.n, 2);
+	assert_string_equal(b.v[1].key, "/k");
+	assert_false(findings_ok(&b));
+	findings_release(&a);
+	findings_release(&b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prefix_boundary),
+		cmocka_unit_test(test_ephemeral),
+		cmocka_unit_test(test_ignore_globs),
+		cmocka_unit_test(test_findings_cap_and_counts),
+		cmocka_unit_test(test_findings_append),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
