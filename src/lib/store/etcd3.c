@@ -366,11 +366,7 @@ enum dsck_err etcd3_scan_begin(struct etcd3_scan *s, struct etcd3_client *c,
 	return DSCK_OK;
 }
 
-/*
- * etcd 3.4 walks the whole rest of the range in its index for every page
- * (limit is applied afterwards), so many small pages cost O(n^2). Size pages
- * by bytes instead: few, large pages, each bounded in memory.
- */
+/* Pages are bounded in bytes too: memory stays flat whatever the values. */
 static void adapt_page_size(struct etcd3_scan *s)
 {
 	uint64_t bytes = 0;
@@ -389,29 +385,169 @@ static void adapt_page_size(struct etcd3_scan *s)
 	s->page_size = next;
 }
 
+/*
+ * Bounded windows (docs/v3-scans.md). etcd 3.4 collects every revision from
+ * the request's key to its range_end before it applies the limit, so each
+ * page of one long range costs the whole rest of the range. Each request
+ * therefore asks only for a window [start, win) that should hold about one
+ * page of keys. Windows are measured on the 8 bytes after @win_base (the
+ * part of the keys that changes within a page), from the density of the
+ * page before.
+ */
+static uint64_t key_point(const char *k, size_t len, size_t base)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < 8; i++)
+		v = v << 8 | (base + i < len ? (unsigned char)k[base + i] : 0);
+	return v;
+}
+
+static size_t common_prefix(const char *a, size_t alen, const char *b, size_t blen)
+{
+	size_t n = 0;
+
+	while (n < alen && n < blen && a[n] == b[n])
+		n++;
+	return n;
+}
+
+/*
+ * Make the next window @factor times wider. A width that no longer fits the
+ * 8 bytes measured moves the measure one byte up the key (the same width is
+ * then 256 times smaller a number), so sparse stretches are crossed in a few
+ * requests whatever their depth.
+ */
+static void widen(struct etcd3_scan *s, uint64_t factor)
+{
+	while (s->win_step > UINT64_MAX / factor && s->win_base > 0) {
+		s->win_step = (s->win_step >> 8) + 1;
+		s->win_base--;
+	}
+	s->win_step = s->win_step > UINT64_MAX / factor ? UINT64_MAX : s->win_step * factor;
+}
+
+/*
+ * Learn the width of the next window from the page just read. A bounded
+ * window's reply counts every key in it (etcd's `count`), gaps included, so
+ * its density is the best guess for the next one. The first, unbounded
+ * request only has its page: measure between its first and last key.
+ */
+static void learn_window(struct etcd3_scan *s, bool bounded)
+{
+	const Etcdserverpb__RangeResponse *p = s->page;
+	double want = (double)s->page_size * 3 / 4 + 1, step;
+
+	if (bounded) {
+		if (p->count <= 0) {
+			widen(s, 16);
+			return;
+		}
+		step = (double)s->win_step * want / (double)p->count;
+	} else {
+		const ProtobufCBinaryData *first, *last;
+		uint64_t span;
+
+		if (p->n_kvs < 2)
+			return;
+		first = &p->kvs[0]->key;
+		last = &p->kvs[p->n_kvs - 1]->key;
+		s->win_base = common_prefix((const char *)first->data, first->len,
+					    (const char *)last->data, last->len);
+		span = key_point((const char *)last->data, last->len, s->win_base) -
+		       key_point((const char *)first->data, first->len, s->win_base);
+		if (!span)
+			return;
+		step = (double)span * want / (double)(p->n_kvs - 1);
+	}
+	s->win_step = step >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)step + 1;
+}
+
+/* memcmp order where an end of "\0" means "no upper bound". */
+static bool below_end(const struct etcd3_scan *s, const char *k, size_t len)
+{
+	if (s->end_len == 1 && s->end[0] == '\0')
+		return true;
+	return record_key_cmp(k, len, s->end, s->end_len) < 0;
+}
+
+/* The next window's end: start + step at win_base, or the end of the range. */
+static enum dsck_err choose_window(struct etcd3_scan *s, struct dsck_error *err)
+{
+	size_t base = s->win_base, n = base + 8;
+	uint64_t from, to;
+	char *w;
+
+	if (s->win_step == 0 || s->start_len < base) {
+		s->win_len = 0;                  /* the whole rest of the range */
+		return DSCK_OK;
+	}
+	from = key_point(s->start, s->start_len, base);
+	to = from + s->win_step;
+	w = realloc(s->win, n);
+	if (!w)
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	s->win = w;
+	memcpy(w, s->start, base);
+	if (to < from) {
+		/* Past the bytes measured: the end of the subtree start is in. */
+		s->win_len = etcd3_prefix_end(s->start, base, w);
+		if (s->win_len == 1 && w[0] == '\0')
+			s->win_len = 0;
+	} else {
+		for (size_t i = 0; i < 8; i++)
+			w[base + i] = (char)(to >> (56 - 8 * i));
+		s->win_len = n;
+	}
+	if (s->win_len && !below_end(s, w, s->win_len))
+		s->win_len = 0;
+	return DSCK_OK;
+}
+
+static enum dsck_err set_start(struct etcd3_scan *s, const void *key, size_t len, bool after)
+{
+	char *p = realloc(s->start, len + 1);
+
+	if (!p)
+		return DSCK_ERR_NOMEM;
+	memcpy(p, key, len);
+	p[len] = '\0';
+	s->start = p;
+	s->start_len = len + after;
+	return DSCK_OK;
+}
+
 static enum dsck_err fetch_page(struct etcd3_scan *s, struct dsck_error *err)
 {
 	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
 	bool first = s->page == NULL && s->revision == 0;
-	enum dsck_err rc;
+	enum dsck_err rc = DSCK_OK;
 
 	if (s->page) {
-		Mvccpb__KeyValue *last = s->page->kvs[s->page->n_kvs - 1];
-		char *p;
+		/* The next page starts just after the last key (last + "\0"), or,
+		 * when the window was read to its end, at the window's end. */
+		bool bounded = s->win_len > 0;
 
-		/* The next page starts just after the last key: last + "\0". */
-		p = realloc(s->start, last->key.len + 1);
-		if (!p)
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
-		memcpy(p, last->key.data, last->key.len);
-		p[last->key.len] = '\0';
-		s->start = p;
-		s->start_len = last->key.len + 1;
+		if (s->page->more) {
+			Mvccpb__KeyValue *last = s->page->kvs[s->page->n_kvs - 1];
+
+			rc = set_start(s, last->key.data, last->key.len, true);
+		} else {
+			rc = set_start(s, s->win, s->win_len, false);
+		}
+		if (rc)
+			return dsck_fail(err, rc, "out of memory");
+		learn_window(s, bounded);
 		protobuf_c_message_free_unpacked(&s->page->base, NULL);
 		s->page = NULL;
 	}
+	if ((rc = choose_window(s, err)))
+		return rc;
 	req.key = (ProtobufCBinaryData){ s->start_len, (uint8_t *)s->start };
-	req.range_end = (ProtobufCBinaryData){ s->end_len, (uint8_t *)s->end };
+	if (s->win_len)
+		req.range_end = (ProtobufCBinaryData){ s->win_len, (uint8_t *)s->win };
+	else
+		req.range_end = (ProtobufCBinaryData){ s->end_len, (uint8_t *)s->end };
 	req.limit = s->page_size;
 	req.revision = s->revision;
 	req.serializable = s->serializable;
@@ -426,7 +562,11 @@ static enum dsck_err fetch_page(struct etcd3_scan *s, struct dsck_error *err)
 		s->cluster_id = s->page->header->cluster_id;
 		s->member_id = s->page->header->member_id;
 	}
-	s->more = s->page->more && s->page->n_kvs > 0;
+	if (s->page->more && !s->page->n_kvs)
+		return dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: Range said 'more' with no keys",
+				 etcd3_endpoint(s->c));
+	/* Done only when the last window reached the end of the range. */
+	s->more = s->page->more || s->win_len;
 	s->i = 0;
 	if (s->adaptive && s->page->n_kvs)
 		adapt_page_size(s);
@@ -472,5 +612,6 @@ void etcd3_scan_release(struct etcd3_scan *s)
 	s->page = NULL;
 	free(s->start);
 	free(s->end);
-	s->start = s->end = NULL;
+	free(s->win);
+	s->start = s->end = s->win = NULL;
 }

@@ -81,6 +81,10 @@ struct etcd3_scan {
 	size_t start_len;
 	char *end;
 	size_t end_len;
+	char *win;                 /* this request's range end (docs/v3-scans.md) */
+	size_t win_len;
+	size_t win_base;           /* windows are measured on the bytes after this */
+	uint64_t win_step;         /* next window's width there, 0: not known yet */
 	int64_t revision;          /* pinned after the first page */
 	int64_t page_size;
 	bool adaptive;             /* page_size follows ETCD3_PAGE_BYTES */
