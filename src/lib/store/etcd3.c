@@ -1,4 +1,6 @@
 #include <grpc/status.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -427,26 +429,41 @@ static void widen(struct etcd3_scan *s, uint64_t factor)
 	s->win_step = s->win_step > UINT64_MAX / factor ? UINT64_MAX : s->win_step * factor;
 }
 
+/* Keys per unit of the measure between the first and last key of the page. */
+static bool page_step(const struct etcd3_scan *s, size_t base, double want, double *step)
+{
+	const Etcdserverpb__RangeResponse *p = s->page;
+	const ProtobufCBinaryData *first, *last;
+	uint64_t span;
+
+	if (p->n_kvs < 2)
+		return false;
+	first = &p->kvs[0]->key;
+	last = &p->kvs[p->n_kvs - 1]->key;
+	span = key_point((const char *)last->data, last->len, base) -
+	       key_point((const char *)first->data, first->len, base);
+	if (!span || key_point((const char *)last->data, last->len, base) <
+		     key_point((const char *)first->data, first->len, base))
+		return false;
+	*step = (double)span * want / (double)(p->n_kvs - 1);
+	return true;
+}
+
 /*
- * Learn the width of the next window from the page just read. A bounded
- * window's reply counts every key in it (etcd's `count`), gaps included, so
- * its density is the best guess for the next one. The first, unbounded
- * request only has its page: measure between its first and last key.
+ * Learn the width of the next window from the page just read. A window read
+ * to its end counts every key in it (etcd's `count`), gaps included, so its
+ * density is the best guess for the next one. A window that held more than
+ * a page is measured on the page itself, the keys nearest to what comes
+ * next. The first, unbounded request only has its page: measure at the depth
+ * where its first and last keys part.
  */
 static void learn_window(struct etcd3_scan *s, bool bounded)
 {
 	const Etcdserverpb__RangeResponse *p = s->page;
 	double want = (double)s->page_size * 3 / 4 + 1, step;
 
-	if (bounded) {
-		if (p->count <= 0) {
-			widen(s, 16);
-			return;
-		}
-		step = (double)s->win_step * want / (double)p->count;
-	} else {
+	if (!bounded) {
 		const ProtobufCBinaryData *first, *last;
-		uint64_t span;
 
 		if (p->n_kvs < 2)
 			return;
@@ -454,11 +471,16 @@ static void learn_window(struct etcd3_scan *s, bool bounded)
 		last = &p->kvs[p->n_kvs - 1]->key;
 		s->win_base = common_prefix((const char *)first->data, first->len,
 					    (const char *)last->data, last->len);
-		span = key_point((const char *)last->data, last->len, s->win_base) -
-		       key_point((const char *)first->data, first->len, s->win_base);
-		if (!span)
+		if (!page_step(s, s->win_base, want, &step))
 			return;
-		step = (double)span * want / (double)(p->n_kvs - 1);
+	} else if (p->more) {
+		if (!page_step(s, s->win_base, want, &step))
+			return;
+	} else if (p->count > 0) {
+		step = (double)s->win_step * want / (double)p->count;
+	} else {
+		widen(s, 4);
+		return;
 	}
 	s->win_step = step >= 18446744073709549568.0 ? UINT64_MAX : (uint64_t)step + 1;
 }
@@ -517,43 +539,105 @@ static enum dsck_err set_start(struct etcd3_scan *s, const void *key, size_t len
 	return DSCK_OK;
 }
 
-static enum dsck_err fetch_page(struct etcd3_scan *s, struct dsck_error *err)
+/*
+ * The next page is requested as soon as the current one has arrived, by a
+ * thread with its own client (no state is shared with the caller's client),
+ * so etcd serves it while this page is written out. The request's buffers
+ * (start, window) are not touched until the thread is joined.
+ */
+struct etcd3_prefetch {
+	pthread_t thread;
+	bool running;
+	struct etcd3_client client;
+	Etcdserverpb__RangeRequest req;
+	Etcdserverpb__RangeResponse *resp;
+	enum dsck_err rc;
+	struct dsck_error err;
+};
+
+static void *prefetch_run(void *arg)
 {
-	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
-	bool first = s->page == NULL && s->revision == 0;
-	enum dsck_err rc = DSCK_OK;
+	struct etcd3_prefetch *pf = arg;
 
-	if (s->page) {
-		/* The next page starts just after the last key (last + "\0"), or,
-		 * when the window was read to its end, at the window's end. */
-		bool bounded = s->win_len > 0;
+	pf->rc = etcd3_range(&pf->client, &pf->req, &pf->resp, &pf->err);
+	return NULL;
+}
 
-		if (s->page->more) {
-			Mvccpb__KeyValue *last = s->page->kvs[s->page->n_kvs - 1];
-
-			rc = set_start(s, last->key.data, last->key.len, true);
-		} else {
-			rc = set_start(s, s->win, s->win_len, false);
-		}
-		if (rc)
-			return dsck_fail(err, rc, "out of memory");
-		learn_window(s, bounded);
-		protobuf_c_message_free_unpacked(&s->page->base, NULL);
-		s->page = NULL;
-	}
-	if ((rc = choose_window(s, err)))
-		return rc;
-	req.key = (ProtobufCBinaryData){ s->start_len, (uint8_t *)s->start };
+static void build_request(const struct etcd3_scan *s, Etcdserverpb__RangeRequest *req)
+{
+	etcdserverpb__range_request__init(req);
+	req->key = (ProtobufCBinaryData){ s->start_len, (uint8_t *)s->start };
 	if (s->win_len)
-		req.range_end = (ProtobufCBinaryData){ s->win_len, (uint8_t *)s->win };
+		req->range_end = (ProtobufCBinaryData){ s->win_len, (uint8_t *)s->win };
 	else
-		req.range_end = (ProtobufCBinaryData){ s->end_len, (uint8_t *)s->end };
-	req.limit = s->page_size;
-	req.revision = s->revision;
-	req.serializable = s->serializable;
-	req.keys_only = s->keys_only;
-	if ((rc = etcd3_range(s->c, &req, &s->page, err)))
-		return rc;
+		req->range_end = (ProtobufCBinaryData){ s->end_len, (uint8_t *)s->end };
+	req->limit = s->page_size;
+	req->revision = s->revision;
+	req->serializable = s->serializable;
+	req->keys_only = s->keys_only;
+}
+
+static enum dsck_err prefetch_start(struct etcd3_scan *s, struct dsck_error *err)
+{
+	struct etcd3_prefetch *pf = s->ahead;
+	sigset_t all, old;
+	int e;
+
+	if (!pf) {
+		if (!(pf = calloc(1, sizeof(*pf))))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		etcd3_client_init(&pf->client, s->c->conn, NULL);
+		pf->client.current = s->c->current;
+		s->ahead = pf;
+	}
+	build_request(s, &pf->req);
+	pf->resp = NULL;
+	pf->rc = DSCK_OK;
+	dsck_error_clear(&pf->err);
+	/* Signals stay with the main thread (the snapshot writer's cleanup). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&pf->thread, NULL, prefetch_run, pf);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e)
+		return dsck_fail(err, DSCK_ERR_NOMEM, "cannot start a thread: %s", strerror(e));
+	pf->running = true;
+	return DSCK_OK;
+}
+
+static enum dsck_err prefetch_join(struct etcd3_scan *s, struct dsck_error *err)
+{
+	struct etcd3_prefetch *pf = s->ahead;
+
+	pthread_join(pf->thread, NULL);
+	pf->running = false;
+	if (pf->rc) {
+		dsck_fail(err, pf->rc, "%s", pf->err.msg);
+		return pf->rc;
+	}
+	s->page = pf->resp;
+	pf->resp = NULL;
+	return DSCK_OK;
+}
+
+static void prefetch_free(struct etcd3_scan *s)
+{
+	struct etcd3_prefetch *pf = s->ahead;
+
+	if (!pf)
+		return;
+	if (pf->running)
+		pthread_join(pf->thread, NULL);
+	if (pf->resp)
+		protobuf_c_message_free_unpacked(&pf->resp->base, NULL);
+	etcd3_client_release(&pf->client);
+	free(pf);
+	s->ahead = NULL;
+}
+
+/* Take in the page that just arrived. */
+static enum dsck_err install_page(struct etcd3_scan *s, bool first, struct dsck_error *err)
+{
 	if (first) {
 		s->revision = s->page->header ? s->page->header->revision : 0;
 		s->count = s->page->count;
@@ -565,11 +649,60 @@ static enum dsck_err fetch_page(struct etcd3_scan *s, struct dsck_error *err)
 	if (s->page->more && !s->page->n_kvs)
 		return dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: Range said 'more' with no keys",
 				 etcd3_endpoint(s->c));
-	/* Done only when the last window reached the end of the range. */
-	s->more = s->page->more || s->win_len;
+	s->returned += (int64_t)s->page->n_kvs;
+	/* Done when the last window reached the end of the range, or when every
+	 * key the first reply counted at this revision has arrived. */
+	s->more = s->page->more || (s->win_len && !(s->count && s->returned >= s->count));
 	s->i = 0;
+	return DSCK_OK;
+}
+
+/* Where the next page starts and how wide its window is, from the current one. */
+static enum dsck_err plan_next(struct etcd3_scan *s, struct dsck_error *err)
+{
+	bool bounded = s->win_len > 0;
+	enum dsck_err rc;
+
+	/* Just after the last key (last + "\0"), or, when the window was read
+	 * to its end, at the window's end. */
+	if (s->page->more) {
+		Mvccpb__KeyValue *last = s->page->kvs[s->page->n_kvs - 1];
+
+		rc = set_start(s, last->key.data, last->key.len, true);
+	} else {
+		rc = set_start(s, s->win, s->win_len, false);
+	}
+	if (rc)
+		return dsck_fail(err, rc, "out of memory");
 	if (s->adaptive && s->page->n_kvs)
 		adapt_page_size(s);
+	learn_window(s, bounded);
+	return choose_window(s, err);
+}
+
+static enum dsck_err fetch_page(struct etcd3_scan *s, struct dsck_error *err)
+{
+	bool first = s->page == NULL && s->revision == 0;
+	enum dsck_err rc;
+
+	if (s->page) {
+		protobuf_c_message_free_unpacked(&s->page->base, NULL);
+		s->page = NULL;
+		if ((rc = prefetch_join(s, err)))
+			return rc;
+	} else {
+		Etcdserverpb__RangeRequest req;
+
+		if ((rc = choose_window(s, err)))
+			return rc;
+		build_request(s, &req);
+		if ((rc = etcd3_range(s->c, &req, &s->page, err)))
+			return rc;
+	}
+	if ((rc = install_page(s, first, err)))
+		return rc;
+	if (s->more && ((rc = plan_next(s, err)) || (rc = prefetch_start(s, err))))
+		return rc;
 	return DSCK_OK;
 }
 
@@ -607,6 +740,7 @@ enum dsck_err etcd3_scan_next(struct etcd3_scan *s, struct dsck_record *rec, boo
 
 void etcd3_scan_release(struct etcd3_scan *s)
 {
+	prefetch_free(s);
 	if (s->page)
 		protobuf_c_message_free_unpacked(&s->page->base, NULL);
 	s->page = NULL;

@@ -71,12 +71,15 @@ enum dsck_err etcd3_put_kv(struct etcd3_client *c, const char *key, size_t klen,
 
 /* Adaptive pages (page_size <= 0): the first page, then about this many bytes each. */
 #define ETCD3_PAGE_FIRST 500
-#define ETCD3_PAGE_BYTES ((uint64_t)8 << 20)
+#define ETCD3_PAGE_BYTES ((uint64_t)4 << 20)
 #define ETCD3_PAGE_MIN 64
 #define ETCD3_PAGE_MAX 50000
 
+struct etcd3_prefetch;
+
 struct etcd3_scan {
 	struct etcd3_client *c;
+	struct etcd3_prefetch *ahead;  /* the next page, requested while this one is read */
 	char *start;               /* next page starts here */
 	size_t start_len;
 	char *end;
@@ -94,6 +97,7 @@ struct etcd3_scan {
 	size_t i;
 	bool more;
 	int64_t count;             /* total keys in the range (first page) */
+	int64_t returned;          /* keys received so far */
 	uint64_t cluster_id, member_id;
 };
 
