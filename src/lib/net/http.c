@@ -201,6 +201,8 @@ enum dsck_err http_request(struct http_client *c, const char *method, const char
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	/* Send the path as built: never resolve "/../" in a key. */
+	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	if (conn->trace) {
 		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
@@ -275,7 +277,11 @@ static enum dsck_err escape(struct buf *out, const char *s, size_t len, bool kee
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (unreserved(ch) || (keep_slash && ch == '/')) {
+		/*
+		 * In a path even '.' is encoded, so no dot segment can be merged
+		 * on the way: the key written is the key read.
+		 */
+		if ((unreserved(ch) && !(keep_slash && ch == '.')) || (keep_slash && ch == '/')) {
 			rc = buf_appendc(out, (char)ch);
 		} else {
 			char t[3] = { '%', hex[ch >> 4], hex[ch & 15] };

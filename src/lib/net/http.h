@@ -47,7 +47,7 @@ enum dsck_err http_request(struct http_client *c, const char *method, const char
 			   const char *form, struct http_response *resp,
 			   struct dsck_error *err);
 
-/* Percent-encode a key path for a URL: '/' and unreserved bytes stay. */
+/* Percent-encode a key path for a URL: '/' and unreserved bytes other than '.' stay. */
 enum dsck_err http_escape_path(struct buf *out, const char *key, size_t len);
 /* Percent-encode a form value. */
 enum dsck_err http_escape_form(struct buf *out, const char *s, size_t len);
