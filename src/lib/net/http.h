@@ -29,6 +29,7 @@ struct http_response {
 	char etcd_cluster_id[40];
 	int64_t etcd_index;
 	bool has_etcd_index;
+	bool answered;                  /* a status line came back */
 };
 
 enum dsck_err http_client_init(struct http_client *c, const struct dsck_conn *conn,

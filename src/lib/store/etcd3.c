@@ -68,6 +68,8 @@ static enum dsck_err map_status(const char *ep, const char *method,
 
 	switch (st->code) {
 	case GRPC_STATUS_UNAVAILABLE:
+		if (contains(d, "dial timeout"))
+			return dsck_fail(err, DSCK_ERR_CONNECT, "cannot reach %s over gRPC: %s", ep, d);
 		if (conn_is_tls(ep) && !contains(d, "Connection refused") &&
 		    !contains(d, "DNS resolution") && !contains(d, "No route"))
 			return dsck_fail(err, DSCK_ERR_TLS,
