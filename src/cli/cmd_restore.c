@@ -223,6 +223,8 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 	r->stop = &cli_stop_signal;
 	cli_defer_signals(true);
 	if (restore_apply(r, &err)) {
+		if (cli_stop_signal)
+			cli_fail(&err);   /* say what happened to the lock, then die of the signal */
 		cli_defer_signals(false);
 		goto out;
 	}
