@@ -167,8 +167,10 @@ static void test_pause(void)
 {
 	const char *ms = getenv("DSCK_TEST_PAUSE_MS");
 
-	if (ms && *ms)
+	if (ms && *ms) {
+		fflush(stdout);   /* the plan is out: the test acts when it sees it */
 		usleep((useconds_t)strtoul(ms, NULL, 10) * 1000);
+	}
 }
 
 /* Plan, print, apply. @from is open; returns the exit code. */

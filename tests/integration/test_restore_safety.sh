@@ -32,6 +32,19 @@ v3rec() { printf '{"create_revision":1,"key":"%s","lease":0,"mod_revision":1,"va
 v2get() { curl -s "$1/v2/keys$2" | jq -r '.node.value // .errorCode'; }
 v3get() { h_etcdctl "$1" get "$2" --print-value-only; }
 rev() { h_etcdctl "$1" get /x -w json | jq .header.revision; }
+# during_pause NAME ACTION DSCK-ARGS...: run dsck with a pause between its plan
+# and its apply (DSCK_TEST_PAUSE_MS), call the function ACTION once the plan
+# is printed, wait; sets RC, output in $H_TMP/NAME.out and NAME.err.
+during_pause() {
+	local name=$1 action=$2 pid
+	shift 2
+	DSCK_TEST_PAUSE_MS=3000 "$DSCK" "$@" >"$H_TMP/$name.out" 2>"$H_TMP/$name.err" &
+	pid=$!
+	for _ in $(seq 500); do grep -q '^plan for' "$H_TMP/$name.out" && break; sleep 0.02; done
+	grep -q '^plan for' "$H_TMP/$name.out" || h_fail "$name: no plan was printed"
+	"$action"
+	RC=0; wait "$pid" || RC=$?
+}
 
 h_etcd_start t --v2
 T=$(h_endpoint t)
@@ -141,13 +154,11 @@ curl -s -XDELETE "$P/v2/keys/calico/felix/v1/host/gone2?recursive=true&dir=true"
 curl -s -XDELETE "$P/v2/keys/calico/v1/ipam/gone3?recursive=true&dir=true" >/dev/null
 # A key written after the plan, in a directory the plan deletes.
 put2 /calico/v1/host/late/a x
-DSCK_TEST_PAUSE_MS=1500 "$DSCK" snapshot restore "$base" --endpoints "$P" --prune --yes \
-	>"$H_TMP/late.out" 2>"$H_TMP/late.err" &
-pid=$!
-sleep 0.7
-put2 /calico/v1/host/late/b written-after-the-plan
-rc=0; wait "$pid" || rc=$?
-h_assert_eq 1 "$rc" "a key written after the plan: exit 1"
+write_late() {
+	put2 /calico/v1/host/late/b written-after-the-plan
+}
+during_pause late write_late snapshot restore "$base" --endpoints "$P" --prune --yes
+h_assert_eq 1 "$RC" "a key written after the plan: exit 1"
 h_assert_contains "$(<"$H_TMP/late.err")" "/calico/v1/host/late' is not empty" "the failure names the directory"
 h_assert_eq written-after-the-plan "$(v2get "$P" /calico/v1/host/late/b)" "the later key survives"
 h_assert_eq true "$(v2get "$P" /calico/v1/Ready)" "Ready was put back after the failure"
@@ -157,26 +168,22 @@ h_pass "v2 prune: key by key with prevIndex, directories only when empty"
 h_etcd_start f --v2
 F=$(h_endpoint f)
 cp "$base" "$H_TMP/inplace.snap"
-DSCK_TEST_PAUSE_MS=1500 "$DSCK" snapshot restore "$H_TMP/inplace.snap" --endpoints "$F" \
-	>"$H_TMP/inplace.out" 2>"$H_TMP/inplace.err" &
-pid=$!
-sleep 0.7
-# Change one byte of a value in place (same size, same inode).
-off=$(grep -bo '"value":"info"' "$H_TMP/inplace.snap" | head -1 | cut -d: -f1)
-printf 'X' | dd of="$H_TMP/inplace.snap" bs=1 seek=$((off + 9)) conv=notrunc status=none
-rc=0; wait "$pid" || rc=$?
-h_assert_eq 2 "$rc" "a file changed in place after verification: exit 2"
+change_in_place() {
+	# Change one byte of a value in place (same size, same inode).
+	off=$(grep -bo '"value":"info"' "$H_TMP/inplace.snap" | head -1 | cut -d: -f1)
+	printf 'X' | dd of="$H_TMP/inplace.snap" bs=1 seek=$((off + 9)) conv=notrunc status=none
+}
+during_pause inplace change_in_place snapshot restore "$H_TMP/inplace.snap" --endpoints "$F"
+h_assert_eq 2 "$RC" "a file changed in place after verification: exit 2"
 h_assert_contains "$(<"$H_TMP/inplace.err")" "$H_TMP/inplace.snap: the file changed after it was verified" "the error names the file"
 h_assert_eq 100 "$(v2get "$F" /calico)" "nothing was written"
 cp "$base" "$H_TMP/renamed.snap"
 { v2dir /calico; v2rec /calico/evil x; } | mksnap "$H_TMP/evil.snap" v2 /calico
-DSCK_TEST_PAUSE_MS=1500 "$DSCK" snapshot restore "$H_TMP/renamed.snap" --endpoints "$F" \
-	>"$H_TMP/renamed.out" 2>"$H_TMP/renamed.err" &
-pid=$!
-sleep 0.7
-mv "$H_TMP/evil.snap" "$H_TMP/renamed.snap"
-rc=0; wait "$pid" || rc=$?
-h_assert_eq 0 "$rc" "a file replaced by rename: the verified one is restored"
+replace_by_rename() {
+	mv "$H_TMP/evil.snap" "$H_TMP/renamed.snap"
+}
+during_pause renamed replace_by_rename snapshot restore "$H_TMP/renamed.snap" --endpoints "$F"
+h_assert_eq 0 "$RC" "a file replaced by rename: the verified one is restored"
 h_run "$DSCK" diff "$base" v2 --endpoints "$F"
 h_assert_rc 0 "the store equals the verified snapshot"
 h_assert_eq 100 "$(v2get "$F" /calico/evil)" "nothing of the replacement was written"
@@ -186,12 +193,11 @@ h_pass "restore applies exactly the verified bytes"
 h_etcd_start m --v2
 M=$(h_endpoint m)
 h_run "$DSCK_FIXTURE" --endpoint "$M" --hosts 2 --workloads-per-host 2 --seed 5
-DSCK_TEST_PAUSE_MS=1500 "$DSCK" migrate v2-to-v3 --endpoints "$M" >"$H_TMP/mig.out" 2>"$H_TMP/mig.err" &
-pid=$!
-sleep 0.7
-curl -s -XPUT "$M/v2/keys/calico/v1/config/WrittenDuringMigration" -d value=late >/dev/null
-rc=0; wait "$pid" || rc=$?
-h_assert_eq 1 "$rc" "a v2 write during the migration: exit 1"
+write_v2() {
+	curl -s -XPUT "$M/v2/keys/calico/v1/config/WrittenDuringMigration" -d value=late >/dev/null
+}
+during_pause mig write_v2 migrate v2-to-v3 --endpoints "$M"
+h_assert_eq 1 "$RC" "a v2 write during the migration: exit 1"
 h_assert_contains "$(<"$H_TMP/mig.err")" "verification failed: 1 keys differ" "the verification sees it"
 h_assert_not_contains "$(<"$H_TMP/mig.out")" "verified:" "it does not say verified"
 h_run "$DSCK" diff v2 v3 --endpoints "$M"
@@ -231,13 +237,11 @@ h_assert_contains "$H_ERR" "/calico/v1/config/Big" "it names the key"
 h_assert_eq "$before" "$(rev r)" "refused before Ready was touched"
 # A failure after locking puts the previous Ready back (v2; v3 in test_restore).
 curl -s -XDELETE "$R/v2/keys/calico/v1/config/ClusterType" >/dev/null
-DSCK_TEST_PAUSE_MS=1500 "$DSCK" snapshot restore "$base" --endpoints "$R" \
-	>"$H_TMP/r2.out" 2>"$H_TMP/r2.err" &
-pid=$!
-sleep 0.7
-curl -s -XPUT "$R/v2/keys/calico/v1/config/ClusterType" -d value=raced >/dev/null
-rc=0; wait "$pid" || rc=$?
-h_assert_eq 1 "$rc" "raced v2 restore: exit 1"
+race_cluster_type() {
+	curl -s -XPUT "$R/v2/keys/calico/v1/config/ClusterType" -d value=raced >/dev/null
+}
+during_pause r2 race_cluster_type snapshot restore "$base" --endpoints "$R"
+h_assert_eq 1 "$RC" "raced v2 restore: exit 1"
 h_assert_contains "$(<"$H_TMP/r2.err")" "put back to its previous value" "the lock was released"
 h_assert_eq true "$(v2get "$R" /calico/v1/Ready)" "Ready is true again, not left false"
 h_assert_eq raced "$(v2get "$R" /calico/v1/config/ClusterType)" "the concurrent write was kept"
@@ -252,8 +256,8 @@ pid=$!
 for _ in $(seq 500); do [[ $(v2get "$S" /calico/v1/Ready) == false ]] && break; sleep 0.01; done
 h_assert_eq false "$(v2get "$S" /calico/v1/Ready)" "the restore took the lock"
 kill -TERM "$pid"
-rc=0; wait "$pid" || rc=$?
-h_assert_eq 143 "$rc" "SIGTERM ends the restore"
+RC=0; wait "$pid" || RC=$?
+h_assert_eq 143 "$RC" "SIGTERM ends the restore"
 h_assert_eq true "$(v2get "$S" /calico/v1/Ready)" "Ready was put back before exiting"
 h_pass "Ready: an operator's false is a conflict; refused before locking; released on failure and on SIGTERM"
 
