@@ -126,8 +126,8 @@ static void print_counts(const struct restore_counts *n, const char *target,
 {
 	printf("%splan for %s under %.*s: %zu create, %zu update, %zu same, %zu conflict, %zu skip, "
 	       "%zu delete, %zu omitted (directories in v3, TTL keys)\n",
-	       dry_run ? "dry run: " : "", target, (int)f->prefix_len, f->prefix, n->create, n->update, n->same, n->conflict,
-	       n->skip, n->del, n->omit);
+	       dry_run ? "dry run: " : "", target, (int)f->prefix_len, f->prefix, n->create,
+	       n->update, n->same, n->conflict, n->skip, n->del, n->omit);
 }
 
 static int render_json(struct restore_cli *rc, const struct restore *r, const char *from,

@@ -312,6 +312,12 @@ for case in outside negative ttl; do
 	h_run "$DSCK" snapshot restore "$bad" --endpoints "$T" --include-ephemeral
 	h_assert_rc 2 "restore refuses it ($case)"
 done
+for hp in '/calico\u0000/x' '/calico\u001b[2J' 'calico'; do
+	v2rec /calico/x y | mksnap "$bad" v2 "$hp"
+	h_run "$DSCK" snapshot verify "$bad"
+	h_assert_rc 2 "verify rejects the header prefix $hp"
+	h_assert_contains "$H_ERR" "$bad:1: header \"prefix\"" "the error names the header"
+done
 {
 	v2dir /calico
 	printf '{"created_index":1,"key":"/calico/long","modified_index":1,"value":"'
@@ -329,5 +335,5 @@ h_run "$DSCK" snapshot restore "$ready" --endpoints "$(h_endpoint e)"
 h_assert_rc 0 "a v2 snapshot whose /calico/v1 holds only Ready restores into an empty store"
 h_run "$DSCK" diff "$ready" v2 --endpoints "$(h_endpoint e)"
 h_assert_rc 0 "at the first run"
-h_pass "verify: outside the prefix, negative revisions, TTLs, long lines; Ready-only directory"
+h_pass "verify: outside the prefix, negative revisions, TTLs, header prefixes, long lines; Ready-only directory"
 h_done

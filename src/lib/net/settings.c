@@ -112,7 +112,9 @@ static enum dsck_err set_one(struct dsck_settings *s, enum setting_id id,
 
 static int hexval(char c)
 {
-	return isdigit((unsigned char)c) ? c - '0' : isxdigit((unsigned char)c) ? (c | 0x20) - 'a' + 10 : -1;
+	if (isdigit((unsigned char)c))
+		return c - '0';
+	return isxdigit((unsigned char)c) ? (c | 0x20) - 'a' + 10 : -1;
 }
 
 /* Percent-decode the string @p in place. */

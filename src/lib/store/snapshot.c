@@ -81,6 +81,14 @@ static void copy_str(char *dst, size_t len, json_t *obj, const char *key)
 	snprintf(dst, len, "%s", v ? v : "");
 }
 
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 static enum dsck_err parse_header(struct snapshot_reader *r, const char *line, size_t len,
 				  struct dsck_error *err)
 {
@@ -127,8 +135,12 @@ static enum dsck_err parse_header(struct snapshot_reader *r, const char *line, s
 		goto out;
 	}
 	copy_str(h->prefix, sizeof(h->prefix), doc, "prefix");
-	if (h->prefix[0] != '/') {
-		dsck_fail(err, rc, "%s:1: header \"prefix\" must start with '/'", r->path);
+	/* A prefix is typed text: '/' first, no NUL (it would cut it short), no control byte. */
+	v = json_object_get(doc, "prefix");
+	if (h->prefix[0] != '/' || strlen(h->prefix) != json_string_length(v) ||
+	    !printable(h->prefix)) {
+		dsck_fail(err, rc, "%s:1: header \"prefix\" must start with '/' and hold no NUL or "
+			  "control byte", r->path);
 		goto out;
 	}
 	copy_str(h->created, sizeof(h->created), doc, "created");
