@@ -311,19 +311,11 @@ static enum dsck_err report_race(struct restore *r, struct dsck_error *err)
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_op *op = &b->ops[i];
-		Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
-		Etcdserverpb__RangeResponse *resp = NULL;
 		const char *key = b->arena.data + op->key_off;
 		int64_t now_rev = 0, now_create = 0;
 
-		req.key = (ProtobufCBinaryData){ op->key_len, (uint8_t *)key };
-		if (etcd3_range(&r->c3, &req, &resp, err))
+		if (etcd3_key_revisions(&r->c3, key, op->key_len, &now_create, &now_rev, err))
 			return err->code;
-		if (resp->n_kvs) {
-			now_rev = resp->kvs[0]->mod_revision;
-			now_create = resp->kvs[0]->create_revision;
-		}
-		protobuf_c_message_free_unpacked(&resp->base, NULL);
 		if ((op->create && now_create != 0) || (!op->create && now_rev != op->rev)) {
 			struct keytext kt;
 
@@ -344,81 +336,36 @@ static enum dsck_err report_race(struct restore *r, struct dsck_error *err)
 static enum dsck_err batch_flush(struct restore *r, int64_t *revision, struct dsck_error *err)
 {
 	struct restore_batch *b = r->batch;
-	Etcdserverpb__TxnRequest txn = ETCDSERVERPB__TXN_REQUEST__INIT;
-	Etcdserverpb__TxnResponse *resp = NULL;
-	Etcdserverpb__Compare *cmp = NULL, **cmpp = NULL;
-	Etcdserverpb__RequestOp *ops = NULL, **opsp = NULL;
-	Etcdserverpb__PutRequest *puts = NULL;
-	Etcdserverpb__DeleteRangeRequest *dels = NULL;
+	_cleanup_free_ struct etcd3_guarded_op *g = NULL;
+	bool succeeded = false;
 	size_t size;
-	enum dsck_err rc = DSCK_OK;
+	enum dsck_err rc;
 
 	if (!b->n)
 		return DSCK_OK;
-	cmp = calloc(b->n, sizeof(*cmp));
-	cmpp = calloc(b->n, sizeof(*cmpp));
-	ops = calloc(b->n, sizeof(*ops));
-	opsp = calloc(b->n, sizeof(*opsp));
-	puts = calloc(b->n, sizeof(*puts));
-	dels = calloc(b->n, sizeof(*dels));
-	if (!cmp || !cmpp || !ops || !opsp || !puts || !dels) {
-		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	g = calloc(b->n, sizeof(*g));
+	if (!g)
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < b->n; i++) {
-		struct batch_op *op = &b->ops[i];
-		ProtobufCBinaryData key = { op->key_len, (uint8_t *)b->arena.data + op->key_off };
+		const struct batch_op *op = &b->ops[i];
 
-		etcdserverpb__compare__init(&cmp[i]);
-		etcdserverpb__request_op__init(&ops[i]);
-		cmp[i].key = key;
-		cmp[i].result = ETCDSERVERPB__COMPARE__COMPARE_RESULT__EQUAL;
-		if (op->create) {
-			cmp[i].target = ETCDSERVERPB__COMPARE__COMPARE_TARGET__CREATE;
-			cmp[i].target_union_case = ETCDSERVERPB__COMPARE__TARGET_UNION_CREATE_REVISION;
-			cmp[i].create_revision = 0;
-		} else {
-			cmp[i].target = ETCDSERVERPB__COMPARE__COMPARE_TARGET__MOD;
-			cmp[i].target_union_case = ETCDSERVERPB__COMPARE__TARGET_UNION_MOD_REVISION;
-			cmp[i].mod_revision = op->rev;
-		}
-		if (op->del) {
-			etcdserverpb__delete_range_request__init(&dels[i]);
-			dels[i].key = key;
-			ops[i].request_case = ETCDSERVERPB__REQUEST_OP__REQUEST_REQUEST_DELETE_RANGE;
-			ops[i].request_delete_range = &dels[i];
-		} else {
-			etcdserverpb__put_request__init(&puts[i]);
-			puts[i].key = key;
-			puts[i].value = (ProtobufCBinaryData){ op->val_len,
-							       (uint8_t *)b->arena.data + op->val_off };
-			puts[i].lease = op->lease;
-			ops[i].request_case = ETCDSERVERPB__REQUEST_OP__REQUEST_REQUEST_PUT;
-			ops[i].request_put = &puts[i];
-		}
-		cmpp[i] = &cmp[i];
-		opsp[i] = &ops[i];
+		g[i] = (struct etcd3_guarded_op){
+			.key = b->arena.data + op->key_off, .key_len = op->key_len,
+			.value = b->arena.data + op->val_off, .value_len = op->val_len,
+			.del = op->del, .create = op->create, .rev = op->rev, .lease = op->lease,
+		};
 	}
-	txn.n_compare = b->n;
-	txn.compare = cmpp;
-	txn.n_success = b->n;
-	txn.success = opsp;
-	size = protobuf_c_message_get_packed_size(&txn.base);
-	if (size > r->opts->max_request_bytes) {
-		rc = dsck_fail(err, DSCK_ERR_TOO_LARGE,
-			       "a Txn of %zu ops is %zu bytes, over --max-request-bytes %zu "
-			       "(a single value that large cannot be written to etcd)",
-			       b->n, size, r->opts->max_request_bytes);
-		goto out;
-	}
-	if ((rc = etcd3_txn(&r->c3, &txn, &resp, err)))
-		goto out;
-	if (!resp->succeeded) {
-		rc = report_race(r, err);
-		goto out;
-	}
-	if (revision)
-		*revision = resp->header ? resp->header->revision : 0;
+	if ((rc = etcd3_guarded_txn_size(g, b->n, &size, err)))
+		return rc;
+	if (size > r->opts->max_request_bytes)
+		return dsck_fail(err, DSCK_ERR_TOO_LARGE,
+				 "a Txn of %zu ops is %zu bytes, over --max-request-bytes %zu "
+				 "(a single value that large cannot be written to etcd)",
+				 b->n, size, r->opts->max_request_bytes);
+	if ((rc = etcd3_guarded_txn(&r->c3, g, b->n, &succeeded, revision, err)))
+		return rc;
+	if (!succeeded)
+		return report_race(r, err);
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->ops[i].del)
 			r->counts.deleted++;
@@ -428,16 +375,7 @@ static enum dsck_err batch_flush(struct restore *r, int64_t *revision, struct ds
 	if (r->on_progress)
 		r->on_progress(r->ctx, r->counts.written + r->counts.deleted);
 	batch_reset(b);
-out:
-	if (resp)
-		protobuf_c_message_free_unpacked(&resp->base, NULL);
-	free(cmp);
-	free(cmpp);
-	free(ops);
-	free(opsp);
-	free(puts);
-	free(dels);
-	return rc;
+	return DSCK_OK;
 }
 
 static enum dsck_err batch_add(struct restore *r, const struct dsck_record *key_rec,
