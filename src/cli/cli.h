@@ -11,6 +11,7 @@
 #ifndef DSCK_CLI_H
 #define DSCK_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -192,6 +193,12 @@ double now_seconds(void);
 
 /* Install SIGINT/SIGTERM handlers that remove a snapshot temp file. */
 void cli_install_signal_cleanup(void);
+/*
+ * While on, SIGINT/SIGTERM/SIGHUP only set cli_stop_signal (for work that
+ * must stop at a safe point); turning it off delivers a signal that came.
+ */
+extern volatile sig_atomic_t cli_stop_signal;
+void cli_defer_signals(bool on);
 
 /* The key filter of --prefix, --include-ephemeral and --ignore. */
 struct keyfilter;

@@ -10,8 +10,9 @@
 
 #include "cli.h"
 #include "base/keyfilter.h"
-#include "ops/restore.h"
+#include "base/keytext.h"
 #include "base/utf8.h"
+#include "ops/restore.h"
 
 #define LISTED_MAX 1000
 
@@ -48,7 +49,12 @@ static void on_plan(void *ctx, enum restore_action a, const struct dsck_record *
 								  key_json(r)));
 		return;
 	}
-	printf("%-9s %.*s\n", restore_action_name(a), (int)r->key_len, r->key);
+	{
+		/* Escaped: a key can never forge a plan line on a terminal. */
+		struct keytext kt;
+
+		printf("%-9s %s\n", restore_action_name(a), keytext(&kt, r->key, r->key_len));
+	}
 }
 
 static void on_progress(void *ctx, size_t written)
@@ -115,12 +121,13 @@ static bool confirm_prune(size_t n, const struct keyfilter *f)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-static void print_counts(const struct restore_counts *n, const char *target, bool dry_run)
+static void print_counts(const struct restore_counts *n, const char *target,
+			 const struct keyfilter *f, bool dry_run)
 {
-	printf("%splan for %s: %zu create, %zu update, %zu same, %zu conflict, %zu skip, "
+	printf("%splan for %s under %.*s: %zu create, %zu update, %zu same, %zu conflict, %zu skip, "
 	       "%zu delete, %zu omitted (directories in v3, TTL keys)\n",
-	       dry_run ? "dry run: " : "", target, n->create, n->update, n->same, n->conflict,
-	       n->skip, n->del, n->omit);
+	       dry_run ? "dry run: " : "", target, (int)f->prefix_len, f->prefix, n->create,
+	       n->update, n->same, n->conflict, n->skip, n->del, n->omit);
 }
 
 static int render_json(struct restore_cli *rc, const struct restore *r, const char *from,
@@ -160,8 +167,10 @@ static void test_pause(void)
 {
 	const char *ms = getenv("DSCK_TEST_PAUSE_MS");
 
-	if (ms && *ms)
+	if (ms && *ms) {
+		fflush(stdout);   /* the plan is out: the test acts when it sees it */
 		usleep((useconds_t)strtoul(ms, NULL, 10) * 1000);
+	}
 }
 
 /* Plan, print, apply. @from is open; returns the exit code. */
@@ -184,7 +193,11 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 	if (restore_plan(r, from, o, conn, f, &err))
 		goto out;
 	if (cli->format != OUT_JSON)
-		print_counts(&r->counts, target, rc.dry_run);
+		print_counts(&r->counts, target, f, rc.dry_run);
+	if (r->ready_paused)
+		notef(cli, "%s is \"false\" in %s: Calico is paused (by an operator, "
+		      "calico-upgrade, or an interrupted restore); that is a conflict, and only "
+		      "--on-conflict overwrite sets it to the snapshot's value", CALICO_READY_KEY, target);
 	if (r->counts.conflict) {
 		dsck_fail(&err, DSCK_ERR_CONFLICT,
 			  "%zu keys exist in %s with other values: nothing was written (see the "
@@ -208,8 +221,16 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 	}
 	applied = true;
 	test_pause();
-	if (restore_apply(r, &err))
+	/* A signal now stops at the next key and puts Ready back (docs/restore-safety.md). */
+	r->stop = &cli_stop_signal;
+	cli_defer_signals(true);
+	if (restore_apply(r, &err)) {
+		if (cli_stop_signal)
+			cli_fail(&err);   /* say what happened to the lock, then die of the signal */
+		cli_defer_signals(false);
 		goto out;
+	}
+	cli_defer_signals(false);
 	progress_done(&rc.prog, r->counts.written + r->counts.deleted, 0);
 	if (cli->format != OUT_JSON)
 		printf("restored into %s: %zu keys written, %zu deleted%s\n", target, r->counts.written,
@@ -225,61 +246,77 @@ out:
 	return code;
 }
 
-/* Read the whole snapshot once: nothing is written from one that does not verify. */
-static int verify_first(const char *path)
+/*
+ * The prefix this restore may touch: the user's (default /calico), narrowed
+ * to the snapshot's when that is inside it; a snapshot of another part of
+ * the keyspace is refused (docs/restore-safety.md).
+ */
+static int restore_prefix(struct cli *cli, const char *file_prefix, char *out, size_t len)
 {
-	struct dsck_error err = DSCK_ERROR_INIT;
-	struct snapshot_reader rd;
-	struct dsck_record rec;
-	bool done = false;
-	enum dsck_err e;
+	const char *user = cli->val[OPT_PREFIX] ? cli->val[OPT_PREFIX] : "/calico";
+	struct keyfilter u, h;
 
-	if (snapshot_reader_open(&rd, path, &err))
-		return cli_fail(&err);
-	while (!(e = snapshot_reader_next(&rd, &rec, &done, &err)) && !done)
-		;
-	snapshot_reader_close(&rd);
-	if (e) {
-		errorf("refusing to restore: the snapshot does not verify");
-		return cli_fail(&err);
-	}
+	keyfilter_init(&u, user, true);
+	keyfilter_init(&h, file_prefix, true);
+	if (keyfilter_under_prefix(&u, h.prefix, h.prefix_len))
+		snprintf(out, len, "%.*s", (int)h.prefix_len, h.prefix);
+	else if (keyfilter_under_prefix(&h, u.prefix, u.prefix_len))
+		snprintf(out, len, "%.*s", (int)u.prefix_len, u.prefix);
+	else
+		return cli_usage_error(cli, "the snapshot holds keys under '%s', outside the prefix "
+				       "'%s' this restore may touch: give --prefix %s to restore it "
+				       "(nothing was written)", file_prefix, user, file_prefix);
 	return EXIT_OK;
 }
 
 int cmd_snapshot_restore(struct cli *cli)
 {
 	struct dsck_error err = DSCK_ERROR_INIT;
+	struct snapshot_seal seal;
 	struct restore_opts o;
 	struct restore r;
-	struct keyfilter f;
+	struct keyfilter f, narrow;
 	struct source src;
 	struct dsck_conn conn;
+	char prefix[sizeof(src.snap.hdr.prefix)];
 	int rc;
 
 	if (cli->npos != 1)
 		return cli_usage_error(cli, "expected the snapshot FILE");
 	if (strcmp(cli->pos[0], "-") == 0)
 		return cli_usage_error(cli, "restore needs a file (it is read twice), not stdin");
-	if ((rc = verify_first(cli->pos[0])))
-		return rc;
-	if (source_open_snapshot(&src, cli->pos[0], &f, &err))
+	/* Verify once; every later pass reads exactly the verified bytes. */
+	if (snapshot_seal_open(&seal, cli->pos[0], &err)) {
+		errorf("refusing to restore: the snapshot does not verify");
 		return cli_fail(&err);
+	}
+	if (source_open_sealed(&src, &seal, &f, &err)) {
+		snapshot_seal_release(&seal);
+		return cli_fail(&err);
+	}
 	if ((rc = parse_opts(cli, &o, src.api)) ||
-	    (rc = cli_keyfilter(cli, &f, src.snap.hdr.prefix))) {
+	    (rc = restore_prefix(cli, src.snap.hdr.prefix, prefix, sizeof(prefix))) ||
+	    (rc = cli_keyfilter(cli, &f, prefix))) {
 		source_close(&src);
+		snapshot_seal_release(&seal);
 		return rc;
 	}
+	keyfilter_init(&narrow, prefix, f.include_ephemeral);
+	f.prefix = narrow.prefix;
+	f.prefix_len = narrow.prefix_len;
 	if (src.snap.hdr.ephemeral_included && !o.include_ephemeral)
 		notef(cli, "the snapshot holds ephemeral keys; they are restored only with "
 		      "--include-ephemeral");
 	if ((rc = cli_connect_settings(cli, &conn))) {
 		source_close(&src);
+		snapshot_seal_release(&seal);
 		return rc;
 	}
 	memset(&r, 0, sizeof(r));
 	rc = run(cli, &src, &o, &f, &conn, &r);
 	restore_release(&r);
 	source_close(&src);
+	snapshot_seal_release(&seal);
 	conn_release(&conn);
 	return rc;
 }
@@ -309,15 +346,25 @@ int cmd_migrate_v2_to_v3(struct cli *cli)
 	memset(&r, 0, sizeof(r));
 	rc = run(cli, &src, &o, &f, &conn, &r);
 	restore_release(&r);
+	source_close(&src);
 	if (rc == EXIT_OK && !cli->set[OPT_DRY_RUN]) {
-		/* Verify: a fresh plan must find nothing left to write. */
+		size_t differ;
+
+		/*
+		 * Verify against the stores, not against the listing the copy was
+		 * made from: a fresh v2 read, planned again, must find nothing left
+		 * to write, so a v2 write during the migration is detected.
+		 */
 		memset(&check, 0, sizeof(check));
-		if (source_rewind(&src, &err) || restore_plan(&check, &src, &o, &conn, &f, &err)) {
+		if (source_open_v2(&src, &conn, &f, true, &err) ||
+		    restore_plan(&check, &src, &o, &conn, &f, &err)) {
 			rc = cli_fail(&err);
-		} else if (check.counts.create + check.counts.update + check.counts.conflict) {
-			errorf("verification failed: %zu keys still differ between v2 and v3 (concurrent "
-			       "writes?); re-run the migration",
-			       check.counts.create + check.counts.update + check.counts.conflict);
+		} else if ((differ = check.counts.create + check.counts.update + check.counts.conflict +
+				     check.counts.skip)) {
+			errorf("verification failed: %zu keys differ between v2 (read again, index %lld) "
+			       "and v3 (%zu skipped by --on-conflict skip; others written in v2 during "
+			       "the migration?); re-run the migration", differ,
+			       (long long)src.etcd_index, check.counts.skip);
 			rc = EXIT_DIFFERENT;
 		} else if (cli->format != OUT_JSON) {
 			printf("verified: all %zu restorable v2 keys under %.*s are identical in v3\n",

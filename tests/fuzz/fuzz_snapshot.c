@@ -7,6 +7,11 @@
  * digest into the trailer when the trailer has a 64-hex-digit "sha256" (as
  * every seed does); any other shape still reaches the mismatch path.
  *
+ * Every record the reader accepts keeps the rules restore relies on
+ * (docs/restore-safety.md): its key is storable by the snapshot's API and
+ * lies under the header prefix; revisions and indexes are not negative; a
+ * TTL is in etcd's range.
+ *
  * Round trip: every record the reader accepts is encoded again as the writer
  * encodes it (record_json_append), with the header (snapshot_header_json)
  * and a trailer; that file must verify, and each record must encode to the
@@ -19,6 +24,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/keyfilter.h"
 #include "store/record.h"
 #include "store/snapshot.h"
 #include "fuzz.h"
@@ -73,6 +79,23 @@ static void fix_trailer(char *d, size_t size)
 		sha[2 * i] = "0123456789abcdef"[md[i] >> 4];
 		sha[2 * i + 1] = "0123456789abcdef"[md[i] & 15];
 	}
+}
+
+/* What restore relies on for every accepted record. */
+static void check_rules(const struct snapshot_reader *r, const struct dsck_record *rec)
+{
+	struct keyfilter under;
+	const char *why = NULL;
+
+	keyfilter_init(&under, r->hdr.prefix, true);
+	FUZZ_ASSERT(r->hdr.prefix[0] == '/');
+	FUZZ_ASSERT(record_key_storable(r->hdr.api, rec->key, rec->key_len, &why));
+	FUZZ_ASSERT(keyfilter_under_prefix(&under, rec->key, rec->key_len));
+	FUZZ_ASSERT(rec->create_revision >= 0 && rec->mod_revision >= 0 && rec->version >= 0 &&
+		    rec->lease >= 0 && rec->created_index >= 0 && rec->modified_index >= 0);
+	FUZZ_ASSERT(!rec->has_ttl || (rec->ttl >= 0 && rec->ttl <= RECORD_TTL_MAX));
+	if (r->hdr.api == DSCK_API_V2)
+		FUZZ_ASSERT(!memchr(rec->key, '\0', rec->key_len));
 }
 
 /* The trailer the writer puts after @b's content. */
@@ -148,6 +171,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (snapshot_reader_next(&r, &rec, &done, &err) != DSCK_OK || done)
 				break;
 			FUZZ_ASSERT(rec.key != NULL);
+			check_rules(&r, &rec);
 			FUZZ_ASSERT(record_json_append(&rebuilt, r.hdr.api, &rec) == DSCK_OK);
 			FUZZ_ASSERT(buf_appendc(&rebuilt, '\n') == DSCK_OK);
 			n++;

@@ -18,7 +18,7 @@ OUT=$root/fixtures/fuzz
 [[ -x $DSCK && -x $FIXTURE ]] || { echo "build first: ninja -C build" >&2; exit 1; }
 source "$root/tests/lib/harness.sh"
 
-for t in snapshot etcd2 jscan calico config kubeconfig; do
+for t in snapshot etcd2 jscan calico config kubeconfig keys; do
 	rm -rf "${OUT:?}/$t"
 	mkdir -p "$OUT/$t"
 done
@@ -281,8 +281,38 @@ users:
       args: [eks, get-token, --cluster-name, prod]
 YAML
 
+# ---------------------------------------------------------------- key rules
+# Snapshots whose one key breaks a rule restore relies on (each is rejected
+# at its line; the fuzzer mutates them towards the edges), and raw keys.
+rule_snap() { # NAME API PREFIX RECORD
+	local f=$s/rule-$1.snap sha
+	{
+		printf '{"api":"%s","created":"2026-01-01T00:00:00Z","dsck_snapshot":1,"ephemeral":"excluded","prefix":"%s","source":{"endpoint":"seed","etcd_index":1,"revision":1},"tool":"seed"}\n' "$2" "$3"
+		printf '%s\n' "$4"
+	} >"$f"
+	sha=$(sha256sum <"$f" | cut -d' ' -f1)
+	printf '{"end":true,"records":1,"sha256":"%s"}\n' "$sha" >>"$f"
+}
+v2r='"created_index":1,"modified_index":1,"value":"x"'
+rule_snap dotdot v2 /calico "{$v2r,\"key\":\"/calico/../other/key\"}"
+rule_snap empty-seg v2 /calico "{$v2r,\"key\":\"/calico//x\"}"
+rule_snap nul v2 /calico "{$v2r,\"key_b64\":\"L2NhbGljby9hAGI=\"}"
+rule_snap ctrl v2 /calico "{$v2r,\"key\":\"/calico/\\u001b[2J\"}"
+rule_snap outside v2 /calico "{$v2r,\"key\":\"/calicox/y\"}"
+rule_snap ttl v2 /calico "{$v2r,\"key\":\"/calico/t\",\"ttl\":9223372036854775807}"
+rule_snap negative v3 /calico '{"create_revision":-1,"key":"/calico/x","lease":0,"mod_revision":1,"value":"y","version":1}'
+rule_snap v3-newline v3 /calico '{"create_revision":1,"key":"/calico/a\nupdate /b","lease":0,"mod_revision":1,"value":"y","version":1}'
+chmod 644 "$s"/rule-*.snap
+k=$OUT/keys
+printf '/calico/v1/host/node-0001/workload/k8s/default.pod/endpoint/eth0' >"$k/calico-key"
+printf '/calico/../other/key' >"$k/dotdot"
+printf '/calico//x/./y/' >"$k/segments"
+printf '/calico/a\0b\n\x1b[2J\x7f\\' >"$k/control"
+printf '/calico/\xc3\xa9\xff\xe2\x82' >"$k/utf8"
+printf '/' >"$k/root"
+
 h_etcd_stop seeds
-for t in snapshot etcd2 jscan calico config kubeconfig; do
+for t in snapshot etcd2 jscan calico config kubeconfig keys; do
 	printf '%-11s %3d seeds, %6d bytes, largest %d\n' "$t" "$(find "$OUT/$t" -type f | wc -l)" \
 		"$(cat "$OUT/$t"/* | wc -c)" "$(wc -c "$OUT/$t"/* | sort -n | tail -2 | head -1 | awk '{print $1}')"
 done

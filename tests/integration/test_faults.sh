@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Faults: servers that misbehave (garbage, truncated or mistyped JSON, no
-# answer, endless bodies), a member killed during a snapshot of a 3-member
+# answer, endless bodies, broken chunked bodies, endless headers), a member killed during a snapshot of a 3-member
 # cluster, compaction during a save, SIGTERM during save and restore. Each
 # asserts the exit code, the message, and that nothing was half-written.
 set -euo pipefail
@@ -26,9 +26,11 @@ expect() { # RC MESSAGE DSCK-ARGS...
 }
 
 snap=$H_TMP/out.snap
-for mode in bad-json wrong-type html garbage huge; do
+for mode in bad-json wrong-type html garbage huge bad-chunked big-headers; do
 	bad_server $mode
 	case $mode in
+	bad-chunked) expect 5 "malformed HTTP response" snapshot save "$snap" --api v2 ;;
+	big-headers) expect 5 "malformed HTTP response" snapshot save "$snap" --api v2 ;;
 	bad-json) expect 5 "malformed v2 response" snapshot save "$snap" --api v2 ;;
 	wrong-type) expect 5 "expected a string" snapshot save "$snap" --api v2 ;;
 	html) expect 5 "unexpected HTTP 502" snapshot save "$snap" --api v2 ;;

@@ -119,6 +119,8 @@ rc=0; wait "$pid" || rc=$?
 h_assert_eq 1 "$rc" "raced batch: exit 1"
 h_assert_contains "$(<"$H_TMP/race.err")" "concurrent write detected: '/calico/v1/config/CalicoVersion'" "race names the key"
 h_assert_eq v9.9.9 "$(v3val race /calico/v1/config/CalicoVersion)" "the concurrent write was not overwritten"
+h_assert_contains "$(<"$H_TMP/race.err")" "put back to its previous state" "the failure says the lock was released"
+h_assert_eq "" "$(v3val race /calico/v1/Ready)" "Ready is as before the run (absent), not left false"
 h_pass "concurrent writer detected"
 
 # Killed half-way, run again: ends equal to the snapshot.
@@ -136,7 +138,11 @@ wait "$pid" 2>/dev/null || true
 h_run "$DSCK" diff "$snap" v2 --endpoints "$KILL"
 h_assert_rc 1 "a killed restore is incomplete"
 h_run "$DSCK" snapshot restore "$snap" --endpoints "$KILL"
-h_assert_rc 0 "re-run after kill (the Ready=false lock left behind is lifted)"
+h_assert_rc 1 "re-run after kill -9: the Ready=false left behind is a conflict, never lifted silently"
+h_assert_contains "$H_ERR" "Calico is paused" "the re-run says why"
+h_assert_eq false "$(curl -s "$KILL/v2/keys/calico/v1/Ready" | jq -r .node.value)" "Ready stays false"
+h_run "$DSCK" snapshot restore "$snap" --endpoints "$KILL" --on-conflict overwrite
+h_assert_rc 0 "re-run with --on-conflict overwrite"
 h_run "$DSCK" diff "$snap" v2 --endpoints "$KILL"
 h_assert_rc 0 "re-run converges to the snapshot"
 h_pass "restore killed half-way and re-run"

@@ -13,6 +13,10 @@
  *   wrong-type HTTP 200 with a v2 node whose "key" is a number
  *   huge       HTTP 200 with an endless JSON string (tests the size cap)
  *   html       HTTP 502 with an HTML error page (a proxy in the way)
+ *   bad-chunked HTTP 200 with a chunked body whose chunk size is not hex
+ *   big-headers HTTP 200 whose header block never ends (1 MiB of headers)
+ *   blackhole  never completes a TCP handshake: the accept queue is kept
+ *              full, so the kernel drops new SYNs (a dead address)
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -75,6 +79,22 @@ static void serve(int fd, const char *mode, time_t deadline)
 		     "{\"action\":\"get\",\"node\":{\"key\":42,\"value\":\"x\"}}\n");
 	} else if (strcmp(mode, "html") == 0) {
 		http(fd, "502 Bad Gateway", "text/html", "<html><body>bad gateway</body></html>\n");
+	} else if (strcmp(mode, "bad-chunked") == 0) {
+		const char *r = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+				"zz\r\n{\"node\":{}}\r\n0\r\n\r\n";
+
+		write_all(fd, r, strlen(r));
+	} else if (strcmp(mode, "big-headers") == 0) {
+		const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n";
+
+		write_all(fd, head, strlen(head));
+		for (int i = 0; i < 1024; i++) {
+			char h[1100];
+
+			snprintf(h, sizeof(h), "X-Filler-%d: %01000d\r\n", i, 0);
+			write_all(fd, h, strlen(h));
+		}
 	} else if (strcmp(mode, "huge") == 0) {
 		const char *head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
 				   "Connection: close\r\n\r\n{\"node\":{\"key\":\"/calico\",\"value\":\"";
@@ -109,9 +129,21 @@ int main(int argc, char **argv)
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	s = socket(AF_INET, SOCK_STREAM, 0);
 	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 16) < 0) {
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(s, strcmp(argv[1], "blackhole") == 0 ? 0 : 16) < 0) {
 		perror("misbehave: bind");
 		return 1;
+	}
+	if (strcmp(argv[1], "blackhole") == 0) {
+		/* Fill the accept queue ourselves and never accept. */
+		for (int i = 0; i < 2; i++) {
+			int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+			connect(c, (struct sockaddr *)&a, sizeof(a));
+		}
+		while (time(NULL) < deadline)
+			sleep(1);
+		return 0;
 	}
 	while (time(NULL) < deadline) {
 		int c = accept(s, NULL, NULL);

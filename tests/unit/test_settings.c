@@ -192,6 +192,39 @@ static void test_in_cluster(void **state)
 	settings_release(&s);
 }
 
+/* Credentials in endpoint URLs become the user and password, and leave the URL. */
+static void test_url_credentials(void **state)
+{
+	struct dsck_settings s;
+
+	(void)state;
+	settings_init(&s);
+	assert_int_equal(settings_set(&s, SET_ENDPOINTS,
+				      "http://ro%40t:p%3Ass@h1:2379,https://x:y@h2:2379/p?q=a@b",
+				      SRC_FLAG, "--endpoints"), DSCK_OK);
+	assert_string_equal(settings_get(&s, SET_ENDPOINTS), "http://h1:2379,https://h2:2379/p?q=a@b");
+	assert_string_equal(settings_get(&s, SET_USER), "ro@t");
+	assert_string_equal(settings_get(&s, SET_PASSWORD), "p:ss");
+	settings_release(&s);
+
+	/* An explicit user wins; the URL is stripped all the same. */
+	settings_init(&s);
+	settings_set(&s, SET_USER, "alice", SRC_FLAG, "--user");
+	settings_set(&s, SET_ENDPOINTS, "http://bob:pw@h:1", SRC_ENV, "ETCDCTL_ENDPOINTS");
+	assert_string_equal(settings_get(&s, SET_ENDPOINTS), "http://h:1");
+	assert_string_equal(settings_get(&s, SET_USER), "alice");
+	assert_null(settings_get(&s, SET_PASSWORD));
+	settings_release(&s);
+
+	/* A lower-precedence URL neither replaces the endpoints nor brings a user. */
+	settings_init(&s);
+	settings_set(&s, SET_ENDPOINTS, "http://h:1", SRC_FLAG, "--endpoints");
+	settings_set(&s, SET_ENDPOINTS, "http://bob:pw@h:2", SRC_ENV, "ETCDCTL_ENDPOINTS");
+	assert_string_equal(settings_get(&s, SET_ENDPOINTS), "http://h:1");
+	assert_null(settings_get(&s, SET_USER));
+	settings_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -202,6 +235,7 @@ int main(void)
 		cmocka_unit_test_setup(test_conn_validation, clean_env),
 		cmocka_unit_test_setup(test_durations, clean_env),
 		cmocka_unit_test_setup(test_in_cluster, clean_env),
+		cmocka_unit_test_setup(test_url_credentials, clean_env),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

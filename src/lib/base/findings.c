@@ -45,12 +45,23 @@ static struct finding_code_count *code_slot(struct findings *f, const char *code
 	return &f->codes[f->n_codes++];
 }
 
-/* Keys are shown as text; bytes that are not UTF-8 or printable are escaped. */
+static bool printable(const char *key, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
+			return false;
+	return utf8_valid((const unsigned char *)key, len);
+}
+
+/*
+ * Keys are shown as text; bytes that are not UTF-8 or printable are escaped,
+ * so a key can never start a new line of a report.
+ */
 static char *key_text(const char *key, size_t len)
 {
 	char *out, *o;
 
-	if (utf8_valid((const unsigned char *)key, len) && !memchr(key, '\0', len))
+	if (printable(key, len))
 		return strndup(key, len);
 	out = malloc(4 * len + 1);
 	if (!out)

@@ -69,6 +69,8 @@ static size_t on_header(char *line, size_t size, size_t n, void *ud)
 	size_t len = size * n;
 	char tmp[40];
 
+	if (len > 5 && strncmp(line, "HTTP/", 5) == 0)
+		r->answered = true;
 	/* Header names are case-insensitive (Go sends X-Etcd-Cluster-Id). */
 	if (len > 13 && strncasecmp(line, "Content-Type:", 13) == 0) {
 		header_value(line, len, r->content_type, sizeof(r->content_type));
@@ -145,6 +147,14 @@ static enum dsck_err map_curl_error(CURLcode cc, const char *url, const char *er
 		return dsck_fail(err, DSCK_ERR_TOO_LARGE,
 				 "response from '%s' exceeds the %zu-byte cap; raise --max-response-bytes",
 				 url, r->body.max);
+	/*
+	 * The server answered, but badly (a broken chunked body, a header block
+	 * over curl's limit): that is a bad reply, not an unreachable server.
+	 */
+	if (r->answered && (cc == CURLE_RECV_ERROR || cc == CURLE_OUT_OF_MEMORY ||
+			    cc == CURLE_GOT_NOTHING))
+		return dsck_fail(err, DSCK_ERR_PROTOCOL, "'%s' answered with a malformed HTTP "
+				 "response: %s", url, detail);
 	/* HTTP/0.9 (no status line) is reported as an unsupported protocol. */
 	if (cc == CURLE_WEIRD_SERVER_REPLY || cc == CURLE_BAD_CONTENT_ENCODING ||
 	    cc == CURLE_UNSUPPORTED_PROTOCOL ||
@@ -189,6 +199,7 @@ enum dsck_err http_request(struct http_client *c, const char *method, const char
 	resp->status = 0;
 	resp->content_type[0] = '\0';
 	resp->has_etcd_index = false;
+	resp->answered = false;
 	buf_reset(&resp->body);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
@@ -201,6 +212,8 @@ enum dsck_err http_request(struct http_client *c, const char *method, const char
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+	/* Send the path as built: never resolve "/../" in a key. */
+	curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	if (conn->trace) {
 		curl_easy_setopt(h, CURLOPT_VERBOSE, 1L);
 		curl_easy_setopt(h, CURLOPT_DEBUGFUNCTION, on_debug);
@@ -275,7 +288,11 @@ static enum dsck_err escape(struct buf *out, const char *s, size_t len, bool kee
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (unreserved(ch) || (keep_slash && ch == '/')) {
+		/*
+		 * In a path even '.' is encoded, so no dot segment can be merged
+		 * on the way: the key written is the key read.
+		 */
+		if ((unreserved(ch) && !(keep_slash && ch == '.')) || (keep_slash && ch == '/')) {
 			rc = buf_appendc(out, (char)ch);
 		} else {
 			char t[3] = { '%', hex[ch >> 4], hex[ch & 15] };

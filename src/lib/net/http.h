@@ -29,6 +29,7 @@ struct http_response {
 	char etcd_cluster_id[40];
 	int64_t etcd_index;
 	bool has_etcd_index;
+	bool answered;                  /* a status line came back */
 };
 
 enum dsck_err http_client_init(struct http_client *c, const struct dsck_conn *conn,
@@ -47,7 +48,7 @@ enum dsck_err http_request(struct http_client *c, const char *method, const char
 			   const char *form, struct http_response *resp,
 			   struct dsck_error *err);
 
-/* Percent-encode a key path for a URL: '/' and unreserved bytes stay. */
+/* Percent-encode a key path for a URL: '/' and unreserved bytes other than '.' stay. */
 enum dsck_err http_escape_path(struct buf *out, const char *key, size_t len);
 /* Percent-encode a form value. */
 enum dsck_err http_escape_form(struct buf *out, const char *s, size_t len);

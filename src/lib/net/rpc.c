@@ -20,6 +20,8 @@
 struct rpc_channel {
 	grpc_channel *ch;
 	char *endpoint;
+	long dial_timeout_ms;
+	bool dialled;            /* the first connection attempt gave an answer */
 };
 
 static void quiet_log(gpr_log_func_args *args)
@@ -138,6 +140,7 @@ enum dsck_err rpc_channel_new(const char *endpoint, const struct dsck_conn *conn
 		grpc_channel_credentials_release(creds);
 		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	}
+	ch->dial_timeout_ms = conn->dial_timeout_ms;
 	ch->ch = grpc_channel_create(target, creds, &cargs);
 	grpc_channel_credentials_release(creds);
 	*out = ch;
@@ -184,6 +187,42 @@ static ProtobufCMessage *unpack(grpc_byte_buffer *bb, const ProtobufCMessageDesc
 	return m;
 }
 
+/*
+ * Wait up to the dial timeout for the first connection attempt to give an
+ * answer (connected, or failed: the call then fails fast with the reason).
+ * False when it is still connecting: a dead address, which gRPC would
+ * otherwise wait on for the whole command timeout.
+ */
+static bool dial(struct rpc_channel *ch)
+{
+	grpc_completion_queue *cq;
+	gpr_timespec deadline;
+	grpc_connectivity_state s;
+
+	if (ch->dialled)
+		return true;
+	deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+				gpr_time_from_millis(ch->dial_timeout_ms, GPR_TIMESPAN));
+	cq = grpc_completion_queue_create_for_next(NULL);
+	s = grpc_channel_check_connectivity_state(ch->ch, 1);
+	while (s == GRPC_CHANNEL_IDLE || s == GRPC_CHANNEL_CONNECTING) {
+		grpc_event ev;
+
+		grpc_channel_watch_connectivity_state(ch->ch, s, deadline, cq, NULL);
+		ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+		if (ev.type != GRPC_OP_COMPLETE || !ev.success)
+			break;    /* the deadline passed with no change */
+		s = grpc_channel_check_connectivity_state(ch->ch, 1);
+	}
+	grpc_completion_queue_shutdown(cq);
+	while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+	       GRPC_QUEUE_SHUTDOWN)
+		;
+	grpc_completion_queue_destroy(cq);
+	ch->dialled = s != GRPC_CHANNEL_IDLE && s != GRPC_CHANNEL_CONNECTING;
+	return ch->dialled;
+}
+
 enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
 			const ProtobufCMessage *req,
 			const ProtobufCMessageDescriptor *resp_desc,
@@ -191,13 +230,12 @@ enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
 			ProtobufCMessage **resp, struct rpc_status *st,
 			struct dsck_error *err)
 {
-	grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
-	gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-					     gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
+	grpc_completion_queue *cq;
+	gpr_timespec deadline;
 	grpc_call *call;
 	grpc_metadata md;
 	grpc_metadata_array init_md, trailing_md;
-	grpc_byte_buffer *send = pack(req), *recv = NULL;
+	grpc_byte_buffer *send, *recv = NULL;
 	grpc_status_code code = GRPC_STATUS_UNKNOWN;
 	grpc_slice details = grpc_empty_slice();
 	grpc_op ops[6];
@@ -208,6 +246,18 @@ enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
 	*resp = NULL;
 	st->code = GRPC_STATUS_UNKNOWN;
 	st->details[0] = '\0';
+	if (!dial(ch)) {
+		st->code = GRPC_STATUS_UNAVAILABLE;
+		snprintf(st->details, sizeof(st->details),
+			 "no connection within the dial timeout (%ld ms; --dial-timeout)",
+			 ch->dial_timeout_ms);
+		return DSCK_OK;
+	}
+	/* The command timeout counts from here, after the dial. */
+	deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+				gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
+	cq = grpc_completion_queue_create_for_pluck(NULL);
+	send = pack(req);
 	grpc_metadata_array_init(&init_md);
 	grpc_metadata_array_init(&trailing_md);
 	call = grpc_channel_create_call(ch->ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq,

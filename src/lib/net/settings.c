@@ -110,12 +110,106 @@ static enum dsck_err set_one(struct dsck_settings *s, enum setting_id id,
 	return DSCK_OK;
 }
 
+static int hexval(char c)
+{
+	if (isdigit((unsigned char)c))
+		return c - '0';
+	return isxdigit((unsigned char)c) ? (c | 0x20) - 'a' + 10 : -1;
+}
+
+/* Percent-decode the string @p in place. */
+static void pct_decode(char *p)
+{
+	size_t o = 0, len = strlen(p);
+
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '%' && i + 2 < len && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) {
+			p[o++] = (char)(hexval(p[i + 1]) << 4 | hexval(p[i + 2]));
+			i += 2;
+		} else {
+			p[o++] = p[i];
+		}
+	}
+	p[o] = '\0';
+}
+
+/*
+ * Credentials in endpoint URLs ("http://user:pass@host") are taken out of
+ * the URL and kept as the user and password (unless a user is already set
+ * with the same or a higher precedence), so that no URL that is shown,
+ * logged or saved in a snapshot header ever carries them.
+ */
+static enum dsck_err set_endpoints(struct dsck_settings *s, const char *value,
+				   enum settings_source src, const char *origin)
+{
+	_cleanup_free_ char *out = malloc(strlen(value) + 1);
+	char *cred = NULL;
+	size_t o = 0, cred_len = 0;
+	enum dsck_err rc = DSCK_OK;
+
+	if (!out)
+		return DSCK_ERR_NOMEM;
+	if (s->v[SET_ENDPOINTS].source > src)
+		return DSCK_OK;   /* a higher-precedence value is kept, with its user */
+	for (const char *p = value; *p;) {
+		size_t n = strcspn(p, ",");
+		const char *scheme = memmem(p, n, "://", 3);
+		const char *host = scheme ? scheme + 3 : p;
+		size_t alen = strcspn(host, ",/?#");
+		const char *at = NULL;
+
+		for (size_t i = 0; i < alen; i++)
+			if (host[i] == '@')
+				at = host + i;
+		memcpy(out + o, p, (size_t)(host - p));
+		o += (size_t)(host - p);
+		if (at) {
+			if (!cred) {
+				cred = (char *)host;
+				cred_len = (size_t)(at - host);
+			}
+			host = at + 1;
+		}
+		memcpy(out + o, host, (size_t)(p + n - host));
+		o += (size_t)(p + n - host);
+		p += n;
+		if (*p)
+			out[o++] = *p++;
+	}
+	out[o] = '\0';
+	if (cred && (!s->v[SET_USER].value || s->v[SET_USER].source < src)) {
+		_cleanup_free_ char *u = strndup(cred, cred_len);
+		char *colon;
+		char what[300];
+
+		if (!u)
+			return DSCK_ERR_NOMEM;
+		snprintf(what, sizeof(what), "%s (user info of the URL)", origin);
+		colon = strchr(u, ':');
+		if (colon)
+			*colon++ = '\0';
+		pct_decode(u);
+		rc = set_one(s, SET_USER, u, strlen(u), src, what);
+		if (!rc && colon) {
+			pct_decode(colon);
+			rc = set_one(s, SET_PASSWORD, colon, strlen(colon), src, what);
+		}
+		explicit_bzero(u, cred_len);
+	}
+	if (!rc)
+		rc = set_one(s, SET_ENDPOINTS, out, o, src, origin);
+	return rc;
+}
+
 enum dsck_err settings_set(struct dsck_settings *s, enum setting_id id,
 			   const char *value, enum settings_source src,
 			   const char *origin)
 {
 	const char *colon;
 	enum dsck_err rc;
+
+	if (id == SET_ENDPOINTS)
+		return set_endpoints(s, value, src, origin);
 
 	/* etcdctl's --user accepts NAME:PASS; split so the password stays secret. */
 	if (id == SET_USER && (colon = strchr(value, ':'))) {

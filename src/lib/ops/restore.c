@@ -2,8 +2,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "ops/diff.h"
+#include "base/keytext.h"
 #include "base/macro.h"
+#include "ops/diff.h"
 #include "ops/restore.h"
 
 /* Per-op overhead of a guarded put in a Txn, in bytes, for batch sizing. */
@@ -68,15 +69,21 @@ static enum restore_action classify(const struct restore *r, const struct dsck_r
 		return RA_SAME;
 	if (src->dir != live->dir)
 		return RA_CONFLICT;   /* a directory where a key is, or the reverse */
-	/* Ready=false is the lock an interrupted restore leaves behind: re-runs lift it. */
-	if (is_ready(src) && live->value_len == 5 && memcmp(live->value, "false", 5) == 0)
-		return RA_UPDATE;
+	/*
+	 * A Ready of "false" in the target is a conflict like any other: it is
+	 * the operator's lock (or calico-upgrade's), never lifted silently.
+	 */
 	switch (r->opts->on_conflict) {
 	case RESTORE_SKIP: return RA_SKIP;
 	case RESTORE_OVERWRITE: return RA_UPDATE;
 	case RESTORE_FAIL: break;
 	}
 	return RA_CONFLICT;
+}
+
+static bool is_false(const struct dsck_record *r)
+{
+	return r->value_len == 5 && memcmp(r->value, "false", 5) == 0;
 }
 
 static bool under(const char *dir, size_t dlen, const struct dsck_record *r)
@@ -105,8 +112,6 @@ static enum dsck_err walk(struct restore *r, step_fn step, struct dsck_error *er
 {
 	struct dsck_record s, l;
 	bool ds, dl;
-	char deleted[4096];
-	size_t deleted_len = 0;
 	enum dsck_err rc;
 
 	if ((rc = source_next(r->from, &s, &ds, err)) || (rc = next_live(r, &l, &dl, err)))
@@ -114,21 +119,15 @@ static enum dsck_err walk(struct restore *r, step_fn step, struct dsck_error *er
 	while (!ds || !dl) {
 		int c = ds ? 1 : dl ? -1 : record_key_cmp(s.key, s.key_len, l.key, l.key_len);
 
+		if (r->stop && *r->stop)
+			return dsck_fail(err, DSCK_ERR_INTERRUPTED, "interrupted by a signal");
 		if (c < 0) {
 			rc = step(r, classify(r, &s, NULL), &s, NULL, err);
 			if (!rc)
 				rc = source_next(r->from, &s, &ds, err);
 		} else if (c > 0) {
-			enum restore_action a = classify(r, NULL, &l);
-
-			/* Under a directory that is deleted recursively: nothing to do. */
-			if (deleted_len && under(deleted, deleted_len, &l))
-				a = RA_SAME;
-			else if (a == RA_DELETE && l.dir && l.key_len < sizeof(deleted)) {
-				memcpy(deleted, l.key, l.key_len);
-				deleted_len = l.key_len;
-			}
-			rc = step(r, a, NULL, &l, err);
+			/* Every key is its own delete: nothing goes recursively. */
+			rc = step(r, classify(r, NULL, &l), NULL, &l, err);
 			if (!rc)
 				rc = next_live(r, &l, &dl, err);
 		} else {
@@ -151,11 +150,44 @@ static int64_t guard_of(const struct restore *r, const struct dsck_record *live)
 	return r->opts->to == DSCK_API_V3 ? live->mod_revision : live->modified_index;
 }
 
+/*
+ * Refuse at plan time what apply could not write, so that a run that cannot
+ * succeed never takes the Calico lock (docs/restore-safety.md).
+ */
+static enum dsck_err check_writable(const struct restore *r, const struct dsck_record *src,
+				    struct dsck_error *err)
+{
+	struct keytext kt;
+	const char *why = NULL;
+	size_t size = 2 * src->key_len + src->value_len + OP_OVERHEAD;
+
+	if (!record_key_storable(r->opts->to, src->key, src->key_len, &why))
+		return dsck_fail(err, DSCK_ERR_INPUT, "key '%s' cannot be written to %s: %s (nothing "
+				 "was written)", keytext(&kt, src->key, src->key_len),
+				 dsck_api_name(r->opts->to), why);
+	if (size > r->opts->max_request_bytes)
+		return dsck_fail(err, DSCK_ERR_TOO_LARGE,
+				 "'%s': a write of its %zu-byte value is over --max-request-bytes %zu "
+				 "(etcd refuses it); nothing was written",
+				 keytext(&kt, src->key, src->key_len), src->value_len,
+				 r->opts->max_request_bytes);
+	if (src->has_ttl && ttl_left(src) > RECORD_TTL_MAX)
+		return dsck_fail(err, DSCK_ERR_INPUT,
+				 "'%s': TTL %lld s is out of range (at most %lld); nothing was written",
+				 keytext(&kt, src->key, src->key_len), (long long)ttl_left(src),
+				 (long long)RECORD_TTL_MAX);
+	return DSCK_OK;
+}
+
 static enum dsck_err plan_step(struct restore *r, enum restore_action a,
 			       const struct dsck_record *src, const struct dsck_record *live,
 			       struct dsck_error *err)
 {
 	struct restore_counts *n = &r->counts;
+	enum dsck_err rc;
+
+	if ((a == RA_CREATE || a == RA_UPDATE) && (rc = check_writable(r, src, err)))
+		return rc;
 
 	switch (a) {
 	case RA_CREATE: n->create++; break;
@@ -173,8 +205,11 @@ static enum dsck_err plan_step(struct restore *r, enum restore_action a,
 		r->ready_action = a;
 		r->ready_live = live != NULL;
 		r->ready_guard = live ? guard_of(r, live) : 0;
+		r->ready_paused = live && is_false(live) && !is_false(src);
 		buf_reset(&r->ready_value);
-		if (buf_append(&r->ready_value, final->value, final->value_len))
+		buf_reset(&r->ready_prev);
+		if (buf_append(&r->ready_value, final->value, final->value_len) ||
+		    (live && buf_append(&r->ready_prev, live->value, live->value_len)))
 			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	}
 	if (r->on_plan && a != RA_SAME)
@@ -211,6 +246,9 @@ enum dsck_err restore_plan(struct restore *r, struct source *from,
 	r->from = from;
 	memset(&r->counts, 0, sizeof(r->counts));
 	buf_init(&r->ready_value, (size_t)4 << 20);
+	buf_init(&r->ready_prev, (size_t)4 << 20);
+	buf_init(&r->dir_keys, (size_t)64 << 20);
+	buf_init(&r->dir_ends, (size_t)16 << 20);
 	if (from->api == DSCK_API_V3 && opts->to == DSCK_API_V2)
 		return dsck_fail(err, DSCK_ERR_USAGE,
 				 "a v3 snapshot cannot be restored into the v2 store (--to v3)");
@@ -249,6 +287,13 @@ static enum dsck_err batch_init(struct restore *r, struct dsck_error *err)
 	return r->batch->ops ? DSCK_OK : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 }
 
+static void batch_reset(struct restore_batch *b)
+{
+	b->n = 0;
+	b->bytes = 0;
+	buf_reset(&b->arena);
+}
+
 static void batch_free(struct restore *r)
 {
 	if (!r->batch)
@@ -266,27 +311,22 @@ static enum dsck_err report_race(struct restore *r, struct dsck_error *err)
 
 	for (size_t i = 0; i < b->n; i++) {
 		struct batch_op *op = &b->ops[i];
-		Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
-		Etcdserverpb__RangeResponse *resp = NULL;
 		const char *key = b->arena.data + op->key_off;
 		int64_t now_rev = 0, now_create = 0;
 
-		req.key = (ProtobufCBinaryData){ op->key_len, (uint8_t *)key };
-		if (etcd3_range(&r->c3, &req, &resp, err))
+		if (etcd3_key_revisions(&r->c3, key, op->key_len, &now_create, &now_rev, err))
 			return err->code;
-		if (resp->n_kvs) {
-			now_rev = resp->kvs[0]->mod_revision;
-			now_create = resp->kvs[0]->create_revision;
-		}
-		protobuf_c_message_free_unpacked(&resp->base, NULL);
-		if ((op->create && now_create != 0) || (!op->create && now_rev != op->rev))
+		if ((op->create && now_create != 0) || (!op->create && now_rev != op->rev)) {
+			struct keytext kt;
+
 			return dsck_fail(err, DSCK_ERR_CONFLICT,
-					 "concurrent write detected: '%.*s' changed since the plan "
+					 "concurrent write detected: '%s' changed since the plan "
 					 "(%s, now at mod_revision %lld); this batch of %zu keys was not "
 					 "written; re-run the restore to converge",
-					 (int)op->key_len, key,
+					 keytext(&kt, key, op->key_len),
 					 op->create ? "planned: absent" : "planned: unchanged",
 					 (long long)now_rev, b->n);
+		}
 	}
 	return dsck_fail(err, DSCK_ERR_CONFLICT,
 			 "concurrent write detected: a Txn guard failed; this batch of %zu keys was "
@@ -296,81 +336,36 @@ static enum dsck_err report_race(struct restore *r, struct dsck_error *err)
 static enum dsck_err batch_flush(struct restore *r, int64_t *revision, struct dsck_error *err)
 {
 	struct restore_batch *b = r->batch;
-	Etcdserverpb__TxnRequest txn = ETCDSERVERPB__TXN_REQUEST__INIT;
-	Etcdserverpb__TxnResponse *resp = NULL;
-	Etcdserverpb__Compare *cmp = NULL, **cmpp = NULL;
-	Etcdserverpb__RequestOp *ops = NULL, **opsp = NULL;
-	Etcdserverpb__PutRequest *puts = NULL;
-	Etcdserverpb__DeleteRangeRequest *dels = NULL;
+	_cleanup_free_ struct etcd3_guarded_op *g = NULL;
+	bool succeeded = false;
 	size_t size;
-	enum dsck_err rc = DSCK_OK;
+	enum dsck_err rc;
 
 	if (!b->n)
 		return DSCK_OK;
-	cmp = calloc(b->n, sizeof(*cmp));
-	cmpp = calloc(b->n, sizeof(*cmpp));
-	ops = calloc(b->n, sizeof(*ops));
-	opsp = calloc(b->n, sizeof(*opsp));
-	puts = calloc(b->n, sizeof(*puts));
-	dels = calloc(b->n, sizeof(*dels));
-	if (!cmp || !cmpp || !ops || !opsp || !puts || !dels) {
-		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
-		goto out;
-	}
+	g = calloc(b->n, sizeof(*g));
+	if (!g)
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < b->n; i++) {
-		struct batch_op *op = &b->ops[i];
-		ProtobufCBinaryData key = { op->key_len, (uint8_t *)b->arena.data + op->key_off };
+		const struct batch_op *op = &b->ops[i];
 
-		etcdserverpb__compare__init(&cmp[i]);
-		etcdserverpb__request_op__init(&ops[i]);
-		cmp[i].key = key;
-		cmp[i].result = ETCDSERVERPB__COMPARE__COMPARE_RESULT__EQUAL;
-		if (op->create) {
-			cmp[i].target = ETCDSERVERPB__COMPARE__COMPARE_TARGET__CREATE;
-			cmp[i].target_union_case = ETCDSERVERPB__COMPARE__TARGET_UNION_CREATE_REVISION;
-			cmp[i].create_revision = 0;
-		} else {
-			cmp[i].target = ETCDSERVERPB__COMPARE__COMPARE_TARGET__MOD;
-			cmp[i].target_union_case = ETCDSERVERPB__COMPARE__TARGET_UNION_MOD_REVISION;
-			cmp[i].mod_revision = op->rev;
-		}
-		if (op->del) {
-			etcdserverpb__delete_range_request__init(&dels[i]);
-			dels[i].key = key;
-			ops[i].request_case = ETCDSERVERPB__REQUEST_OP__REQUEST_REQUEST_DELETE_RANGE;
-			ops[i].request_delete_range = &dels[i];
-		} else {
-			etcdserverpb__put_request__init(&puts[i]);
-			puts[i].key = key;
-			puts[i].value = (ProtobufCBinaryData){ op->val_len,
-							       (uint8_t *)b->arena.data + op->val_off };
-			puts[i].lease = op->lease;
-			ops[i].request_case = ETCDSERVERPB__REQUEST_OP__REQUEST_REQUEST_PUT;
-			ops[i].request_put = &puts[i];
-		}
-		cmpp[i] = &cmp[i];
-		opsp[i] = &ops[i];
+		g[i] = (struct etcd3_guarded_op){
+			.key = b->arena.data + op->key_off, .key_len = op->key_len,
+			.value = b->arena.data + op->val_off, .value_len = op->val_len,
+			.del = op->del, .create = op->create, .rev = op->rev, .lease = op->lease,
+		};
 	}
-	txn.n_compare = b->n;
-	txn.compare = cmpp;
-	txn.n_success = b->n;
-	txn.success = opsp;
-	size = protobuf_c_message_get_packed_size(&txn.base);
-	if (size > r->opts->max_request_bytes) {
-		rc = dsck_fail(err, DSCK_ERR_TOO_LARGE,
-			       "a Txn of %zu ops is %zu bytes, over --max-request-bytes %zu "
-			       "(a single value that large cannot be written to etcd)",
-			       b->n, size, r->opts->max_request_bytes);
-		goto out;
-	}
-	if ((rc = etcd3_txn(&r->c3, &txn, &resp, err)))
-		goto out;
-	if (!resp->succeeded) {
-		rc = report_race(r, err);
-		goto out;
-	}
-	if (revision)
-		*revision = resp->header ? resp->header->revision : 0;
+	if ((rc = etcd3_guarded_txn_size(g, b->n, &size, err)))
+		return rc;
+	if (size > r->opts->max_request_bytes)
+		return dsck_fail(err, DSCK_ERR_TOO_LARGE,
+				 "a Txn of %zu ops is %zu bytes, over --max-request-bytes %zu "
+				 "(a single value that large cannot be written to etcd)",
+				 b->n, size, r->opts->max_request_bytes);
+	if ((rc = etcd3_guarded_txn(&r->c3, g, b->n, &succeeded, revision, err)))
+		return rc;
+	if (!succeeded)
+		return report_race(r, err);
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->ops[i].del)
 			r->counts.deleted++;
@@ -379,19 +374,8 @@ static enum dsck_err batch_flush(struct restore *r, int64_t *revision, struct ds
 	}
 	if (r->on_progress)
 		r->on_progress(r->ctx, r->counts.written + r->counts.deleted);
-	b->n = 0;
-	b->bytes = 0;
-	buf_reset(&b->arena);
-out:
-	if (resp)
-		protobuf_c_message_free_unpacked(&resp->base, NULL);
-	free(cmp);
-	free(cmpp);
-	free(ops);
-	free(opsp);
-	free(puts);
-	free(dels);
-	return rc;
+	batch_reset(b);
+	return DSCK_OK;
 }
 
 static enum dsck_err batch_add(struct restore *r, const struct dsck_record *key_rec,
@@ -416,9 +400,12 @@ static enum dsck_err batch_add(struct restore *r, const struct dsck_record *key_
 		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	op->val_off = b->arena.len;
 	op->val_len = vlen;
-	if (vlen && buf_append(&b->arena, val_rec->value, vlen))
-		return dsck_fail(err, DSCK_ERR_TOO_LARGE, "value of '%.*s' is too large",
-				 (int)key_rec->key_len, key_rec->key);
+	if (vlen && buf_append(&b->arena, val_rec->value, vlen)) {
+		struct keytext kt;
+
+		return dsck_fail(err, DSCK_ERR_TOO_LARGE, "value of '%s' is too large",
+				 keytext(&kt, key_rec->key, key_rec->key_len));
+	}
 	op->del = del;
 	op->create = create;
 	op->rev = rev;
@@ -459,10 +446,22 @@ static enum dsck_err v2_write(struct restore *r, enum restore_action a,
 	if ((rc = v2_flush_dir(r, src ? src : live, err)))
 		return rc;
 	if (a == RA_DELETE) {
+		/* A directory goes after everything under it, and only when empty. */
+		if (live->dir) {
+			size_t end;
+
+			if (buf_append(&r->dir_keys, live->key, live->key_len) ||
+			    buf_appendc(&r->dir_keys, '\0'))
+				return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			end = r->dir_keys.len;
+			return buf_append(&r->dir_ends, &end, sizeof(end))
+				       ? dsck_fail(err, DSCK_ERR_NOMEM, "out of memory") : DSCK_OK;
+		}
+		if (live->key_len >= sizeof(key))
+			return dsck_fail(err, DSCK_ERR_TOO_LARGE, "key too long for v2: '%.64s...'",
+					 live->key);
 		snprintf(key, sizeof(key), "%.*s", (int)live->key_len, live->key);
-		rc = etcd2_delete(&r->c2, key,
-				  live->dir ? ETCD2_DELETE_DIR | ETCD2_DELETE_RECURSIVE : 0,
-				  live->dir ? 0 : live->modified_index, err);
+		rc = etcd2_delete(&r->c2, key, 0, live->modified_index, err);
 		r->counts.deleted += !rc;
 		return rc;
 	}
@@ -487,6 +486,30 @@ static enum dsck_err v2_write(struct restore *r, enum restore_action a,
 	return rc;
 }
 
+/*
+ * Delete the pruned directories, deepest first (a child sorts after its
+ * parent, so reverse order), without "recursive": one that still holds a key
+ * fails the run and stays.
+ */
+static enum dsck_err v2_delete_dirs(struct restore *r, struct dsck_error *err)
+{
+	size_t n = r->dir_ends.len / sizeof(size_t);
+	enum dsck_err rc;
+
+	while (n--) {
+		size_t start = 0;
+
+		if (n)
+			memcpy(&start, r->dir_ends.data + (n - 1) * sizeof(size_t), sizeof(start));
+		if ((rc = etcd2_delete(&r->c2, r->dir_keys.data + start, ETCD2_DELETE_DIR, 0, err)))
+			return rc;
+		r->counts.deleted++;
+	}
+	buf_reset(&r->dir_keys);
+	buf_reset(&r->dir_ends);
+	return DSCK_OK;
+}
+
 /* --- apply --- */
 
 static enum dsck_err apply_step(struct restore *r, enum restore_action a,
@@ -498,8 +521,10 @@ static enum dsck_err apply_step(struct restore *r, enum restore_action a,
 
 	if (a != RA_CREATE && a != RA_UPDATE && a != RA_DELETE)
 		return DSCK_OK;
-	if (src && is_ready(src))
-		return DSCK_OK;   /* written last, by the lock */
+	if (src && is_ready(src)) {
+		/* Written last, by the lock; the lock's first write made its directories. */
+		return r->opts->to == DSCK_API_V2 ? v2_flush_dir(r, src, err) : DSCK_OK;
+	}
 	if (r->opts->to == DSCK_API_V2)
 		return v2_write(r, a, src, live, err);
 	if (a == RA_DELETE)
@@ -531,6 +556,68 @@ static enum dsck_err write_ready(struct restore *r, const char *value, size_t le
 	/* The lock's own writes are not restored keys. */
 	r->counts.written = written;
 	return rc;
+}
+
+/* The command an operator runs to put Ready back by hand. */
+static void ready_command(const struct restore *r, char *out, size_t len)
+{
+	const char *ep = r->opts->to == DSCK_API_V2 ? r->conn->endpoints[r->c2.current]
+						    : etcd3_endpoint(&r->c3);
+	struct keytext kt;
+	const char *prev = keytext(&kt, r->ready_prev.data ? r->ready_prev.data : "",
+				   r->ready_prev.len);
+
+	if (!r->ready_live)
+		snprintf(out, len, "ETCDCTL_API=%d etcdctl --endpoints %s %s %s",
+			 r->opts->to == DSCK_API_V2 ? 2 : 3, ep,
+			 r->opts->to == DSCK_API_V2 ? "rm" : "del", CALICO_READY_KEY);
+	else
+		snprintf(out, len, "ETCDCTL_API=%d etcdctl --endpoints %s %s %s '%s'",
+			 r->opts->to == DSCK_API_V2 ? 2 : 3, ep,
+			 r->opts->to == DSCK_API_V2 ? "set" : "put", CALICO_READY_KEY, prev);
+}
+
+/*
+ * Apply failed after Ready was set to false: put the previous value back
+ * (guarded by the lock's own revision, so an operator's later change wins),
+ * and say in @err what happened to the lock.
+ */
+static void release_lock(struct restore *r, int64_t guard, struct dsck_error *err)
+{
+	struct dsck_error e2 = DSCK_ERROR_INIT;
+	size_t n = strlen(err->msg);
+	char cmd[768];
+	enum dsck_err rc;
+
+	if (r->opts->to == DSCK_API_V2) {
+		struct etcd2_put_opts po = { .prev_exist = -1, .prev_index = guard };
+
+		rc = r->ready_live ? etcd2_put(&r->c2, CALICO_READY_KEY, r->ready_prev.data,
+					       r->ready_prev.len, &po, NULL, &e2)
+				   : etcd2_delete(&r->c2, CALICO_READY_KEY, 0, guard, &e2);
+	} else {
+		struct dsck_record rec = { .key = CALICO_READY_KEY,
+					   .key_len = sizeof(CALICO_READY_KEY) - 1,
+					   .value = r->ready_prev.data, .value_len = r->ready_prev.len };
+		size_t written = r->counts.written, deleted = r->counts.deleted;
+
+		batch_reset(r->batch);
+		rc = batch_add(r, &rec, &rec, !r->ready_live, false, guard, 0, &e2);
+		if (!rc)
+			rc = batch_flush(r, NULL, &e2);
+		r->counts.written = written;
+		r->counts.deleted = deleted;
+	}
+	r->lock_released = !rc;
+	if (!rc) {
+		snprintf(err->msg + n, sizeof(err->msg) - n, "; %s was put back to its previous %s",
+			 CALICO_READY_KEY, r->ready_live ? "value" : "state (absent)");
+		return;
+	}
+	ready_command(r, cmd, sizeof(cmd));
+	snprintf(err->msg + n, sizeof(err->msg) - n,
+		 "; %s is still \"false\" (Calico is paused) and could not be put back (%s): "
+		 "run: %s", CALICO_READY_KEY, e2.msg, cmd);
 }
 
 enum dsck_err restore_apply(struct restore *r, struct dsck_error *err)
@@ -566,18 +653,23 @@ enum dsck_err restore_apply(struct restore *r, struct dsck_error *err)
 	if (lock && (rc = write_ready(r, "false", 5, r->ready_live, r->ready_guard, &guard, err)))
 		return rc;
 	r->locked = lock;
-	if ((rc = walk(r, apply_step, err)))
+	if (!(rc = walk(r, apply_step, err))) {
+		if (r->opts->to == DSCK_API_V3)
+			rc = batch_flush(r, NULL, err);
+		else if (!(rc = v2_flush_dir(r, NULL, err)))
+			rc = v2_delete_dirs(r, err);
+	}
+	if (rc) {
+		if (lock)
+			release_lock(r, guard, err);
 		return rc;
-	if (r->opts->to == DSCK_API_V3)
-		rc = batch_flush(r, NULL, err);
-	else
-		rc = v2_flush_dir(r, NULL, err);
-	if (rc)
-		return rc;
+	}
 	if (lock) {
 		rc = write_ready(r, r->ready_value.data ? r->ready_value.data : "", r->ready_value.len,
 				 true, guard, NULL, err);
-		if (!rc && r->ready_action != RA_SAME && r->ready_action != RA_SKIP)
+		if (rc)
+			release_lock(r, guard, err);
+		else if (r->ready_action != RA_SAME && r->ready_action != RA_SKIP)
 			r->counts.written++;
 	}
 	return rc;
@@ -595,4 +687,7 @@ void restore_release(struct restore *r)
 	}
 	batch_free(r);
 	buf_release(&r->ready_value);
+	buf_release(&r->ready_prev);
+	buf_release(&r->dir_keys);
+	buf_release(&r->dir_ends);
 }

@@ -9,12 +9,15 @@
  * (v3: create_revision == 0 / mod_revision == planned inside a Txn; v2:
  * prevExist=false / prevIndex), so a concurrent writer makes a batch fail
  * loudly instead of being overwritten. With /calico/v1/Ready in the source,
- * Ready is set to false first and to its final value last. Re-running an
- * interrupted restore converges: what was written is "same" the next time.
+ * Ready is set to false first and to its final value last; a failure after
+ * that puts the previous value back. Re-running an interrupted restore
+ * converges: what was written is "same" the next time. The whole contract
+ * is in docs/restore-safety.md.
  */
 #ifndef DSCK_RESTORE_H
 #define DSCK_RESTORE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -75,7 +78,10 @@ struct restore {
 	struct buf ready_value;       /* final value */
 	bool ready_live;              /* Ready exists in the target */
 	int64_t ready_guard;          /* its mod_revision / modifiedIndex */
+	struct buf ready_prev;        /* its value in the target, put back on failure */
+	bool ready_paused;            /* the target's Ready is "false" and the source's is not */
 	bool locked;                  /* apply set Ready=false while writing */
+	bool lock_released;           /* a failure after locking put the previous Ready back */
 
 	struct etcd2_client c2;
 	struct etcd3_client c3;
@@ -83,6 +89,11 @@ struct restore {
 	struct restore_batch *batch;  /* v3 writes being collected */
 	char pending_dir[4096];       /* v2: directory to create unless a child follows */
 	int64_t pending_dir_len;
+	struct buf dir_keys;          /* v2 prune: directories to delete once emptied */
+	struct buf dir_ends;          /* their end offsets in dir_keys (size_t each) */
+
+	/* Set (by a signal handler) to stop apply at the next key, releasing the lock. */
+	volatile sig_atomic_t *stop;
 
 	restore_plan_fn on_plan;
 	restore_progress_fn on_progress;

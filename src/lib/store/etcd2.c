@@ -347,6 +347,11 @@ static enum dsck_err v2_error(const char *endpoint, const char *key, int64_t cod
 	case 105:
 		return dsck_fail(err, DSCK_ERR_CONFLICT, "key '%s' already exists (v2, %s)",
 				 key, endpoint);
+	case 108:
+		return dsck_fail(err, DSCK_ERR_CONFLICT,
+				 "directory '%s' is not empty (v2, %s): it holds keys that were not "
+				 "planned for deletion (written since the plan, --ignore'd or ephemeral "
+				 "keys); it was kept", key, endpoint);
 	case 110:
 		return dsck_fail(err, DSCK_ERR_AUTH,
 				 "%s: v2 authentication failed: %s (give --user and --password-file, "

@@ -70,6 +70,8 @@ static enum dsck_err map_status(const char *ep, const char *method,
 
 	switch (st->code) {
 	case GRPC_STATUS_UNAVAILABLE:
+		if (contains(d, "dial timeout"))
+			return dsck_fail(err, DSCK_ERR_CONNECT, "cannot reach %s over gRPC: %s", ep, d);
 		if (conn_is_tls(ep) && !contains(d, "Connection refused") &&
 		    !contains(d, "DNS resolution") && !contains(d, "No route"))
 			return dsck_fail(err, DSCK_ERR_TLS,
@@ -330,6 +332,134 @@ enum dsck_err etcd3_put_kv(struct etcd3_client *c, const char *key, size_t klen,
 		return rc;
 	if (revision)
 		*revision = resp->header ? resp->header->revision : 0;
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	return DSCK_OK;
+}
+
+/* --- guarded writes --- */
+
+/* The protobuf messages of one guarded Txn, all allocated at once. */
+struct txn_msgs {
+	Etcdserverpb__TxnRequest txn;
+	Etcdserverpb__Compare *cmp, **cmpp;
+	Etcdserverpb__RequestOp *ops, **opsp;
+	Etcdserverpb__PutRequest *puts;
+	Etcdserverpb__DeleteRangeRequest *dels;
+};
+
+static void txn_msgs_release(struct txn_msgs *m)
+{
+	free(m->cmp);
+	free(m->cmpp);
+	free(m->ops);
+	free(m->opsp);
+	free(m->puts);
+	free(m->dels);
+}
+
+static enum dsck_err txn_msgs_build(struct txn_msgs *m, const struct etcd3_guarded_op *g,
+				    size_t n, struct dsck_error *err)
+{
+	memset(m, 0, sizeof(*m));
+	etcdserverpb__txn_request__init(&m->txn);
+	m->cmp = calloc(n, sizeof(*m->cmp));
+	m->cmpp = calloc(n, sizeof(*m->cmpp));
+	m->ops = calloc(n, sizeof(*m->ops));
+	m->opsp = calloc(n, sizeof(*m->opsp));
+	m->puts = calloc(n, sizeof(*m->puts));
+	m->dels = calloc(n, sizeof(*m->dels));
+	if (!m->cmp || !m->cmpp || !m->ops || !m->opsp || !m->puts || !m->dels) {
+		txn_msgs_release(m);
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		ProtobufCBinaryData key = { g[i].key_len, (uint8_t *)g[i].key };
+		Etcdserverpb__Compare *c = &m->cmp[i];
+
+		etcdserverpb__compare__init(c);
+		etcdserverpb__request_op__init(&m->ops[i]);
+		c->key = key;
+		c->result = ETCDSERVERPB__COMPARE__COMPARE_RESULT__EQUAL;
+		if (g[i].create) {
+			c->target = ETCDSERVERPB__COMPARE__COMPARE_TARGET__CREATE;
+			c->target_union_case = ETCDSERVERPB__COMPARE__TARGET_UNION_CREATE_REVISION;
+			c->create_revision = 0;
+		} else {
+			c->target = ETCDSERVERPB__COMPARE__COMPARE_TARGET__MOD;
+			c->target_union_case = ETCDSERVERPB__COMPARE__TARGET_UNION_MOD_REVISION;
+			c->mod_revision = g[i].rev;
+		}
+		if (g[i].del) {
+			etcdserverpb__delete_range_request__init(&m->dels[i]);
+			m->dels[i].key = key;
+			m->ops[i].request_case = ETCDSERVERPB__REQUEST_OP__REQUEST_REQUEST_DELETE_RANGE;
+			m->ops[i].request_delete_range = &m->dels[i];
+		} else {
+			etcdserverpb__put_request__init(&m->puts[i]);
+			m->puts[i].key = key;
+			m->puts[i].value = (ProtobufCBinaryData){ g[i].value_len, (uint8_t *)g[i].value };
+			m->puts[i].lease = g[i].lease;
+			m->ops[i].request_case = ETCDSERVERPB__REQUEST_OP__REQUEST_REQUEST_PUT;
+			m->ops[i].request_put = &m->puts[i];
+		}
+		m->cmpp[i] = c;
+		m->opsp[i] = &m->ops[i];
+	}
+	m->txn.n_compare = n;
+	m->txn.compare = m->cmpp;
+	m->txn.n_success = n;
+	m->txn.success = m->opsp;
+	return DSCK_OK;
+}
+
+enum dsck_err etcd3_guarded_txn_size(const struct etcd3_guarded_op *ops, size_t n,
+				     size_t *size, struct dsck_error *err)
+{
+	struct txn_msgs m;
+	enum dsck_err rc;
+
+	if ((rc = txn_msgs_build(&m, ops, n, err)))
+		return rc;
+	*size = protobuf_c_message_get_packed_size(&m.txn.base);
+	txn_msgs_release(&m);
+	return DSCK_OK;
+}
+
+enum dsck_err etcd3_guarded_txn(struct etcd3_client *c, const struct etcd3_guarded_op *ops,
+				size_t n, bool *succeeded, int64_t *revision,
+				struct dsck_error *err)
+{
+	Etcdserverpb__TxnResponse *resp = NULL;
+	struct txn_msgs m;
+	enum dsck_err rc;
+
+	if ((rc = txn_msgs_build(&m, ops, n, err)))
+		return rc;
+	rc = etcd3_txn(c, &m.txn, &resp, err);
+	txn_msgs_release(&m);
+	if (rc)
+		return rc;
+	*succeeded = resp->succeeded;
+	if (revision)
+		*revision = resp->header ? resp->header->revision : 0;
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	return DSCK_OK;
+}
+
+enum dsck_err etcd3_key_revisions(struct etcd3_client *c, const char *key, size_t len,
+				  int64_t *create_revision, int64_t *mod_revision,
+				  struct dsck_error *err)
+{
+	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
+	Etcdserverpb__RangeResponse *resp = NULL;
+	enum dsck_err rc;
+
+	req.key = (ProtobufCBinaryData){ len, (uint8_t *)key };
+	req.keys_only = true;
+	if ((rc = etcd3_range(c, &req, &resp, err)))
+		return rc;
+	*create_revision = resp->n_kvs ? resp->kvs[0]->create_revision : 0;
+	*mod_revision = resp->n_kvs ? resp->kvs[0]->mod_revision : 0;
 	protobuf_c_message_free_unpacked(&resp->base, NULL);
 	return DSCK_OK;
 }

@@ -67,6 +67,39 @@ enum dsck_err etcd3_put_kv(struct etcd3_client *c, const char *key, size_t klen,
 			   const char *val, size_t vlen, int64_t *revision,
 			   struct dsck_error *err);
 
+/* --- guarded writes (restore) --- */
+
+/*
+ * One operation of a guarded Txn: put @value (with @lease, 0 for none) or
+ * delete @key, only if the key is absent (@create: create_revision == 0) or
+ * unchanged (mod_revision == @rev).
+ */
+struct etcd3_guarded_op {
+	const char *key;
+	size_t key_len;
+	const char *value;
+	size_t value_len;
+	bool del;
+	bool create;
+	int64_t rev;
+	int64_t lease;
+};
+
+/* Bytes on the wire of the Txn these ops make (to stay under the server's limit). */
+enum dsck_err etcd3_guarded_txn_size(const struct etcd3_guarded_op *ops, size_t n,
+				     size_t *size, struct dsck_error *err);
+/*
+ * All @n ops in one Txn, or none: *succeeded is false when a guard failed
+ * (then nothing was written). *revision (may be NULL): the store's revision after it.
+ */
+enum dsck_err etcd3_guarded_txn(struct etcd3_client *c, const struct etcd3_guarded_op *ops,
+				size_t n, bool *succeeded, int64_t *revision,
+				struct dsck_error *err);
+/* A key's create_revision and mod_revision (both 0 when it is absent). */
+enum dsck_err etcd3_key_revisions(struct etcd3_client *c, const char *key, size_t len,
+				  int64_t *create_revision, int64_t *mod_revision,
+				  struct dsck_error *err);
+
 /* --- paginated scans --- */
 
 /* Adaptive pages (page_size <= 0): the first page, then about this many bytes each. */

@@ -20,6 +20,49 @@ int record_key_cmp(const char *a, size_t alen, const char *b, size_t blen)
 	return alen < blen ? -1 : alen > blen;
 }
 
+bool record_key_storable(enum dsck_api api, const char *key, size_t len, const char **why)
+{
+	size_t seg = 1;   /* start of the current segment */
+
+	if (!len) {
+		*why = "empty key";
+		return false;
+	}
+	if (api == DSCK_API_V3)
+		return true;
+	if (key[0] != '/') {
+		*why = "a v2 key must start with '/'";
+		return false;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)key[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			*why = c ? "control byte in a v2 key" : "NUL byte in a v2 key";
+			return false;
+		}
+	}
+	if (!utf8_valid((const unsigned char *)key, len)) {
+		*why = "a v2 key must be UTF-8";
+		return false;
+	}
+	if (len == 1)
+		return true;   /* "/" itself */
+	for (size_t i = 1; i <= len; i++) {
+		if (i < len && key[i] != '/')
+			continue;
+		if (i == seg || (i - seg == 1 && key[seg] == '.') ||
+		    (i - seg == 2 && key[seg] == '.' && key[seg + 1] == '.')) {
+			*why = i == seg ? "empty path segment in a v2 key (the server would merge it)"
+					: "'.' or '..' segment in a v2 key (the server would resolve it "
+					  "to another key)";
+			return false;
+		}
+		seg = i + 1;
+	}
+	return true;
+}
+
 /* "name":"text" or "name_b64":"base64" */
 static enum dsck_err append_bytes(struct buf *b, const char *name,
 				  const char *p, size_t len, int first)

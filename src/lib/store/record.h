@@ -23,6 +23,9 @@ enum dsck_api {
 
 const char *dsck_api_name(enum dsck_api api);
 
+/* The longest TTL etcd grants (its maximum lease TTL, in seconds). */
+#define RECORD_TTL_MAX ((int64_t)9000000000)
+
 struct dsck_record {
 	const char *key;
 	size_t key_len;
@@ -49,6 +52,15 @@ struct dsck_record {
  */
 enum dsck_err record_json_append(struct buf *b, enum dsck_api api,
 				 const struct dsck_record *r);
+
+/*
+ * Can the target API store this key faithfully? v3 keys are any non-empty
+ * bytes. A v2 key is a path the server cleans: it must start with '/', have
+ * no empty, "." or ".." segment, no NUL or control byte and be UTF-8, or
+ * the key written would not be the key read (docs/restore-safety.md).
+ * On false, *why says what is wrong.
+ */
+bool record_key_storable(enum dsck_api api, const char *key, size_t len, const char **why);
 
 /* memcmp order of keys; shorter prefix first. */
 int record_key_cmp(const char *a, size_t alen, const char *b, size_t blen);

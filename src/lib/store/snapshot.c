@@ -12,11 +12,11 @@
 
 #include "base/b64.h"
 #include "base/jscan.h"
+#include "base/keyfilter.h"
 #include "base/macro.h"
 #include "store/snapshot.h"
 
 #define FLUSH_AT (1u << 20)
-#define READ_CHUNK (1u << 20)
 #define TRAILER_START "{\"end\":"
 
 /* The temp file of the save in progress, for the SIGINT/SIGTERM handler. */
@@ -81,6 +81,14 @@ static void copy_str(char *dst, size_t len, json_t *obj, const char *key)
 	snprintf(dst, len, "%s", v ? v : "");
 }
 
+static bool printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return false;
+	return true;
+}
+
 static enum dsck_err parse_header(struct snapshot_reader *r, const char *line, size_t len,
 				  struct dsck_error *err)
 {
@@ -127,6 +135,14 @@ static enum dsck_err parse_header(struct snapshot_reader *r, const char *line, s
 		goto out;
 	}
 	copy_str(h->prefix, sizeof(h->prefix), doc, "prefix");
+	/* A prefix is typed text: '/' first, no NUL (it would cut it short), no control byte. */
+	v = json_object_get(doc, "prefix");
+	if (h->prefix[0] != '/' || strlen(h->prefix) != json_string_length(v) ||
+	    !printable(h->prefix)) {
+		dsck_fail(err, rc, "%s:1: header \"prefix\" must start with '/' and hold no NUL or "
+			  "control byte", r->path);
+		goto out;
+	}
 	copy_str(h->created, sizeof(h->created), doc, "created");
 	copy_str(h->tool, sizeof(h->tool), doc, "tool");
 	v = json_object_get(doc, "ephemeral");
@@ -139,6 +155,10 @@ static enum dsck_err parse_header(struct snapshot_reader *r, const char *line, s
 		copy_str(h->etcd_version, sizeof(h->etcd_version), src, "etcd_version");
 		h->revision = json_integer_value(json_object_get(src, "revision"));
 		h->etcd_index = json_integer_value(json_object_get(src, "etcd_index"));
+		if (h->revision < 0 || h->etcd_index < 0) {
+			dsck_fail(err, rc, "%s:1: header has a negative revision or etcd_index", r->path);
+			goto out;
+		}
 	}
 	rc = DSCK_OK;
 out:
@@ -359,16 +379,87 @@ void snapshot_writer_abort(struct snapshot_writer *w)
 
 /* --- reader --- */
 
+/* Record (first pass) or check (later passes) the hash of one block. */
+static enum dsck_err seal_block(struct snapshot_reader *r, const char *p, size_t n,
+				struct dsck_error *err)
+{
+	struct snapshot_seal *s = r->seal;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (n) {
+		if (!EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
+		if (!s->sealed) {
+			if (s->n == s->alloc) {
+				size_t na = s->alloc ? s->alloc * 2 : 64;
+				void *v = realloc(s->sums, na * sizeof(*s->sums));
+
+				if (!v)
+					return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+				s->sums = v;
+				s->alloc = na;
+			}
+			memcpy(s->sums[s->n++], md, 32);
+		} else if (r->block >= s->n || memcmp(s->sums[r->block], md, 32) != 0) {
+			goto changed;
+		}
+		r->block++;
+	}
+	if (r->eof && s->sealed && r->block != s->n)
+		goto changed;
+	return DSCK_OK;
+changed:
+	return dsck_fail(err, DSCK_ERR_INPUT,
+			 "%s: the file changed after it was verified (at byte %zu): nothing more "
+			 "is read from it; verify it again and re-run", r->path,
+			 r->block * SNAPSHOT_BLOCK);
+}
+
+/* Read one whole block (less only at the end of the file). */
+static enum dsck_err read_block(struct snapshot_reader *r, struct dsck_error *err)
+{
+	size_t got = 0;
+
+	while (got < SNAPSHOT_BLOCK) {
+		ssize_t k = read(r->fd, r->buf + r->end + got, SNAPSHOT_BLOCK - got);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return dsck_fail(err, DSCK_ERR_IO, "cannot read '%s': %s", r->path, strerror(errno));
+		}
+		if (k == 0) {
+			r->eof = true;
+			break;
+		}
+		got += (size_t)k;
+	}
+	if (r->seal) {
+		enum dsck_err rc = seal_block(r, r->buf + r->end, got, err);
+
+		if (rc)
+			return rc;
+	}
+	r->end += got;
+	return DSCK_OK;
+}
+
 /* The next line without its newline; NULL at a clean end of file. */
 static enum dsck_err next_line(struct snapshot_reader *r, char **line, size_t *len,
 			       struct dsck_error *err)
 {
+	enum dsck_err rc;
+
 	for (;;) {
 		char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
 
 		if (nl) {
 			*line = r->buf + r->start;
 			*len = (size_t)(nl - *line);
+			if (*len > SNAPSHOT_LINE_MAX)
+				return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: line longer than %zu bytes",
+						 r->path, r->lineno + 1, SNAPSHOT_LINE_MAX);
 			r->start = (size_t)(nl - r->buf) + 1;
 			r->lineno++;
 			r->bytes += *len + 1;
@@ -382,40 +473,31 @@ static enum dsck_err next_line(struct snapshot_reader *r, char **line, size_t *l
 						 r->path, r->lineno + 1);
 			return DSCK_OK;
 		}
-		/* Move the partial line to the front and read more. */
+		/* Move the partial line to the front and read one more block. */
 		if (r->start) {
 			memmove(r->buf, r->buf + r->start, r->end - r->start);
 			r->end -= r->start;
 			r->start = 0;
 		}
-		if (r->cap - r->end < READ_CHUNK / 2) {
+		if (r->end > SNAPSHOT_LINE_MAX)
+			return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: line longer than %zu bytes",
+					 r->path, r->lineno + 1, SNAPSHOT_LINE_MAX);
+		while (r->cap - r->end < SNAPSHOT_BLOCK) {
 			size_t ncap = r->cap * 2;
-			char *p;
+			char *p = realloc(r->buf, ncap);
 
-			if (r->end > SNAPSHOT_LINE_MAX)
-				return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: line longer than %zu bytes",
-						 r->path, r->lineno + 1, SNAPSHOT_LINE_MAX);
-			p = realloc(r->buf, ncap);
 			if (!p)
 				return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 			r->buf = p;
 			r->cap = ncap;
 		}
-		ssize_t k = read(r->fd, r->buf + r->end, r->cap - r->end);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return dsck_fail(err, DSCK_ERR_IO, "cannot read '%s': %s", r->path, strerror(errno));
-		}
-		if (k == 0)
-			r->eof = true;
-		r->end += (size_t)k;
+		if ((rc = read_block(r, err)))
+			return rc;
 	}
 }
 
-enum dsck_err snapshot_reader_open(struct snapshot_reader *r, const char *path,
-				   struct dsck_error *err)
+static enum dsck_err reader_start(struct snapshot_reader *r, const char *path, int fd,
+				  struct snapshot_seal *seal, struct dsck_error *err)
 {
 	char *line;
 	size_t len;
@@ -423,9 +505,10 @@ enum dsck_err snapshot_reader_open(struct snapshot_reader *r, const char *path,
 
 	memset(r, 0, sizeof(*r));
 	r->path = path;
-	r->fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+	r->fd = fd;
+	r->seal = seal;
 	buf_init(&r->prev_key, SNAPSHOT_LINE_MAX);
-	r->cap = READ_CHUNK;
+	r->cap = 2 * SNAPSHOT_BLOCK;
 	r->buf = malloc(r->cap);
 	r->sha = EVP_MD_CTX_new();
 	if (r->fd < 0) {
@@ -450,6 +533,80 @@ enum dsck_err snapshot_reader_open(struct snapshot_reader *r, const char *path,
 fail:
 	snapshot_reader_close(r);
 	return rc;
+}
+
+enum dsck_err snapshot_reader_open(struct snapshot_reader *r, const char *path,
+				   struct dsck_error *err)
+{
+	int fd = strcmp(path, "-") == 0 ? dup(STDIN_FILENO) : open(path, O_RDONLY | O_CLOEXEC);
+
+	return reader_start(r, path, fd, NULL, err);
+}
+
+enum dsck_err snapshot_reader_open_sealed(struct snapshot_reader *r, struct snapshot_seal *s,
+					  struct dsck_error *err)
+{
+	/* One reader at a time: each starts from the first byte of the same open file. */
+	if (lseek(s->fd, 0, SEEK_SET) != 0) {
+		memset(r, 0, sizeof(*r));
+		r->fd = -1;
+		return dsck_fail(err, DSCK_ERR_IO, "cannot re-read '%s': %s", s->path, strerror(errno));
+	}
+	return reader_start(r, s->path, dup(s->fd), s, err);
+}
+
+enum dsck_err snapshot_seal_open(struct snapshot_seal *s, const char *path,
+				 struct dsck_error *err)
+{
+	struct snapshot_reader r;
+	struct dsck_record rec;
+	struct stat st;
+	bool done = false;
+	enum dsck_err rc;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = open(path, O_RDONLY | O_CLOEXEC);
+	s->path = strdup(path);
+	if (s->fd < 0) {
+		rc = dsck_fail(err, DSCK_ERR_INPUT, "cannot open snapshot '%s': %s", path,
+			       strerror(errno));
+		goto fail;
+	}
+	if (!s->path) {
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		goto fail;
+	}
+	/* Only a regular file can be read twice and give the same bytes. */
+	if (fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = dsck_fail(err, DSCK_ERR_INPUT, "'%s' is not a regular file (restore reads the "
+			       "snapshot more than once)", path);
+		goto fail;
+	}
+	if ((rc = snapshot_reader_open_sealed(&r, s, err)))
+		goto fail;
+	while (!(rc = snapshot_reader_next(&r, &rec, &done, err)) && !done)
+		;
+	snapshot_reader_close(&r);
+	if (rc)
+		goto fail;
+	s->sealed = true;
+	return DSCK_OK;
+fail:
+	snapshot_seal_release(s);
+	return rc;
+}
+
+void snapshot_seal_release(struct snapshot_seal *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	free(s->path);
+	free(s->sums);
+	s->path = NULL;
+	s->sums = NULL;
+	s->n = s->alloc = 0;
+	s->sealed = false;
 }
 
 void snapshot_reader_close(struct snapshot_reader *r)
@@ -531,6 +688,34 @@ static bool take_bytes(struct jtok *t, bool b64, const char **p, size_t *len)
 	return true;
 }
 
+/* What the format allows beyond its syntax (docs/restore-safety.md). */
+static enum dsck_err check_record(struct snapshot_reader *r, const struct dsck_record *rec,
+				  struct dsck_error *err)
+{
+	struct keyfilter under;
+	const char *why = NULL;
+	char msg[256];
+
+	if (!record_key_storable(r->hdr.api, rec->key, rec->key_len, &why)) {
+		snprintf(msg, sizeof(msg), "bad key: %s", why);
+		return bad(r, err, msg);
+	}
+	keyfilter_init(&under, r->hdr.prefix, true);
+	if (!keyfilter_under_prefix(&under, rec->key, rec->key_len)) {
+		snprintf(msg, sizeof(msg), "key outside the header prefix '%.200s'", r->hdr.prefix);
+		return bad(r, err, msg);
+	}
+	if (rec->create_revision < 0 || rec->mod_revision < 0 || rec->version < 0 ||
+	    rec->lease < 0 || rec->created_index < 0 || rec->modified_index < 0)
+		return bad(r, err, "negative revision, version, lease or index");
+	if (rec->has_ttl && (rec->ttl < 0 || rec->ttl > RECORD_TTL_MAX)) {
+		snprintf(msg, sizeof(msg), "ttl out of range (0 to %lld seconds)",
+			 (long long)RECORD_TTL_MAX);
+		return bad(r, err, msg);
+	}
+	return DSCK_OK;
+}
+
 static enum dsck_err parse_record(struct snapshot_reader *r, char *line, size_t len,
 				  struct dsck_record *rec, struct dsck_error *err)
 {
@@ -609,7 +794,7 @@ static enum dsck_err parse_record(struct snapshot_reader *r, char *line, size_t 
 		return bad(r, err, "v2 record needs created_index and modified_index");
 	if (!v3 && rec->dir == !!(seen & 2))
 		return bad(r, err, "v2 record must have either a value or \"dir\":true");
-	return DSCK_OK;
+	return check_record(r, rec, err);
 }
 
 enum dsck_err snapshot_reader_next(struct snapshot_reader *r, struct dsck_record *rec,

@@ -22,6 +22,8 @@
 #define SNAPSHOT_VERSION 1
 /* Longest line accepted: a 1.5 MiB etcd value, escaped, with room to spare. */
 #define SNAPSHOT_LINE_MAX ((size_t)64 << 20)
+/* Readers read and hash the file in blocks of this size (see snapshot_seal). */
+#define SNAPSHOT_BLOCK ((size_t)1 << 20)
 
 struct snapshot_header {
 	int version;
@@ -51,6 +53,22 @@ struct snapshot_writer {
 	uint64_t bytes;
 };
 
+/*
+ * A snapshot verified once and held open, so that every later pass reads
+ * exactly the bytes that were verified: the first pass records the SHA-256
+ * of each block; later readers compare each block before they parse it, so
+ * a file changed after verification fails before any changed record is
+ * returned (docs/restore-safety.md). Replacing the file by rename does not
+ * matter: the descriptor stays on the verified one.
+ */
+struct snapshot_seal {
+	int fd;
+	char *path;
+	unsigned char (*sums)[32];
+	size_t n, alloc;
+	bool sealed;               /* every block recorded and the whole file verified */
+};
+
 struct snapshot_reader {
 	int fd;
 	const char *path;
@@ -65,6 +83,8 @@ struct snapshot_reader {
 	size_t records;
 	bool done;
 	uint64_t bytes;
+	struct snapshot_seal *seal;   /* borrowed; NULL for a plain reader */
+	size_t block;                 /* blocks read so far */
 };
 
 /*
@@ -82,6 +102,17 @@ enum dsck_err snapshot_writer_commit(struct snapshot_writer *w, struct dsck_erro
 void snapshot_writer_abort(struct snapshot_writer *w);
 /* Async-signal-safe: unlink the temp file of the writer in progress, if any. */
 void snapshot_writer_signal_cleanup(void);
+
+/*
+ * Open @path and verify the whole snapshot once (every record, trailer,
+ * checksum), recording the block hashes. Fails like a reader would.
+ */
+enum dsck_err snapshot_seal_open(struct snapshot_seal *s, const char *path,
+				 struct dsck_error *err);
+void snapshot_seal_release(struct snapshot_seal *s);
+/* A reader over the sealed file, from its first byte. */
+enum dsck_err snapshot_reader_open_sealed(struct snapshot_reader *r, struct snapshot_seal *s,
+					  struct dsck_error *err);
 
 /* Open and validate the header. */
 enum dsck_err snapshot_reader_open(struct snapshot_reader *r, const char *path,

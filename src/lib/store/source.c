@@ -3,16 +3,21 @@
 
 #include "store/source.h"
 
-enum dsck_err source_open_snapshot(struct source *s, const char *path,
-				   const struct keyfilter *f, struct dsck_error *err)
+static enum dsck_err open_snapshot(struct source *s, const char *path,
+				   struct snapshot_seal *seal, const struct keyfilter *f,
+				   struct dsck_error *err)
 {
 	enum dsck_err rc;
 
 	memset(s, 0, sizeof(*s));
 	s->kind = SOURCE_SNAPSHOT;
 	s->filter = f;
+	s->seal = seal;
 	snprintf(s->name, sizeof(s->name), "%s", path);
-	if ((rc = snapshot_reader_open(&s->snap, path, err)))
+	/* The reader keeps the name: give it ours, which lives as long as it does. */
+	rc = seal ? snapshot_reader_open_sealed(&s->snap, seal, err)
+		  : snapshot_reader_open(&s->snap, s->name, err);
+	if (rc)
 		return rc;
 	s->api = s->snap.hdr.api;
 	snprintf(s->endpoint, sizeof(s->endpoint), "%s", s->snap.hdr.endpoint);
@@ -23,6 +28,18 @@ enum dsck_err source_open_snapshot(struct source *s, const char *path,
 	s->etcd_index = s->snap.hdr.etcd_index;
 	s->open = true;
 	return DSCK_OK;
+}
+
+enum dsck_err source_open_snapshot(struct source *s, const char *path,
+				   const struct keyfilter *f, struct dsck_error *err)
+{
+	return open_snapshot(s, path, NULL, f, err);
+}
+
+enum dsck_err source_open_sealed(struct source *s, struct snapshot_seal *seal,
+				 const struct keyfilter *f, struct dsck_error *err)
+{
+	return open_snapshot(s, seal->path, seal, f, err);
 }
 
 enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
@@ -154,7 +171,7 @@ enum dsck_err source_rewind(struct source *s, struct dsck_error *err)
 		snprintf(path, sizeof(path), "%s", s->name);
 		snapshot_reader_close(&s->snap);
 		s->open = false;
-		return source_open_snapshot(s, path, s->filter, err);
+		return open_snapshot(s, path, s->seal, s->filter, err);
 	case SOURCE_V2:
 		s->i2 = 0;
 		return DSCK_OK;

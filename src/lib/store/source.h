@@ -28,6 +28,7 @@ struct source {
 	size_t seen;                  /* records returned */
 
 	struct snapshot_reader snap;
+	struct snapshot_seal *seal;   /* borrowed: a verified file held open, or NULL */
 	struct etcd2_client c2;
 	struct etcd2_listing l2;
 	size_t i2;
@@ -41,6 +42,9 @@ struct source {
 
 enum dsck_err source_open_snapshot(struct source *s, const char *path,
 				   const struct keyfilter *f, struct dsck_error *err);
+/* The records of a sealed snapshot: exactly the bytes that were verified. */
+enum dsck_err source_open_sealed(struct source *s, struct snapshot_seal *seal,
+				 const struct keyfilter *f, struct dsck_error *err);
 /* @quorum: linearizable v2 read; otherwise the member's local store. */
 enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
 			     const struct keyfilter *f, bool quorum, struct dsck_error *err);
