@@ -225,20 +225,27 @@ out:
 	return code;
 }
 
-/* Read the whole snapshot once: nothing is written from one that does not verify. */
+/*
+ * Read the whole snapshot once: nothing is written from one that does not
+ * verify (an etcd backend file is checked whole when it is opened).
+ */
 static int verify_first(const char *path)
 {
 	struct dsck_error err = DSCK_ERROR_INIT;
-	struct snapshot_reader rd;
+	struct keyfilter all;
+	struct source src;
 	struct dsck_record rec;
 	bool done = false;
 	enum dsck_err e;
 
-	if (snapshot_reader_open(&rd, path, &err))
+	keyfilter_init(&all, "", true);
+	if (source_open_snapshot(&src, path, &all, &err)) {
+		errorf("refusing to restore: the snapshot does not verify");
 		return cli_fail(&err);
-	while (!(e = snapshot_reader_next(&rd, &rec, &done, &err)) && !done)
+	}
+	while (!(e = source_next(&src, &rec, &done, &err)) && !done)
 		;
-	snapshot_reader_close(&rd);
+	source_close(&src);
 	if (e) {
 		errorf("refusing to restore: the snapshot does not verify");
 		return cli_fail(&err);
