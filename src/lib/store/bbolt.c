@@ -234,6 +234,7 @@ static enum dsck_err walk_page(struct walk *w, const uint8_t *pg, size_t avail, 
 	if (flags == FLAG_BRANCH && count == 0)
 		return dsck_fail(err, DSCK_ERR_INPUT, "%s: page %llu at offset %zu: empty branch page",
 				 name, (unsigned long long)pgid, at);
+	/* The whole page first: bounds and order before anything is visited. */
 	for (uint16_t i = 0; i < count; i++) {
 		const uint8_t *e = pg + PAGE_HDR + (size_t)i * ELEM_SIZE;
 		uint64_t eoff = PAGE_HDR + (uint64_t)i * ELEM_SIZE;
@@ -254,6 +255,13 @@ static enum dsck_err walk_page(struct walk *w, const uint8_t *pg, size_t avail, 
 					 at + (size_t)kpos);
 		prev = key;
 		prev_len = ksize;
+	}
+	for (uint16_t i = 0; i < count; i++) {
+		const uint8_t *e = pg + PAGE_HDR + (size_t)i * ELEM_SIZE;
+		size_t kpos = PAGE_HDR + (size_t)i * ELEM_SIZE + le32(e + (flags == FLAG_LEAF ? 4 : 0));
+		size_t ksize = le32(e + (flags == FLAG_LEAF ? 8 : 4));
+		const uint8_t *key = pg + kpos;
+
 		if (flags == FLAG_BRANCH) {
 			const uint8_t *child;
 			size_t child_avail;
@@ -268,21 +276,21 @@ static enum dsck_err walk_page(struct walk *w, const uint8_t *pg, size_t avail, 
 		if (ord->have && key_cmp(ord->last, ord->last_len, key, ksize) >= 0)
 			return dsck_fail(err, DSCK_ERR_INPUT, "%s: page %llu, element %u at offset %zu: "
 					 "key not after the previous page's keys", name,
-					 (unsigned long long)pgid, i, at + (size_t)kpos);
+					 (unsigned long long)pgid, i, at + kpos);
 		ord->last = key;
 		ord->last_len = ksize;
 		ord->have = true;
 
 		struct bbolt_item it = {
 			.bucket = bname, .bucket_len = bname_len, .key = key, .key_len = ksize,
-			.value = key + ksize, .value_len = vsize,
+			.value = key + ksize, .value_len = le32(e + 12),
 			.is_bucket = le32(e) & LEAF_BUCKET, .page = pgid,
-			.offset = at + (size_t)(kpos + ksize), .depth = depth,
+			.offset = at + kpos + ksize, .depth = depth,
 		};
 		if ((rc = w->fn(w->ctx, &it, err)))
 			return rc;
 		if (it.is_bucket &&
-		    (rc = walk_bucket(w, key, ksize, it.value, vsize, pgid, depth + 1, err)))
+		    (rc = walk_bucket(w, key, ksize, it.value, it.value_len, pgid, depth + 1, err)))
 			return rc;
 	}
 	return DSCK_OK;
