@@ -321,12 +321,16 @@ out:
 bool physnap_detect(const char *path)
 {
 	uint8_t head[96];
+	struct stat st;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
-	if (fd < 0)
+	/* Only a regular file can be mapped; a pipe is not even opened here. */
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		return false;
-	n = read(fd, head, sizeof(head));
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return false;
+	n = pread(fd, head, sizeof(head), 0);
 	close(fd);
 	return n > 0 && bbolt_looks_like(head, (size_t)n);
 }
