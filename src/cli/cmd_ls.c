@@ -175,7 +175,7 @@ static bool file_wants(const struct source *src, const char *key, size_t klen,
 	return keyfilter_under_prefix(&under, r->key, r->key_len);
 }
 
-/* The JSON head or the table header, once: a missing KEY prints neither. */
+/* The JSON head or the table header. */
 static void file_open_output(struct lister *l, const struct source *src)
 {
 	if (l->cli->format == OUT_JSON)
@@ -183,14 +183,6 @@ static void file_open_output(struct lister *l, const struct source *src)
 			  l->api == 2 ? src->etcd_index : src->revision);
 	else
 		table_header(l->api);
-}
-
-static enum dsck_err emit_file(struct lister *l, const struct source *src,
-			       const struct dsck_record *r)
-{
-	if (!l->n)
-		file_open_output(l, src);
-	return emit(l, r);
 }
 
 /* KEY or PREFIX from a snapshot file (dsck or etcd backend), shown as the live store shows it. */
@@ -201,7 +193,7 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 	struct source src;
 	struct dsck_record r;
 	size_t klen = strlen(key);
-	bool done = false;
+	bool done = false, opened = false;
 	enum dsck_err rc;
 
 	keyfilter_init(&all, "", true);
@@ -211,16 +203,24 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 	while (!(rc = source_next(&src, &r, &done, &err)) && !done) {
 		if (!file_wants(&src, key, klen, &r, single))
 			continue;
-		if ((rc = emit_file(l, &src, &r)))
+		if (!opened)
+			file_open_output(l, &src);
+		opened = true;
+		if ((rc = emit(l, &r)))
 			break;
 	}
-	if (!rc && single && !l->n)
+	/* A missing KEY prints no header, as the live get does. */
+	if (!rc && !opened && single) {
 		rc = dsck_fail(&err, DSCK_ERR_NOT_FOUND, "key '%s' not found (%s)", key, path);
-	else if (!rc && !l->n)
+	} else if (!rc && !opened) {
 		file_open_output(l, &src);
-	if ((l->n || !single) && !(rc && !l->n) && l->cli->format == OUT_JSON)
+		opened = true;
+	}
+	if (opened && l->cli->format == OUT_JSON)
 		printf("]}\n");
 	source_close(&src);
+	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
+		dsck_fail(&err, rc, "out of memory");
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
 

@@ -96,9 +96,10 @@ static int render_json(const char *path, const struct physnap *p, const struct p
 	json_object_set_new(doc, "trailer", json_string(p->trailer == PHYSNAP_TRAILER_OK
 							? "sha256-verified" : "none"));
 	json_object_set_new(doc, "bbolt",
-			    json_pack("{s:I,s:I,s:I,s:I}", "page_size", (json_int_t)p->db.page_size,
+			    json_pack("{s:I,s:I,s:I,s:I,s:I}", "page_size", (json_int_t)p->db.page_size,
 				      "pages", (json_int_t)p->db.npages, "pages_reached",
-				      (json_int_t)p->db.pages_reached, "txid", (json_int_t)p->db.txid));
+				      (json_int_t)p->db.pages_reached, "txid", (json_int_t)p->db.txid,
+				      "buckets", (json_int_t)p->buckets));
 	json_object_set_new(doc, "revision", json_integer(p->revision));
 	json_object_set_new(doc, "compact_revision", json_integer(p->compact_revision));
 	json_object_set_new(doc, "consistent_index", json_integer((json_int_t)p->consistent_index));

@@ -200,8 +200,6 @@ static enum dsck_err on_revision(struct reader *r, const struct bbolt_item *it,
 	if (!tomb && (kv.mod_revision != main_rev || kv.create_revision < 1 ||
 		      kv.create_revision > kv.mod_revision || kv.version < 1 || kv.lease < 0))
 		return bad(p, it, err, "the KeyValue's revisions do not match its revision key");
-	if (it->value_len > UINT32_MAX)
-		return bad(p, it, err, "value too large");
 	if ((rc = index_get(p, &r->ix, (const uint8_t *)kv.key, kv.key_len, &e, err)))
 		return rc;
 	/* Revision order: a later record of the same key replaces the earlier one. */
