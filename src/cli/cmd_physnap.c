@@ -102,6 +102,8 @@ static int render_json(const char *path, const struct physnap *p, const struct p
 				      "buckets", (json_int_t)p->buckets));
 	json_object_set_new(doc, "revision", json_integer(p->revision));
 	json_object_set_new(doc, "compact_revision", json_integer(p->compact_revision));
+	json_object_set_new(doc, "scheduled_compact_revision",
+			    json_integer(p->scheduled_compact_revision));
 	json_object_set_new(doc, "consistent_index", json_integer((json_int_t)p->consistent_index));
 	json_object_set_new(doc, "auth_enabled", json_boolean(p->auth_enabled));
 	json_object_set_new(doc, "counts",
@@ -125,6 +127,10 @@ static void render_table(const char *path, const struct physnap *p, const struct
 	printf("revision:   %lld (compacted at %lld, consistent index %llu)\n",
 	       (long long)p->revision, (long long)p->compact_revision,
 	       (unsigned long long)p->consistent_index);
+	/* The member stopped or was copied while compacting; etcd resumes it on start. */
+	if (p->scheduled_compact_revision > p->compact_revision)
+		printf("compaction: to %lld scheduled, not finished\n",
+		       (long long)p->scheduled_compact_revision);
 	printf("keys:       %zu live (%zu revisions in the history, %zu deletions; auth %s)\n", p->n,
 	       p->revisions, p->tombstones, p->auth_enabled ? "enabled" : "disabled");
 	printf("prefixes:  ");
