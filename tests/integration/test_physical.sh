@@ -139,26 +139,38 @@ poke() { # FILE OFFSET HEXBYTE
 }
 byte() { od -An -tx1 -j "$2" -N1 "$1" | tr -d ' '; }
 flip() { poke "$1" "$2" "$(printf '%02x' $((0x$(byte "$1" "$2") ^ 0xff)))"; }
-# The root page of the `key` bucket (a branch page when the file holds enough
-# revisions): the newer meta page's root bucket, then its "key" element.
-key_root() {
-	python3 - "$1" <<'PY'
+# Places in the `key` bucket, found from the newer meta page's root bucket:
+#   key_place root FILE    its root page, when that is a branch page
+#   key_place first FILE   the file offset of the '_' in its first revision key
+key_place() {
+	python3 - "$@" <<'PY'
 import struct, sys
-d = open(sys.argv[1], 'rb').read()
+what, path = sys.argv[1:3]
+d = open(path, 'rb').read()
 ps = struct.unpack_from('<I', d, 24)[0]
-metas = [struct.unpack_from('<QQ', d, i * ps + 16 + 48)[0:1] + struct.unpack_from('<Q', d, i * ps + 32) for i in (0, 1)]
-root = max(metas)[1]
-o = root * ps
-flags, count = struct.unpack_from('<HH', d, o + 8)
-for i in range(count):
-    e = o + 16 + 16 * i
-    _, pos, ks, vs = struct.unpack_from('<IIII', d, e)
+meta = max(struct.unpack_from('<Q', d, i * ps + 16 + 48) + struct.unpack_from('<Q', d, i * ps + 32)
+           for i in (0, 1))
+def elems(page):
+    o = page * ps
+    flags, count = struct.unpack_from('<HH', d, o + 8)
+    return flags, [(o + 16 + 16 * i,) + struct.unpack_from('<IIII', d, o + 16 + 16 * i)
+                   for i in range(count)]
+flags, es = elems(meta[1])
+for e, _, pos, ks, _ in es:
     if d[e + pos:e + pos + ks] == b'key':
-        kroot = struct.unpack_from('<Q', d, e + pos + ks)[0]
-        if struct.unpack_from('<H', d, kroot * ps + 8)[0] == 1:
-            print(kroot)
-            sys.exit(0)
-sys.exit(1)
+        page = struct.unpack_from('<Q', d, e + pos + ks)[0]
+        break
+else:
+    sys.exit(1)
+if what == 'root':
+    sys.exit(print(page) if elems(page)[0] == 1 else 1)
+while True:
+    flags, es = elems(page)
+    e, a, b, c, _ = es[0]
+    if flags == 2:
+        print(e + b + 8)          # leaf: flags, pos, ksize, vsize
+        break
+    page = struct.unpack_from('<Q', d, e + 8)[0]   # branch: pos, ksize, pgid
 PY
 }
 head -c 12288 "$ONE_DB" >"$H_TMP/truncated.db"
@@ -167,7 +179,7 @@ head -c $(($(stat -c %s "$ONE_DB") - 1000)) "$ONE_DB" >"$H_TMP/cut.db"
 damaged cut "truncated"
 cp "$ONE_DB" "$H_TMP/meta.db" && flip "$H_TMP/meta.db" $((16 + 20))
 damaged meta "meta page 0"
-bp=$(key_root "$ONE_DB") || h_fail "the key bucket of the fixture's file has a branch root"
+bp=$(key_place root "$ONE_DB") || h_fail "the key bucket of the fixture's file has a branch root"
 # Element 0's child page id: the high byte sends it out of range.
 cp "$ONE_DB" "$H_TMP/branch.db" && flip "$H_TMP/branch.db" $((bp * 4096 + 16 + 15))
 damaged branch "page $bp"
@@ -185,10 +197,10 @@ cp "$ONE_DB" "$H_TMP/trailer.db" && flip "$H_TMP/trailer.db" $(($(stat -c %s "$O
 damaged trailer "SHA-256 trailer"
 # Without a trailer, a broken record still fails: a revision key's '_'.
 cp "$H_TMP/member.db" "$H_TMP/revkey.db"
-off=$(grep -obUa $'\x00_\x00\x00\x00\x00\x00\x00\x00' "$H_TMP/revkey.db" | head -1 | cut -d: -f1) ||
-	h_fail "a revision key in the member db"
-poke "$H_TMP/revkey.db" $((off + 1)) 2d
-damaged revkey "offset"
+off=$(key_place first "$H_TMP/revkey.db") || h_fail "a revision key in the member db"
+h_assert_eq 5f "$(byte "$H_TMP/revkey.db" "$off")" "the first revision key's '_'"
+poke "$H_TMP/revkey.db" "$off" 2d
+damaged revkey "revision key is not"
 
 # ---------------------------------------------------------------- partial restore
 h_run "$DSCK" snapshot restore "$ONE_DB" --to v3 --prefix /calico --endpoints "$DST"
