@@ -325,6 +325,9 @@ static void test_damage(void **state)
 	put16(m->b + 5 * PS + 10, 200);                  /* element count */
 	expect_damage(m, "do not fit");
 	build(m);
+	memcpy(m->b + 3 * PS + 16 + 2 * 16, "kez", 3);   /* no `key` bucket (order kept) */
+	expect_damage(m, "not an etcd v3 backend file");
+	build(m);
 	memcpy(m->b + 5 * PS + 16 + 2 * 16, rk[1], 17);   /* leaf keys swapped */
 	memcpy(m->b + 5 * PS + 16 + 2 * 16 + 17 + 13, rk[0], 17);
 	expect_damage(m, "out of order");

@@ -165,6 +165,7 @@ struct reader {
 	struct physnap *p;
 	struct index ix;
 	int64_t last_main;
+	bool have_key, have_meta;      /* the buckets every etcd backend has */
 };
 
 static enum dsck_err bad(const struct physnap *p, const struct bbolt_item *it,
@@ -243,6 +244,8 @@ static enum dsck_err visit(void *ctx, const struct bbolt_item *it, struct dsck_e
 			return bad(r->p, it, err, "a plain key in the root bucket (etcd keeps only "
 				   "buckets there)");
 		r->p->buckets++;
+		r->have_key |= name_is(it->key, it->key_len, key_bucket);
+		r->have_meta |= name_is(it->key, it->key_len, meta_bucket);
 		return DSCK_OK;
 	}
 	if (it->depth != 1)
@@ -301,6 +304,11 @@ enum dsck_err physnap_open_mem(struct physnap *p, const uint8_t *data, size_t si
 	if ((rc = bbolt_open(&p->db, data, db_size, p->path, err)) ||
 	    (rc = bbolt_walk(&p->db, visit, &r, err)))
 		goto out;
+	if (!r.have_key || !r.have_meta) {
+		rc = dsck_fail(err, DSCK_ERR_INPUT, "%s: a bbolt file without the '%s' and '%s' "
+			       "buckets: not an etcd v3 backend file", p->path, key_bucket, meta_bucket);
+		goto out;
+	}
 	if (db_size != size && (rc = check_trailer(p, data, db_size, err)))
 		goto out;
 	p->revision = r.last_main > p->compact_revision ? r.last_main : p->compact_revision;
