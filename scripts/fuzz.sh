@@ -7,7 +7,8 @@
 # Targets: snapshot (a whole snapshot file), etcd2 (v2 response bodies), jscan
 # (the JSON scanner, checked against jansson), calico (key classifier and value
 # shapes), config (calicoctl config files), kubeconfig, k8s (API objects), keys
-# (the v2 key rules and the key text shown). The harnesses are in
+# (the v2 key rules and the key text shown), physnap (etcd backend files:
+# bbolt pages and mvcc records). The harnesses are in
 # tests/fuzz/, the seed corpora in fixtures/fuzz/<target>/ (regenerate them
 # with tests/fuzz/make-seeds.sh).
 #
@@ -21,7 +22,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-20}
 builddir=${FUZZ_BUILDDIR:-build-fuzz}
-all=(snapshot etcd2 jscan calico config kubeconfig k8s keys)
+all=(snapshot etcd2 jscan calico config kubeconfig k8s keys physnap)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do

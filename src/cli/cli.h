@@ -151,6 +151,8 @@ int cmd_get(struct cli *cli);
 int cmd_status(struct cli *cli);
 int cmd_snapshot_save(struct cli *cli);
 int cmd_snapshot_verify(struct cli *cli);
+/* snapshot verify of an etcd backend file (cmd_physnap.c). */
+int cmd_snapshot_verify_physical(struct cli *cli, const char *path);
 int cmd_diff(struct cli *cli);
 int cmd_inspect(struct cli *cli);
 int cmd_snapshot_restore(struct cli *cli);

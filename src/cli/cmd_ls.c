@@ -10,6 +10,8 @@
 #include "store/etcd2.h"
 #include "store/etcd3.h"
 #include "base/jsonw.h"
+#include "base/keyfilter.h"
+#include "store/source.h"
 
 #define TABLE_VALUE_MAX 120
 
@@ -159,6 +161,69 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
 
+/* v3 files match the byte prefix, as etcd does; v2 files the directory, as v2 does. */
+static bool file_wants(const struct source *src, const char *key, size_t klen,
+		       const struct dsck_record *r, bool single)
+{
+	struct keyfilter under;
+
+	if (single)
+		return r->key_len == klen && memcmp(r->key, key, klen) == 0;
+	if (src->api == DSCK_API_V3)
+		return r->key_len >= klen && memcmp(r->key, key, klen) == 0;
+	keyfilter_init(&under, key, true);
+	return keyfilter_under_prefix(&under, r->key, r->key_len);
+}
+
+/* The JSON head or the table header. */
+static void file_open_output(struct lister *l, const struct source *src)
+{
+	if (l->cli->format == OUT_JSON)
+		json_open(l, l->api == 2 ? "etcd_index" : "revision",
+			  l->api == 2 ? src->etcd_index : src->revision);
+	else
+		table_header(l->api);
+}
+
+/* KEY or PREFIX from a snapshot file (dsck or etcd backend), shown as the live store shows it. */
+static int list_file(struct lister *l, const char *key, const char *path, bool single)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct keyfilter all;
+	struct source src;
+	struct dsck_record r;
+	size_t klen = strlen(key);
+	bool done = false, opened = false;
+	enum dsck_err rc;
+
+	keyfilter_init(&all, "", true);
+	if (source_open_snapshot(&src, path, &all, &err))
+		return cli_fail(&err);
+	l->api = src.api;
+	while (!(rc = source_next(&src, &r, &done, &err)) && !done) {
+		if (!file_wants(&src, key, klen, &r, single))
+			continue;
+		if (!opened)
+			file_open_output(l, &src);
+		opened = true;
+		if ((rc = emit(l, &r)))
+			break;
+	}
+	/* A missing KEY prints no header, as the live get does. */
+	if (!rc && !opened && single) {
+		rc = dsck_fail(&err, DSCK_ERR_NOT_FOUND, "key '%s' not found (%s)", key, path);
+	} else if (!rc && !opened) {
+		file_open_output(l, &src);
+		opened = true;
+	}
+	if (opened && l->cli->format == OUT_JSON)
+		printf("]}\n");
+	source_close(&src);
+	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
+		dsck_fail(&err, rc, "out of memory");
+	return rc ? cli_fail(&err) : EXIT_OK;
+}
+
 static int run(struct cli *cli, bool single)
 {
 	struct lister l = { .cli = cli, .line = BUF_INIT((size_t)1 << 30) };
@@ -166,12 +231,21 @@ static int run(struct cli *cli, bool single)
 	const char *key;
 	int rc;
 
+	if (cli->npos == 2) {
+		/* KEY or PREFIX, then a snapshot file to read instead of the live store. */
+		if (cli->set[OPT_API] || cli->set[OPT_SERIALIZABLE] || cli->set[OPT_PAGE_SIZE])
+			return cli_usage_error(cli, "--api, --serializable and --page-size are for live "
+					       "stores; %s carries its own", cli->pos[1]);
+		rc = list_file(&l, cli->pos[0], cli->pos[1], single);
+		buf_release(&l.line);
+		return rc;
+	}
 	if ((rc = cli_api(cli, &l.api)))
 		return rc;
 	if (single && cli->npos != 1)
-		return cli_usage_error(cli, "expected exactly one KEY");
+		return cli_usage_error(cli, "expected exactly one KEY (then optionally a FILE)");
 	if (!single && cli->npos > 1)
-		return cli_usage_error(cli, "expected at most one PREFIX");
+		return cli_usage_error(cli, "expected at most one PREFIX (then optionally a FILE)");
 	key = cli->npos ? cli->pos[0] : (l.api == 2 ? "/calico" : "/calico/");
 	if (l.api == 2 && key[0] != '/')
 		return cli_usage_error(cli, "v2 keys start with '/': '%s'", key);

@@ -285,13 +285,17 @@ int cmd_snapshot_restore(struct cli *cli)
 		return cli_usage_error(cli, "expected the snapshot FILE");
 	if (strcmp(cli->pos[0], "-") == 0)
 		return cli_usage_error(cli, "restore needs a file (it is read twice), not stdin");
-	/* Verify once; every later pass reads exactly the verified bytes. */
-	if (snapshot_seal_open(&seal, cli->pos[0], &err)) {
-		errorf("refusing to restore: the snapshot does not verify");
-		return cli_fail(&err);
-	}
-	if (source_open_sealed(&src, &seal, &f, &err)) {
+	/*
+	 * Verify once; every later pass reads exactly the verified bytes. An etcd
+	 * backend file is checked whole when it is opened, and stays mapped.
+	 */
+	memset(&seal, 0, sizeof(seal));
+	seal.fd = -1;
+	if (physnap_detect(cli->pos[0]) ? source_open_snapshot(&src, cli->pos[0], &f, &err)
+	    : snapshot_seal_open(&seal, cli->pos[0], &err) ||
+	      source_open_sealed(&src, &seal, &f, &err)) {
 		snapshot_seal_release(&seal);
+		errorf("refusing to restore: the snapshot does not verify");
 		return cli_fail(&err);
 	}
 	if ((rc = parse_opts(cli, &o, src.api)) ||

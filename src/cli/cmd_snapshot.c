@@ -52,34 +52,48 @@ int cmd_snapshot_save(struct cli *cli)
 	struct snapshot_header h;
 	struct dsck_record rec;
 	struct progress prog;
-	bool done = false, writing = false;
-	const char *path;
-	int64_t page;
-	int api, rc;
-	enum dsck_err e;
+	bool done = false, writing = false, have_conn = false;
+	const char *path, *from;
+	int64_t page = 0;
+	int api = 3, rc;
+	enum dsck_err e = DSCK_OK;
 
-	if ((rc = cli_api(cli, &api)) || (rc = cli_page_size(cli, &page)))
+	memset(&src, 0, sizeof(src));
+	/* FILE, then optionally a snapshot file to convert instead of a live store. */
+	if (cli->npos != 1 && cli->npos != 2)
+		return cli_usage_error(cli, "expected the snapshot FILE (or - for stdout), then "
+				       "optionally the snapshot file to read instead of the live store");
+	from = cli->npos == 2 ? cli->pos[1] : NULL;
+	if (from && (cli->set[OPT_API] || cli->set[OPT_SERIALIZABLE] || cli->set[OPT_PAGE_SIZE]))
+		return cli_usage_error(cli, "--api, --serializable and --page-size are for live "
+				       "stores; %s carries its own", from);
+	if (!from && ((rc = cli_api(cli, &api)) || (rc = cli_page_size(cli, &page))))
 		return rc;
-	if (cli->npos != 1)
-		return cli_usage_error(cli, "expected the snapshot FILE (or - for stdout)");
 	path = cli->pos[0];
-	if ((rc = cli_keyfilter(cli, &f, "/calico")))
-		return rc;
+	if (from && (e = source_open_snapshot(&src, from, &f, &err)))
+		return cli_fail(&err);
+	if ((rc = cli_keyfilter(cli, &f, from ? src.snap.hdr.prefix : "/calico")))
+		goto out;
 	/* The header holds the prefix as a JSON string of < sizeof(h.prefix) bytes:
 	 * one cut short or dropped would make restore --prune work on another subtree. */
 	if (f.prefix_len >= sizeof(h.prefix) ||
-	    !utf8_valid((const unsigned char *)f.prefix, f.prefix_len))
-		return cli_usage_error(cli, "a snapshot --prefix must be valid UTF-8 of at most %zu "
-				       "bytes", sizeof(h.prefix) - 1);
-	if ((rc = cli_connect_settings(cli, &conn)))
-		return rc;
-	if (api == 2)
-		e = source_open_v2(&src, &conn, &f, !cli->set[OPT_SERIALIZABLE], &err);
-	else
-		e = source_open_v3(&src, &conn, &f, page, cli->set[OPT_SERIALIZABLE], &err);
-	if (e) {
-		conn_release(&conn);
-		return cli_fail(&err);
+	    !utf8_valid((const unsigned char *)f.prefix, f.prefix_len)) {
+		rc = cli_usage_error(cli, "a snapshot --prefix must be valid UTF-8 of at most %zu "
+				     "bytes", sizeof(h.prefix) - 1);
+		goto out;
+	}
+	if (!from) {
+		if ((rc = cli_connect_settings(cli, &conn)))
+			return rc;
+		have_conn = true;
+		if (api == 2)
+			e = source_open_v2(&src, &conn, &f, !cli->set[OPT_SERIALIZABLE], &err);
+		else
+			e = source_open_v3(&src, &conn, &f, page, cli->set[OPT_SERIALIZABLE], &err);
+		if (e) {
+			conn_release(&conn);
+			return cli_fail(&err);
+		}
 	}
 	progress_init(&prog, cli, "snapshot");
 	/* The first record pins the v3 revision that goes into the header. */
@@ -102,7 +116,10 @@ int cmd_snapshot_save(struct cli *cli)
 		size_t records = w.records;
 
 		/* An empty backup is almost always the wrong --api or --prefix. */
-		if (!records)
+		if (!records && from)
+			warnf("no keys under %.*s in %s: the snapshot is empty", (int)f.prefix_len,
+			      f.prefix, from);
+		else if (!records)
 			warnf("no keys under %.*s in the %s store: the snapshot is empty (is the data "
 			      "in the other API? try --api %s)", (int)f.prefix_len, f.prefix,
 			      dsck_api_name(h.api), h.api == DSCK_API_V3 ? "v2" : "v3");
@@ -131,8 +148,10 @@ int cmd_snapshot_save(struct cli *cli)
 	}
 	if (writing)
 		snapshot_writer_abort(&w);
+out:
 	source_close(&src);
-	conn_release(&conn);
+	if (have_conn)
+		conn_release(&conn);
 	return e ? cli_fail(&err) : rc;
 }
 
@@ -153,6 +172,8 @@ int cmd_snapshot_verify(struct cli *cli)
 
 	if (cli->npos != 1)
 		return cli_usage_error(cli, "expected the snapshot FILE");
+	if (physnap_detect(cli->pos[0]))
+		return cmd_snapshot_verify_physical(cli, cli->pos[0]);
 	if ((e = snapshot_reader_open(&r, cli->pos[0], &err)))
 		return cli_fail(&err);
 	while (!(e = snapshot_reader_next(&r, &rec, &done, &err)) && !done) {

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "base/findings.h"
+#include "calico/v2trap.h"
 #include "store/etcd2.h"
 #include "store/etcd3.h"
 
@@ -176,7 +178,8 @@ static json_t *count_json(long long n)
 	return n < 0 ? json_null() : json_integer(n);
 }
 
-static int render_json(const struct endpoint_status *st, size_t n, const struct calico_status *cs)
+static int render_json(const struct endpoint_status *st, size_t n, const struct calico_status *cs,
+		       const struct findings *f)
 {
 	json_t *doc = json_object(), *eps = json_array(), *cal = json_object();
 	char hex[24];
@@ -209,6 +212,7 @@ static int render_json(const struct endpoint_status *st, size_t n, const struct 
 	json_object_set_new(cal, "cluster_guid", cli_json_text(cs->cluster_guid));
 	json_object_set_new(doc, "endpoints", eps);
 	json_object_set_new(doc, "calico", cal);
+	json_object_set_new(doc, "findings", cli_findings_json(f));
 	return cli_print_json(doc);
 }
 
@@ -257,6 +261,7 @@ int cmd_status(struct cli *cli)
 	struct endpoint_status st[CONN_MAX_ENDPOINTS];
 	struct calico_status cs;
 	struct dsck_conn conn;
+	struct findings f;
 	bool any_v2 = false, any_v3 = false;
 	int rc, worst = EXIT_OK;
 
@@ -275,10 +280,19 @@ int cmd_status(struct cli *cli)
 	}
 	memset(&cs, 0, sizeof(cs));
 	probe_calico(&conn, any_v2, any_v3, &cs);
-	if (cli->format == OUT_JSON)
-		rc = render_json(st, conn.n_endpoints, &cs);
+	findings_init(&f, 10);
+	/* Calico data in v2 is what `etcdctl snapshot save` silently leaves out. */
+	if (cs.v2_keys > 0 && v2trap_add_online(&f, (size_t)cs.v2_keys))
+		rc = EXIT_IO;
+	else if (cli->format == OUT_JSON)
+		rc = render_json(st, conn.n_endpoints, &cs, &f);
 	else
 		render_table(st, conn.n_endpoints, &cs);
+	if (!rc && cli->format != OUT_JSON && f.n) {
+		printf("\n");
+		cli_findings_table(&f);
+	}
+	findings_release(&f);
 	conn_release(&conn);
 	return rc ? rc : worst;
 }

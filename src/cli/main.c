@@ -131,33 +131,42 @@ static const struct cli_cmd commands[] = {
 	  "data lives", no_opts, true,
 	  "dsck status --endpoints http://127.0.0.1:2379\n"
 	  "dsck status --endpoints https://a:2379,https://b:2379 --cacert ca.pem -o json" },
-	{ "ls", cmd_ls, "[PREFIX]", "list raw keys with metadata under PREFIX (default /calico)",
-	  ls_opts, true,
+	{ "ls", cmd_ls, "[PREFIX [FILE]]",
+	  "list raw keys with metadata under PREFIX (default /calico), live or from a snapshot "
+	  "or etcd backend FILE", ls_opts, true,
 	  "dsck ls /calico/v1/config --api v2\n"
+	  "dsck ls /calico/ backup.db   (a file from etcdctl snapshot save)\n"
 	  "dsck ls /calico/ --api v3 -o json\n"
 	  "dsck ls --api v3 --serializable --endpoints http://10.0.0.2:2379" },
-	{ "get", cmd_get, "KEY", "print one raw key with metadata (exit 1 when missing)",
-	  ls_opts, true,
+	{ "get", cmd_get, "KEY [FILE]",
+	  "print one raw key with metadata (exit 1 when missing), live or from FILE", ls_opts, true,
 	  "dsck get /calico/v1/Ready --api v2\ndsck get /calico/v1/Ready --api v3 -o json" },
-	{ "inspect", cmd_inspect, "[SNAPSHOT]",
+	{ "inspect", cmd_inspect, "[FILE]",
 	  "Calico-aware summary: counts per kind, Ready, version, data model, findings",
 	  inspect_opts, true,
-	  "dsck inspect --api v2\ndsck inspect --api v3 -o json\ndsck inspect before.snap" },
-	{ "snapshot save", cmd_snapshot_save, "FILE",
-	  "write a logical snapshot of the Calico keys (FILE.tmp, fsync, rename; mode 0600)",
+	  "dsck inspect --api v2\ndsck inspect --api v3 -o json\ndsck inspect before.snap\n"
+	  "dsck inspect backup.db   (a file from etcdctl snapshot save)" },
+	{ "snapshot save", cmd_snapshot_save, "FILE [FROM]",
+	  "write a logical snapshot of the Calico keys (FILE.tmp, fsync, rename; mode 0600), "
+	  "from the live store or converted from the snapshot or etcd backend file FROM",
 	  save_opts, true,
 	  "dsck snapshot save calico-v2.snap --api v2\n"
 	  "dsck snapshot save calico-v3.snap --api v3 --prefix /calico --include-ephemeral\n"
-	  "dsck snapshot save - --api v3 | gzip > calico.snap.gz" },
+	  "dsck snapshot save - --api v3 | gzip > calico.snap.gz\n"
+	  "dsck snapshot save calico.snap backup.db   (convert an etcdctl snapshot save file)" },
 	{ "snapshot verify", cmd_snapshot_verify, "FILE",
-	  "check a snapshot offline (format, order, checksum) and print its header and counts",
-	  verify_opts, false, "dsck snapshot verify calico-v2.snap\ndsck snapshot verify calico.snap -o json" },
+	  "check a snapshot or etcd backend file offline (format, order, checksum, bbolt pages) "
+	  "and print its header and counts", verify_opts, false,
+	  "dsck snapshot verify calico-v2.snap\ndsck snapshot verify calico.snap -o json\n"
+	  "dsck snapshot verify backup.db   (from etcdctl snapshot save, or member/snap/db)" },
 	{ "snapshot restore", cmd_snapshot_restore, "FILE",
 	  "restore a verified snapshot: plan (create/same/update/conflict), then guarded writes",
 	  restore_opts, true,
 	  "dsck snapshot restore calico.snap --dry-run\n"
 	  "dsck snapshot restore calico.snap --on-conflict overwrite\n"
-	  "dsck snapshot restore calico-v2.snap --to v3 --prune --yes" },
+	  "dsck snapshot restore calico-v2.snap --to v3 --prune --yes\n"
+	  "dsck snapshot restore backup.db --to v3 --prefix /calico   (only /calico of an etcd "
+	  "backup)" },
 	{ "migrate v2-to-v3", cmd_migrate_v2_to_v3, "",
 	  "copy /calico from the live v2 store into v3 (as etcdctl migrate maps it), online, "
 	  "re-runnable, then verify", migrate_opts, true,
@@ -197,11 +206,13 @@ static const struct cli_cmd commands[] = {
 	  "replicasets.json, pods.json, configmaps.json: kubectl get ... -n kube-system -o json; "
 	  "nodes.json: kubectl get nodes -o json)" },
 	{ "diff", cmd_diff, "A B",
-	  "compare two key sets; A and B are snapshot files, 'v2' or 'v3' (the live stores)",
+	  "compare two key sets; A and B are snapshot or etcd backend files, 'v2' or 'v3' (the "
+	  "live stores)",
 	  diff_opts, true,
 	  "dsck diff before.snap v2\n"
 	  "dsck diff v2 v3 --values\n"
-	  "dsck diff before.snap after.snap -o json" },
+	  "dsck diff before.snap after.snap -o json\n"
+	  "dsck diff backup.db v3   (a file from etcdctl snapshot save)" },
 };
 
 static const struct cli_cmd *find_command(int argc, char **argv, int *used)

@@ -18,7 +18,7 @@ OUT=$root/fixtures/fuzz
 [[ -x $DSCK && -x $FIXTURE ]] || { echo "build first: ninja -C build" >&2; exit 1; }
 source "$root/tests/lib/harness.sh"
 
-for t in snapshot etcd2 jscan calico config kubeconfig keys; do
+for t in snapshot etcd2 jscan calico config kubeconfig keys physnap; do
 	rm -rf "${OUT:?}/$t"
 	mkdir -p "$OUT/$t"
 done
@@ -51,6 +51,27 @@ s=$OUT/snapshot
 "$DSCK" snapshot save "$s/v3-bgp.snap" --api v3 --prefix /calico/bgp >/dev/null
 "$DSCK" snapshot save "$s/v2-empty.snap" --api v2 --prefix /nothing/here >/dev/null
 chmod 644 "$s"/*.snap
+
+# ---------------------------------------------------------------- physnap (etcd backend files)
+# Real files: `etcdctl snapshot save` of the store above (Calico v1 and v3
+# keys, a lease, a binary key), of a small store with history (overwrites, a
+# delete, a compaction, a delete after it), and a stopped member's db (no
+# trailer). Each is a few 4 KiB pages.
+b=$OUT/physnap
+h_etcdctl seeds snapshot save "$b/calico.db" >/dev/null 2>&1
+h_etcd_start hist
+for v in 1 2 3; do h_etcdctl hist put /calico/v1/config/LogSeverityScreen "level-$v" >/dev/null; done
+h_etcdctl hist put /calico/v1/Ready true >/dev/null
+h_etcdctl hist put /registry/x gone >/dev/null
+h_etcdctl hist del /registry/x >/dev/null
+h_etcdctl hist compact "$(h_etcdctl hist get /x -w json | jq .header.revision)" >/dev/null
+h_etcdctl hist del /calico/v1/Ready >/dev/null
+h_etcdctl hist snapshot save "$b/history.db" >/dev/null 2>&1
+h_etcd_stop hist
+cp "$(h_datadir hist)/member/snap/db" "$b/member.db"
+h_etcd_start empty
+h_etcdctl empty snapshot save "$b/empty.db" >/dev/null 2>&1
+chmod 644 "$b"/*.db
 
 # ---------------------------------------------------------------- etcd2 (v2 response bodies)
 e=$OUT/etcd2
@@ -312,7 +333,7 @@ printf '/calico/\xc3\xa9\xff\xe2\x82' >"$k/utf8"
 printf '/' >"$k/root"
 
 h_etcd_stop seeds
-for t in snapshot etcd2 jscan calico config kubeconfig keys; do
+for t in snapshot etcd2 jscan calico config kubeconfig keys physnap; do
 	printf '%-11s %3d seeds, %6d bytes, largest %d\n' "$t" "$(find "$OUT/$t" -type f | wc -l)" \
 		"$(cat "$OUT/$t"/* | wc -c)" "$(wc -c "$OUT/$t"/* | sort -n | tail -2 | head -1 | awk '{print $1}')"
 done

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "calico/inspect.h"
+#include "calico/v2trap.h"
 #include "base/macro.h"
 #include "base/utf8.h"
 
@@ -796,7 +797,13 @@ enum dsck_err inspect_run(struct inspect *in, struct source *src, inspect_progre
 		if (progress)
 			progress(ctx, in->keys, in->bytes);
 	}
-	return rc ? rc : inspect_finish(in, err);
+	if (rc || (rc = inspect_finish(in, err)))
+		return rc;
+	if (src->kind == SOURCE_PHYSICAL &&
+	    !physnap_count_prefix(&src->phys, V2TRAP_PREFIX, strlen(V2TRAP_PREFIX)) &&
+	    v2trap_add_offline(&in->findings, src->name))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	return DSCK_OK;
 }
 
 static void xref_free(struct inspect_xref *x)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calico/v2trap.h"
 #include "check/check.h"
 #include "store/etcd2.h"
 #include "store/etcd3.h"
@@ -125,6 +126,14 @@ enum dsck_err check_pre_migrate(const struct dsck_conn *conn, const struct keyfi
 				struct check_result *res, struct dsck_error *err)
 {
 	enum dsck_err rc = check_each_member(conn, res, check_member, f, err);
+	size_t v2_keys = 0;
+
+	for (size_t i = 0; i < res->n_members; i++)
+		if (res->members[i].v2_leaves > v2_keys)
+			v2_keys = res->members[i].v2_leaves;
+	/* The usual backup would hold none of it. */
+	if (!rc && v2_keys && v2trap_add_online(&res->findings, v2_keys))
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 
 	/* The way forward only when there is one. */
 	if (!rc && findings_ok(&res->findings) && !res->unreachable)

@@ -3,12 +3,39 @@
 
 #include "store/source.h"
 
+static enum dsck_err open_physical(struct source *s, const char *path,
+				   const struct keyfilter *f, struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	memset(s, 0, sizeof(*s));
+	s->kind = SOURCE_PHYSICAL;
+	s->api = DSCK_API_V3;
+	s->filter = f;
+	snprintf(s->name, sizeof(s->name), "%s", path);
+	if ((rc = physnap_open(&s->phys, path, err))) {
+		physnap_close(&s->phys);
+		return rc;
+	}
+	s->revision = s->phys.revision;
+	snprintf(s->endpoint, sizeof(s->endpoint), "%s (etcd backend file)", path);
+	/* Scoped like the live v3 store it was taken from. */
+	s->snap.hdr.api = DSCK_API_V3;
+	s->snap.hdr.revision = s->revision;
+	snprintf(s->snap.hdr.prefix, sizeof(s->snap.hdr.prefix), "/calico");
+	snprintf(s->snap.hdr.endpoint, sizeof(s->snap.hdr.endpoint), "%s", s->endpoint);
+	s->open = true;
+	return DSCK_OK;
+}
+
 static enum dsck_err open_snapshot(struct source *s, const char *path,
 				   struct snapshot_seal *seal, const struct keyfilter *f,
 				   struct dsck_error *err)
 {
 	enum dsck_err rc;
 
+	if (physnap_detect(path))
+		return open_physical(s, path, f, err);
 	memset(s, 0, sizeof(*s));
 	s->kind = SOURCE_SNAPSHOT;
 	s->filter = f;
@@ -125,6 +152,9 @@ static enum dsck_err next_raw(struct source *s, struct dsck_record *rec, bool *d
 	switch (s->kind) {
 	case SOURCE_SNAPSHOT:
 		return snapshot_reader_next(&s->snap, rec, done, err);
+	case SOURCE_PHYSICAL:
+		physnap_next(&s->phys, rec, done);
+		return DSCK_OK;
 	case SOURCE_V2:
 		*done = s->i2 >= s->l2.n;
 		if (!*done)
@@ -172,6 +202,9 @@ enum dsck_err source_rewind(struct source *s, struct dsck_error *err)
 		snapshot_reader_close(&s->snap);
 		s->open = false;
 		return open_snapshot(s, path, s->seal, s->filter, err);
+	case SOURCE_PHYSICAL:
+		physnap_rewind(&s->phys);
+		return DSCK_OK;
 	case SOURCE_V2:
 		s->i2 = 0;
 		return DSCK_OK;
@@ -190,6 +223,9 @@ void source_close(struct source *s)
 	switch (s->kind) {
 	case SOURCE_SNAPSHOT:
 		snapshot_reader_close(&s->snap);
+		break;
+	case SOURCE_PHYSICAL:
+		physnap_close(&s->phys);
 		break;
 	case SOURCE_V2:
 		etcd2_listing_release(&s->l2);

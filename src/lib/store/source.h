@@ -11,9 +11,10 @@
 #include "store/etcd2.h"
 #include "store/etcd3.h"
 #include "base/keyfilter.h"
+#include "store/physnap.h"
 #include "store/snapshot.h"
 
-enum source_kind { SOURCE_SNAPSHOT, SOURCE_V2, SOURCE_V3 };
+enum source_kind { SOURCE_SNAPSHOT, SOURCE_V2, SOURCE_V3, SOURCE_PHYSICAL };
 
 struct source {
 	enum source_kind kind;
@@ -27,8 +28,10 @@ struct source {
 	int64_t etcd_index;           /* v2 */
 	size_t seen;                  /* records returned */
 
+	/* A physical file fills snap.hdr as a v3 snapshot of /calico would be. */
 	struct snapshot_reader snap;
 	struct snapshot_seal *seal;   /* borrowed: a verified file held open, or NULL */
+	struct physnap phys;
 	struct etcd2_client c2;
 	struct etcd2_listing l2;
 	size_t i2;
@@ -40,6 +43,10 @@ struct source {
 	bool open;
 };
 
+/*
+ * A file: a dsck snapshot, or an etcd v3 backend file (`etcdctl snapshot
+ * save`, member/snap/db), told apart by content (docs/physical-snapshots.md).
+ */
 enum dsck_err source_open_snapshot(struct source *s, const char *path,
 				   const struct keyfilter *f, struct dsck_error *err);
 /* The records of a sealed snapshot: exactly the bytes that were verified. */
