@@ -167,6 +167,14 @@ printf '/somewhere/else\nanything' >"$c/unknown"
 
 # ---------------------------------------------------------------- config (calicoctl)
 g=$OUT/config
+# Credentials written into the endpoint URLs (taken out of them by dsck).
+cat >"$g/calicoctl-url-credentials.yaml" <<'YAML'
+apiVersion: v1
+kind: calicoApiConfig
+metadata:
+spec:
+  etcdEndpoints: "http://root:s%40cret@10.0.0.1:2379,https://u@10.0.0.2:2379/p?q=a@b"
+YAML
 cat >"$g/calicoctl-v2.yaml" <<'YAML'
 apiVersion: v1
 kind: calicoApiConfig
