@@ -1,3 +1,5 @@
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -274,17 +276,50 @@ struct restore_batch {
 	struct batch_op *ops;
 	size_t n, alloc;
 	size_t bytes;
+	/* While in flight: sent by its own thread and client (docs/restore-safety.md). */
+	pthread_t thread;
+	bool in_flight;
+	struct etcd3_client client;
+	bool client_open;
+	struct etcd3_guarded_op *g;
+	bool succeeded;
+	enum dsck_err rc;
+	struct dsck_error err;
+};
+
+/*
+ * v3 writes go out as guarded Txn batches, up to RESTORE_IN_FLIGHT at once:
+ * etcd commits several proposals in one disk sync, so one batch at a time
+ * leaves the server waiting on the client. Batches hold disjoint keys and
+ * each key's own guard, so their order does not matter; Ready's writes
+ * (first and last) wait until nothing else is in flight.
+ */
+#define RESTORE_IN_FLIGHT 4
+
+struct restore_pipe {
+	struct restore_batch b[RESTORE_IN_FLIGHT];
+	size_t cur;
 };
 
 static enum dsck_err batch_init(struct restore *r, struct dsck_error *err)
 {
-	r->batch = calloc(1, sizeof(*r->batch));
-	if (!r->batch)
+	struct restore_pipe *p = calloc(1, sizeof(*p));
+
+	if (!p)
 		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
-	buf_init(&r->batch->arena, (size_t)64 << 20);
-	r->batch->alloc = (size_t)r->opts->max_txn_ops;
-	r->batch->ops = calloc(r->batch->alloc, sizeof(struct batch_op));
-	return r->batch->ops ? DSCK_OK : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	r->pipe = p;
+	for (size_t i = 0; i < RESTORE_IN_FLIGHT; i++) {
+		struct restore_batch *b = &p->b[i];
+
+		buf_init(&b->arena, (size_t)64 << 20);
+		b->alloc = (size_t)r->opts->max_txn_ops;
+		b->ops = calloc(b->alloc, sizeof(*b->ops));
+		b->g = calloc(b->alloc, sizeof(*b->g));
+		if (!b->ops || !b->g)
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	}
+	r->batch = &p->b[0];
+	return DSCK_OK;
 }
 
 static void batch_reset(struct restore_batch *b)
@@ -296,21 +331,30 @@ static void batch_reset(struct restore_batch *b)
 
 static void batch_free(struct restore *r)
 {
-	if (!r->batch)
+	if (!r->pipe)
 		return;
-	buf_release(&r->batch->arena);
-	free(r->batch->ops);
-	free(r->batch);
+	for (size_t i = 0; i < RESTORE_IN_FLIGHT; i++) {
+		struct restore_batch *b = &r->pipe->b[i];
+
+		if (b->in_flight)
+			pthread_join(b->thread, NULL);
+		if (b->client_open)
+			etcd3_client_release(&b->client);
+		buf_release(&b->arena);
+		free(b->ops);
+		free(b->g);
+	}
+	free(r->pipe);
+	r->pipe = NULL;
 	r->batch = NULL;
 }
 
 /* Say which key of a failed batch changed since the plan. */
-static enum dsck_err report_race(struct restore *r, struct dsck_error *err)
+static enum dsck_err report_race(struct restore *r, const struct restore_batch *b,
+				 struct dsck_error *err)
 {
-	struct restore_batch *b = r->batch;
-
 	for (size_t i = 0; i < b->n; i++) {
-		struct batch_op *op = &b->ops[i];
+		const struct batch_op *op = &b->ops[i];
 		const char *key = b->arena.data + op->key_off;
 		int64_t now_rev = 0, now_create = 0;
 
@@ -333,39 +377,38 @@ static enum dsck_err report_race(struct restore *r, struct dsck_error *err)
 			 "not written; re-run the restore to converge", b->n);
 }
 
-static enum dsck_err batch_flush(struct restore *r, int64_t *revision, struct dsck_error *err)
+/* The batch as guarded Txn operations, checked against the request limit. */
+static enum dsck_err batch_ops(struct restore *r, struct restore_batch *b,
+			       struct dsck_error *err)
 {
-	struct restore_batch *b = r->batch;
-	_cleanup_free_ struct etcd3_guarded_op *g = NULL;
-	bool succeeded = false;
 	size_t size;
 	enum dsck_err rc;
 
-	if (!b->n)
-		return DSCK_OK;
-	g = calloc(b->n, sizeof(*g));
-	if (!g)
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	for (size_t i = 0; i < b->n; i++) {
 		const struct batch_op *op = &b->ops[i];
 
-		g[i] = (struct etcd3_guarded_op){
+		b->g[i] = (struct etcd3_guarded_op){
 			.key = b->arena.data + op->key_off, .key_len = op->key_len,
 			.value = b->arena.data + op->val_off, .value_len = op->val_len,
 			.del = op->del, .create = op->create, .rev = op->rev, .lease = op->lease,
 		};
 	}
-	if ((rc = etcd3_guarded_txn_size(g, b->n, &size, err)))
+	if ((rc = etcd3_guarded_txn_size(b->g, b->n, &size, err)))
 		return rc;
 	if (size > r->opts->max_request_bytes)
 		return dsck_fail(err, DSCK_ERR_TOO_LARGE,
 				 "a Txn of %zu ops is %zu bytes, over --max-request-bytes %zu "
 				 "(a single value that large cannot be written to etcd)",
 				 b->n, size, r->opts->max_request_bytes);
-	if ((rc = etcd3_guarded_txn(&r->c3, g, b->n, &succeeded, revision, err)))
-		return rc;
+	return DSCK_OK;
+}
+
+/* Count a batch that was written, and empty it. */
+static enum dsck_err batch_done(struct restore *r, struct restore_batch *b, bool succeeded,
+				struct dsck_error *err)
+{
 	if (!succeeded)
-		return report_race(r, err);
+		return report_race(r, b, err);
 	for (size_t i = 0; i < b->n; i++) {
 		if (b->ops[i].del)
 			r->counts.deleted++;
@@ -376,6 +419,91 @@ static enum dsck_err batch_flush(struct restore *r, int64_t *revision, struct ds
 		r->on_progress(r->ctx, r->counts.written + r->counts.deleted);
 	batch_reset(b);
 	return DSCK_OK;
+}
+
+static void *batch_run(void *arg)
+{
+	struct restore_batch *b = arg;
+
+	b->rc = etcd3_guarded_txn(&b->client, b->g, b->n, &b->succeeded, NULL, &b->err);
+	return NULL;
+}
+
+/* Wait for a batch in flight and take in its result. */
+static enum dsck_err batch_join(struct restore *r, struct restore_batch *b,
+				struct dsck_error *err)
+{
+	if (!b->in_flight)
+		return DSCK_OK;
+	pthread_join(b->thread, NULL);
+	b->in_flight = false;
+	if (b->rc)
+		return dsck_fail(err, b->rc, "%s", b->err.msg);
+	return batch_done(r, b, b->succeeded, err);
+}
+
+/* Wait for every batch in flight; the first failure is the one reported. */
+static enum dsck_err batch_drain(struct restore *r, struct dsck_error *err)
+{
+	enum dsck_err rc = DSCK_OK, e;
+
+	for (size_t i = 0; i < RESTORE_IN_FLIGHT; i++)
+		if ((e = batch_join(r, &r->pipe->b[i], err)) && !rc)
+			rc = e;
+	return rc;
+}
+
+/* Send the current batch in the background and move on to the next slot. */
+static enum dsck_err batch_submit(struct restore *r, struct dsck_error *err)
+{
+	struct restore_pipe *p = r->pipe;
+	struct restore_batch *b = r->batch, *next;
+	sigset_t all, old;
+	enum dsck_err rc;
+	int e;
+
+	if ((rc = batch_ops(r, b, err)))
+		return rc;
+	if (!b->client_open) {
+		etcd3_client_init(&b->client, r->conn, NULL);
+		b->client.current = r->c3.current;
+		b->client_open = true;
+	}
+	dsck_error_clear(&b->err);
+	b->rc = DSCK_OK;
+	b->succeeded = false;
+	/* Signals stay with the main thread (it releases the lock). */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&b->thread, NULL, batch_run, b);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e)
+		return dsck_fail(err, DSCK_ERR_NOMEM, "cannot start a thread: %s", strerror(e));
+	b->in_flight = true;
+	p->cur = (p->cur + 1) % RESTORE_IN_FLIGHT;
+	next = &p->b[p->cur];
+	r->batch = next;
+	return batch_join(r, next, err);
+}
+
+/*
+ * Write the current batch now, on the caller's client, after everything in
+ * flight: Ready's writes need their revision, and order.
+ */
+static enum dsck_err batch_flush(struct restore *r, int64_t *revision, struct dsck_error *err)
+{
+	struct restore_batch *b = r->batch;
+	bool succeeded = false;
+	enum dsck_err rc;
+
+	if ((rc = batch_drain(r, err)))
+		return rc;
+	if (!b->n)
+		return DSCK_OK;
+	if ((rc = batch_ops(r, b, err)) ||
+	    (rc = etcd3_guarded_txn(&r->c3, b->g, b->n, &succeeded, revision, err)))
+		return rc;
+	return batch_done(r, b, succeeded, err);
 }
 
 static enum dsck_err batch_add(struct restore *r, const struct dsck_record *key_rec,
@@ -390,9 +518,11 @@ static enum dsck_err batch_add(struct restore *r, const struct dsck_record *key_
 
 	/* Stay well under the server's request limit and op limit. */
 	if (b->n && (b->n == (size_t)r->opts->max_txn_ops ||
-		     b->bytes + cost > r->opts->max_request_bytes * 3 / 4))
-		if ((rc = batch_flush(r, NULL, err)))
+		     b->bytes + cost > r->opts->max_request_bytes * 3 / 4)) {
+		if ((rc = batch_submit(r, err)))
 			return rc;
+		b = r->batch;
+	}
 	op = &b->ops[b->n];
 	op->key_off = b->arena.len;
 	op->key_len = key_rec->key_len;
@@ -601,6 +731,8 @@ static void release_lock(struct restore *r, int64_t guard, struct dsck_error *er
 					   .value = r->ready_prev.data, .value_len = r->ready_prev.len };
 		size_t written = r->counts.written, deleted = r->counts.deleted;
 
+		batch_drain(r, &e2);
+		dsck_error_clear(&e2);
 		batch_reset(r->batch);
 		rc = batch_add(r, &rec, &rec, !r->ready_live, false, guard, 0, &e2);
 		if (!rc)

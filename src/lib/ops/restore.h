@@ -86,7 +86,8 @@ struct restore {
 	struct etcd2_client c2;
 	struct etcd3_client c3;
 	bool clients_open;
-	struct restore_batch *batch;  /* v3 writes being collected */
+	struct restore_pipe *pipe;    /* v3 batches, some in flight */
+	struct restore_batch *batch;  /* the one being collected */
 	char pending_dir[4096];       /* v2: directory to create unless a child follows */
 	int64_t pending_dir_len;
 	struct buf dir_keys;          /* v2 prune: directories to delete once emptied */
