@@ -381,6 +381,27 @@ static void test_verdicts(void **state)
 	assert_int_equal(policy_verdict(ANNOTATION_ABSENT, true, 0, false), VERDICT_WARN);
 	/* The beta annotation decides when both are there. */
 	assert_int_equal(policy_verdict(ANNOTATION_DEFAULT_DENY, true, 1, true), VERDICT_OK);
+	/* The alpha annotation isolates nothing: with policies, as if absent. */
+	assert_int_equal(policy_verdict(ANNOTATION_ABSENT, true, 2, false), VERDICT_ACTION);
+}
+
+static void test_scope(void **state)
+{
+	(void)state;
+	/* Kubernetes datastore: the change is at v2.3; etcd: at v2.4. */
+	assert_int_equal(policy_scope("kubernetes", 2, 2, -1, -1), POLICY_APPLIES);
+	assert_int_equal(policy_scope("kubernetes", 2, 2, 2, 3), POLICY_APPLIES);
+	assert_int_equal(policy_scope("kubernetes", 2, 2, 2, 2), POLICY_NOT_APPLICABLE);
+	assert_int_equal(policy_scope("kubernetes", 2, 3, 2, 6), POLICY_NOT_APPLICABLE);
+	assert_int_equal(policy_scope("etcdv2", 2, 3, 2, 6), POLICY_APPLIES);
+	assert_int_equal(policy_scope("etcdv2", 2, 4, -1, -1), POLICY_NOT_APPLICABLE);
+	assert_int_equal(policy_scope("etcdv2", 1, 9, 3, 0), POLICY_APPLIES);
+	assert_int_equal(policy_scope("etcdv2", 3, 0, -1, -1), POLICY_NOT_APPLICABLE);
+	/* Unknown datastore: only versions on the same side of both boundaries tell. */
+	assert_int_equal(policy_scope(NULL, 2, 3, 2, 6), POLICY_VERSION_UNKNOWN);
+	assert_int_equal(policy_scope(NULL, 2, 4, 2, 6), POLICY_NOT_APPLICABLE);
+	assert_int_equal(policy_scope(NULL, 2, 2, 2, 6), POLICY_APPLIES);
+	assert_int_equal(policy_scope("kubernetes", -1, -1, 2, 6), POLICY_VERSION_UNKNOWN);
 }
 
 /* --- kubectl dumps --- */
@@ -770,6 +791,7 @@ int main(void)
 		cmocka_unit_test(test_annotation_parse),
 		cmocka_unit_test(test_default_deny_policy),
 		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_dumps),
 		cmocka_unit_test(test_api_version),
 		cmocka_unit_test(test_node_roll_image_equal),

@@ -82,7 +82,15 @@ enum policy_annotation {
 	ANNOTATION_INVALID,           /* not JSON */
 };
 
-enum policy_verdict { VERDICT_OK, VERDICT_ACTION, VERDICT_WARN };
+/* INFO: the annotation or policies would matter, but the change is behind this cluster. */
+enum policy_verdict { VERDICT_OK, VERDICT_ACTION, VERDICT_WARN, VERDICT_INFO };
+
+/* Whether the upgrade crosses the semantics change (docs/checks.md). */
+enum policy_scope {
+	POLICY_APPLIES,               /* running below the boundary, target not below it */
+	POLICY_NOT_APPLICABLE,        /* already past the boundary, or the upgrade stays below */
+	POLICY_VERSION_UNKNOWN,       /* running version or datastore unknown: actions conditional */
+};
 
 struct policy_namespace {
 	char *name;
@@ -100,8 +108,18 @@ struct policy_namespace {
 struct policy_semantics {
 	struct policy_namespace *ns;  /* sorted by name */
 	size_t n;
-	size_t by_verdict[3];
+	size_t by_verdict[4];
 	char np_api_version[64];      /* for the NetworkPolicy that ACTION creates */
+	char to_version[64];          /* input: --to-version ("" for the default) */
+	char datastore[16];           /* "kubernetes", "etcdv2", "" when unknown */
+	char node_image[256];         /* the calico-node DaemonSet's image, "" when none */
+	char running[32];             /* oldest calico-node "MAJOR.MINOR" running, "" unknown */
+	const char *running_from;     /* "pods", "daemonset" or NULL */
+	char target[32];              /* "MAJOR.MINOR" upgraded to, "" unknown */
+	const char *target_from;      /* "--to-version", "daemonset" or NULL */
+	char boundary[16];            /* "2.3" (kubernetes), "2.4" (etcd), "" unknown */
+	enum policy_scope scope;
+	char scope_reason[512];
 };
 
 void policy_semantics_init(struct policy_semantics *r);
@@ -111,6 +129,14 @@ enum dsck_err check_policy_semantics(struct k8s_source *src, struct policy_seman
 
 const char *policy_annotation_name(enum policy_annotation a);
 const char *policy_verdict_name(enum policy_verdict v);
+const char *policy_scope_name(enum policy_scope s);
+/*
+ * Whether an upgrade from @running to @target (MAJOR.MINOR, -1 when
+ * unknown) of a cluster with @datastore (NULL when unknown) crosses the
+ * semantics change: Kubernetes datastore at v2.3, etcd at v2.4.
+ */
+enum policy_scope policy_scope(const char *datastore, int run_major, int run_minor,
+			       int to_major, int to_minor);
 enum policy_annotation policy_parse_annotation(const char *value);
 /* Empty podSelector, no ingress rules, policyTypes absent or only Ingress. */
 bool policy_is_default_deny(const json_t *networkpolicy);
