@@ -295,6 +295,9 @@ static json_t *roll_summary_json(const struct node_roll *r)
 	json_object_set_new(o, "calico_node_daemonset", cli_json_text(r->daemonset));
 	json_object_set_new(o, "desired_image", cli_json_text(r->desired_image));
 	json_object_set_new(o, "update_strategy", cli_json_text(r->update_strategy));
+	json_object_set_new(o, "template_generation", r->template_generation >= 0
+			    ? json_integer(r->template_generation) : json_null());
+	json_object_set_new(o, "datastore", cli_json_text(r->datastore));
 	json_object_set_new(o, "roll", json_string(node_roll_phase_name(r->phase)));
 	json_object_set_new(o, "nodes", json_integer((json_int_t)r->n_nodes));
 	json_object_set_new(o, "nodes_updated", json_integer((json_int_t)r->n_updated));
@@ -322,12 +325,16 @@ static json_t *roll_nodes_json(const struct node_roll *r)
 	for (size_t i = 0; i < r->n_nodes; i++) {
 		const struct node_roll_node *n = &r->nodes[i];
 
-		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:b,s:b,s:o,s:s}", "name", n->name,
-						   "pod", n->pod, "image", n->image, "ready",
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:b,s:b,s:o,s:s,s:b,s:o,s:o}", "name",
+						   n->name, "pod", n->pod, "image", n->image, "ready",
 						   n->ready, "terminating", n->terminating,
 						   "unschedulable", n->known
 						   ? json_boolean(n->unschedulable) : json_null(),
-						   "state", node_roll_state_name(n->state)));
+						   "state", node_roll_state_name(n->state),
+						   "current_template", n->current,
+						   "template_generation", n->generation >= 0
+						   ? json_integer(n->generation) : json_null(),
+						   "not_ready", cli_json_text(n->not_ready)));
 	}
 	return a;
 }

@@ -149,9 +149,9 @@ enum policy_verdict policy_verdict(enum policy_annotation a, bool legacy, size_t
 
 /* Where a node's calico-node pod stands in the roll. */
 enum node_roll_state {
-	NODE_ROLL_UPDATED,            /* on the DaemonSet's image and ready */
+	NODE_ROLL_UPDATED,            /* of the DaemonSet's current template and ready */
 	NODE_ROLL_REPLACING,          /* terminating, or not ready */
-	NODE_ROLL_OLD,                /* ready, on another image: due for replacement */
+	NODE_ROLL_OLD,                /* ready, of an older template: due for replacement */
 };
 
 /* The roll as a whole. */
@@ -175,6 +175,9 @@ struct node_roll_node {
 	char *pod;                    /* that pod: the newest one not terminating */
 	char *image;                  /* its calico-node container's image */
 	bool ready, terminating;
+	bool current;                 /* of the DaemonSet's current template (docs/checks.md) */
+	long long generation;         /* its pod-template-generation label, -1 when absent */
+	char *not_ready;              /* why it is not ready ("CrashLoopBackOff, 5 restarts"), or NULL */
 	bool known;                   /* the Node object was read */
 	bool unschedulable;           /* cordoned (only when known) */
 	enum node_roll_state state;
@@ -201,6 +204,8 @@ struct node_roll {
 	char daemonset[64];           /* "calico-node", "canal", or "" when none */
 	char *desired_image;          /* the DaemonSet's calico-node image, or NULL */
 	char update_strategy[32];     /* "RollingUpdate", "OnDelete" ("" without DaemonSet) */
+	long long template_generation;/* the DaemonSet's template generation, -1 when unknown */
+	const char *datastore;        /* calico-node's datastore ("kubernetes", "etcdv2"), or NULL */
 	enum node_roll_phase phase;
 	struct node_roll_node *nodes; /* one per node with a calico-node pod, sorted */
 	size_t n_nodes, n_updated;
@@ -238,15 +243,27 @@ bool node_roll_pod_ready(const json_t *pod);
 bool node_roll_pod_terminating(const json_t *pod);
 /* Cordoned: spec.unschedulable, or the node.kubernetes.io/unschedulable taint. */
 bool node_roll_node_unschedulable(const json_t *node);
-enum node_roll_state node_roll_node_state(bool on_desired_image, bool ready, bool terminating);
+enum node_roll_state node_roll_node_state(bool current, bool ready, bool terminating);
+/*
+ * A pod is of the DaemonSet's current template: its pod-template-generation
+ * label equals @generation when both are known (-1: unknown), else its
+ * calico-node image equals @image.
+ */
+bool node_roll_pod_current(const json_t *pod, long long generation, const char *image);
+/*
+ * A ReplicaSet that a Deployment of @deployments made: by ownerReferences,
+ * or (Kubernetes 1.5 and older set none) named DEPLOYMENT-HASH with its
+ * pod-template-hash label HASH.
+ */
+bool node_roll_replicaset_of_deployment(const json_t *rs, const json_t *deployments);
 /*
  * Does a node's cordon fit its pod's state? -1: it should be cordoned
  * (node-not-cordoned), 1: it should not be any more (node-left-cordoned),
- * 0: fine. A ready pod on an old image counts as being replaced only with
- * OnDelete, where the operator deletes it by hand (cordon first); with
- * RollingUpdate the DaemonSet controller picks the node's turn.
+ * 0: fine. A ready pod of an old template is not being replaced yet: the
+ * DaemonSet controller (RollingUpdate) or the operator (OnDelete, told the
+ * next node only) picks the node's turn.
  */
-int node_roll_cordon(enum node_roll_state s, bool unschedulable, bool on_delete);
+int node_roll_cordon(enum node_roll_state s, bool unschedulable);
 /*
  * Skewed images are a roll in progress (info) when some pod already runs
  * the desired image and the DaemonSet does not report every pod updated;
