@@ -85,6 +85,7 @@ static json_t *crd_summary_json(const struct crd_migration *r)
 	json_object_set_new(o, "calico_node_daemonset", cli_json_text(r->node_daemonset));
 	json_object_set_new(o, "calico_node_image", cli_json_text(r->node_image));
 	json_object_set_new(o, "calico_node_version", cli_json_text(version));
+	json_object_set_new(o, "cluster_type", cli_json_text(r->cluster_type));
 	json_object_set_new(o, "tpr_objects", json_integer((json_int_t)r->tpr_objects));
 	json_object_set_new(o, "crd_objects", json_integer((json_int_t)r->crd_objects));
 	json_object_set_new(o, "compared", json_integer((json_int_t)r->compared));
@@ -104,6 +105,7 @@ static void crd_table(const struct crd_migration *r, const char *source)
 		       r->node_daemonset);
 	else
 		printf("%-13s no calico-node DaemonSet in kube-system\n", "calico-node:");
+	printf("%-13s %s\n", "ClusterType:", r->cluster_type[0] ? r->cluster_type : "not readable");
 	printf("%-13s %zu TPR, %zu CRD, %zu compared\n\n", "Objects:", r->tpr_objects,
 	       r->crd_objects, r->compared);
 	cli_findings_table(&r->findings);

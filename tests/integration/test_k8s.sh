@@ -118,7 +118,29 @@ crd_case node-rolled-too-early 1 crd-missing=5 node-rolled-too-early=1 object-no
 	rbac-missing=5 snp-not-migrated=1
 h_assert_contains "$(detail "$CRD_JSON" node-rolled-too-early daemonset/kube-system/calico-node)" \
 	"quay.io/calico/node:v2.5.0" "node-rolled-too-early names the image"
-crd_case tpr-api-unavailable 1 tpr-api-unavailable=1
+# Kubernetes 1.8, migrated long ago: calico-node v2.5 runs on valid CRDs; the TPR data is gone.
+crd_case tpr-api-unavailable 0 tpr-api-unavailable=1
+h_assert_eq "info k8s,bgp,KDD" "$(jq -r '"\(.findings[0].severity) \(.summary.cluster_type)"' <<<"$CRD_JSON")" \
+	"after the fact, tpr-api-unavailable is information"
+h_assert_contains "$(jq -r '.findings[0].detail' <<<"$CRD_JSON")" "the migration was completed earlier" "and says why"
+# The same Kubernetes 1.8 cluster with calico-node still on v2.4.1: it needs the TPR data.
+crd_case tpr-api-unavailable-not-rolled 1 tpr-api-unavailable=1
+h_assert_eq error "$(jq -r '.findings[0].severity' <<<"$CRD_JSON")" "before the roll it is an error"
+h_assert_contains "$(jq -r '.findings[0].detail' <<<"$CRD_JSON")" "calico-node still runs a version before v2.5" "naming why"
+crd_case cluster-type-not-kdd 0 cluster-type-not-kdd=1
+h_assert_contains "$(detail "$CRD_JSON" cluster-type-not-kdd globalfelixconfig/clustertype)" "ClusterType is 'k8s,bgp', without KDD" \
+	"a ClusterType without KDD is named"
+
+# An empty dump directory: every Kubernetes check says "cannot check" (exit 2), never OK.
+mkdir -p "$H_TMP/emptydump"
+for c in k8s-crd-migration policy-semantics node-roll; do
+	run "$DSCK" check "$c" --from-dir "$H_TMP/emptydump" -o json
+	h_assert_rc 2 "$c on an empty dump directory: exit 2"
+	h_assert_eq "" "$H_OUT" "$c: no report"
+	h_assert_contains "$H_ERR" "is missing or empty: cannot check without it (write it with: kubectl get" \
+		"$c: names the file and the kubectl line"
+done
+h_pass "an empty dump directory: every check exit 2"
 
 run "$DSCK" check k8s-crd-migration --kubeconfig "$(kc before-migration)"
 h_assert_rc 1 "table output: exit 1"

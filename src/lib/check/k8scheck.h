@@ -43,6 +43,7 @@ struct crd_migration {
 	char node_daemonset[64];      /* "calico-node", "canal", or "" when none */
 	char node_image[256];
 	int node_major, node_minor;   /* -1 when the image tag is not a version */
+	char cluster_type[128];       /* GlobalFelixConfig ClusterType, "" when not readable */
 	size_t tpr_objects, crd_objects, compared;
 };
 
