@@ -289,6 +289,14 @@ static bool default_kubeconfig(char *path, size_t n)
 	return access(path, R_OK) == 0;
 }
 
+bool k8s_api_configured(const struct dsck_settings *s)
+{
+	const char *kcfg = s->v[SET_KUBECONFIG].value, *ep = s->v[SET_K8S_API_ENDPOINT].value;
+	char home[PATH_MAX];
+
+	return (kcfg && *kcfg) || (ep && *ep) || default_kubeconfig(home, sizeof(home));
+}
+
 static enum dsck_err resolve(struct k8s_client *c, const struct dsck_settings *s,
 			     struct dsck_error *err)
 {

@@ -65,6 +65,8 @@ struct k8s_client {
 enum dsck_err k8s_client_init(struct k8s_client *c, const struct dsck_settings *s,
 			      const struct dsck_conn *base, struct dsck_error *err);
 void k8s_client_release(struct k8s_client *c);
+/* Some Kubernetes API is configured (any of 1-4 above), so k8s_client_init has one to try. */
+bool k8s_api_configured(const struct dsck_settings *s);
 
 /* GET one object at @path ("/version"); DSCK_ERR_NOT_FOUND on 404 (err untouched). */
 enum dsck_err k8s_get(struct k8s_client *c, const char *path, json_t **obj,
