@@ -327,6 +327,13 @@ h_assert_eq "version-unknown true" "$(jq -r '"\(.scope) \(.namespaces[] | select
 	"the actions are conditional"
 run "$DSCK" check policy-semantics --from-dir "$H_TMP/nover"
 h_assert_contains "$H_OUT" "only if the upgrade crosses the change: \$ kubectl delete" "the table says the action is conditional"
+# Calico's own record where it can be read: the GlobalConfig calicoversion and clustertype (KDD).
+cp "$SCN/before-migration/tpr-globalconfigs.json" "$H_TMP/nover/"
+run "$DSCK" check policy-semantics --from-dir "$H_TMP/nover" -o json
+h_assert_rc 0 "CalicoVersion v2.4.1 with ClusterType KDD: past v2.3, exit 0"
+h_assert_eq "not-applicable 2.4 CalicoVersion record kubernetes" \
+	"$(jq -r '"\(.scope) \(.running_version) \(.running_from) \(.datastore)"' <<<"$H_OUT")" \
+	"the version and datastore from Calico's own record"
 h_pass "policy-semantics: not applicable past v2.3 (KDD), below the boundary, or conditional when unknown"
 
 # Missing dumps are not empty lists; a List with zero items is.

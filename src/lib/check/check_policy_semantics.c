@@ -423,6 +423,36 @@ static enum dsck_err optional_list(struct k8s_source *src, enum k8s_res r, json_
 	return rc == DSCK_ERR_NOT_FOUND ? DSCK_OK : rc;
 }
 
+/*
+ * Calico's own record, where the API or the dumps have it: the GlobalConfig
+ * (TPR) or GlobalFelixConfig (CRD) "calicoversion" a starting calico-node
+ * writes, and "clustertype", which names KDD on the Kubernetes datastore.
+ * Only a fallback: a list that cannot be read leaves things unknown.
+ */
+static void read_calico_config(struct k8s_source *src, struct policy_semantics *res,
+			       int *major, int *minor)
+{
+	static const enum k8s_res lists[] = { K8S_CRD_GLOBALFELIXCONFIGS, K8S_TPR_GLOBALCONFIGS };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		struct dsck_error e = DSCK_ERROR_INIT;
+		json_t *items = NULL;
+		const char *version, *type;
+
+		if (k8s_source_list(src, lists[i], &items, NULL, &e))
+			continue;
+		version = json_string_value(json_object_get(json_object_get(
+			k8s_find_named(items, "calicoversion"), "spec"), "value"));
+		type = json_string_value(json_object_get(json_object_get(
+			k8s_find_named(items, "clustertype"), "spec"), "value"));
+		if (*major < 0 && version && parse_version(version, major, minor))
+			res->running_from = "CalicoVersion record";
+		if (!res->datastore[0] && type && strstr(type, "KDD"))
+			snprintf(res->datastore, sizeof(res->datastore), "kubernetes");
+		json_decref(items);
+	}
+}
+
 static void scope_reason(struct policy_semantics *res, bool stays_below)
 {
 	const char *ds = res->datastore[0] ? strcmp(res->datastore, "kubernetes") == 0
@@ -490,6 +520,8 @@ static enum dsck_err read_scope(struct k8s_source *src, struct policy_semantics 
 		else if (dmaj >= 0)
 			rmaj = dmaj, rmin = dmin, res->running_from = "DaemonSet (no pods read)";
 	}
+	if (!rc && (rmaj < 0 || !res->datastore[0]))
+		read_calico_config(src, res, &rmaj, &rmin);
 	if (!rc && res->to_version[0] && !parse_version(res->to_version, &tmaj, &tmin))
 		rc = dsck_fail(err, DSCK_ERR_USAGE, "target version '%s' is not a version such as "
 			       "v2.6.2", res->to_version);
