@@ -108,7 +108,7 @@ h_pass "v2 disabled"
 # The Kubernetes datastore: no etcd; the Kubernetes checks through a kubeconfig.
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/k8sapi.sh"
 k8s_setup
-k8s_start_server
+k8s_start_server --default-scenario before-migration
 export DATASTORE_TYPE=kubernetes
 h_run "$DSCK" preflight --kubeconfig "$(k8s_kc migrated)" --junit "$H_TMP/k8s.xml" -o json
 h_assert_rc 0 "a migrated Kubernetes-datastore cluster: GO"
@@ -170,5 +170,13 @@ h_assert_eq "INCOMPLETE" "$(jq -r .verdict <<<"$H_OUT")" "not GO"
 h_assert_contains "$(jq -r '.checks[] | select(.name == "node-roll") | .reason' <<<"$H_OUT")" "no Kubernetes API configured" "says what is missing"
 h_run "$DSCK" preflight --datastore-type calico
 h_assert_rc 2 "an unknown datastore type: usage error"
-h_pass "preflight: ~/.kube/config, --datastore-type, 401/unreachable as 4/3, INCOMPLETE is not GO"
+# In a pod: the service account, as the single checks use it (the server's default scenario).
+SA=$H_TMP/serviceaccount
+(umask 077 && mkdir -p "$SA" && cp "$K8S_SECRETS/token" "$SA/token" && cp "$H_CA" "$SA/ca.crt")
+h_run env KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT="${K8S_API##*:}" DSCK_K8S_SA_DIR="$SA" \
+	"$DSCK" preflight --datastore-type kubernetes -o json
+h_assert_rc 1 "in a pod, a broken migration: NO-GO"
+h_assert_eq "NO-GO false false" "$(jq -r '"\(.verdict) \(.checks[] | select(.name == "k8s-crd-migration") | "\(.ok) \(.skipped)")"' <<<"$H_OUT")" \
+	"k8s-crd-migration ran through the service account"
+h_pass "preflight: ~/.kube/config, in a pod, --datastore-type, 401/unreachable as 4/3, INCOMPLETE is not GO"
 h_done

@@ -795,7 +795,7 @@ static const char *cluster_type(const struct inputs *in)
 	return opt_string(json_object_get(o, "spec"), "value");
 }
 
-/* calico-node writes ClusterType with "KDD" on the Kubernetes datastore (calico-data.md §4.3). */
+/* calico-node writes ClusterType with "KDD" on the Kubernetes datastore (docs/checks.md). */
 static enum dsck_err judge_cluster_type(struct crd_migration *res, const struct inputs *in,
 					struct dsck_error *err)
 {

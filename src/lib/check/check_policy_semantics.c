@@ -47,7 +47,7 @@ const char *policy_scope_name(enum policy_scope s)
 	return "?";
 }
 
-/* The release that changed the semantics (calico-data.md §5.2 via docs/checks.md). */
+/* The release that changed the semantics (docs/checks.md). */
 static int boundary_minor(const char *datastore)
 {
 	if (!datastore)
