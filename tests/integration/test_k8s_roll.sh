@@ -172,6 +172,12 @@ h_assert_contains "$(detail "$ROLL" template-not-rolled)" \
 h_assert_eq "false false false false" "$(jq -r '[.nodes[].current_template] | map(tostring) | join(" ")' <<<"$ROLL")" \
 	"no pod is of the current template"
 
+# Only the updateStrategy changed (generation 3, no templateGeneration as in apps/v1), and the
+# DaemonSet reports every pod updated: the pods' generation-2 labels do not make a roll.
+roll_case roll-strategy-bump 0 "$UNPROVEN"
+h_assert_eq "complete 4 3" "$(summary '"\(.roll) \(.nodes_updated) \(.template_generation)"')" \
+	"a DaemonSet that reports every pod updated is complete"
+
 roll_case roll-k8s15-replicaset 0 "$UNPROVEN"
 h_assert_eq "calico-policy-controller:1" "$(summary '.controllers | map("\(.name):\(.running)") | join(",")')" \
 	"Kubernetes 1.5: the Deployment's ReplicaSet (DEPLOYMENT-HASH, no owner) is not a legacy one; its pod counts"

@@ -779,7 +779,8 @@ static enum dsck_err add_node(struct node_roll *res, const json_t *node_idx, boo
 	n->known = nodes_read && node;
 	n->unschedulable = node && node_roll_node_unschedulable(node);
 	n->generation = label_number(pod, "pod-template-generation");
-	n->current = node_roll_pod_current(pod, res->template_generation, res->desired_image);
+	n->current = node_roll_pod_current(pod, res->daemonset_done ? -1 : res->template_generation,
+					   res->desired_image);
 	n->state = node_roll_node_state(n->current, n->ready, n->terminating);
 	res->n_updated += n->state == NODE_ROLL_UPDATED;
 	if (!n->ready && !n->terminating) {
@@ -1141,6 +1142,12 @@ static enum dsck_err read_daemonset(struct node_roll *res, const struct inputs *
 	res->datastore = k8s_calico_datastore(tmpl);
 	res->template_generation = int_or(json_object_get(ds, "spec"), "templateGeneration",
 					  int_or(meta(ds), "generation", -1));
+	/*
+	 * The DaemonSet controller says every pod is updated (it compares
+	 * revision hashes, which a generation label cannot: apps/v1 bumps the
+	 * generation for an updateStrategy change too): then the image decides.
+	 */
+	res->daemonset_done = node_roll_daemonset_done(ds);
 	if (!*res->desired_image)
 		return dsck_fail(err, DSCK_ERR_INPUT, "DaemonSet kube-system/%s has no calico-node "
 				 "container: the roll cannot be checked", res->daemonset);

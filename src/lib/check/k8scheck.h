@@ -206,6 +206,7 @@ struct node_roll {
 	char *desired_image;          /* the DaemonSet's calico-node image, or NULL */
 	char update_strategy[32];     /* "RollingUpdate", "OnDelete" ("" without DaemonSet) */
 	long long template_generation;/* the DaemonSet's template generation, -1 when unknown */
+	bool daemonset_done;          /* its status says every pod is updated */
 	const char *datastore;        /* calico-node's datastore ("kubernetes", "etcdv2"), or NULL */
 	enum node_roll_phase phase;
 	struct node_roll_node *nodes; /* one per node with a calico-node pod, sorted */
