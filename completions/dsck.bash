@@ -21,6 +21,7 @@ _dsck()
 		return
 	fi
 	case $prev in
+	--datastore-type) COMPREPLY=($(compgen -W "etcdv2 kubernetes" -- "$cur")); return ;;
 	--api|--to) COMPREPLY=($(compgen -W "v2 v3" -- "$cur")); return ;;
 	-o|--output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
 	--on-conflict) COMPREPLY=($(compgen -W "fail skip overwrite" -- "$cur")); return ;;

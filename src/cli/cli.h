@@ -74,6 +74,8 @@ enum opt_id {
 	OPT_BEFORE,
 	OPT_FROM_DIR,
 	OPT_JUNIT,
+	OPT_TO_VERSION,
+	OPT_DATASTORE_TYPE,
 	OPT__COUNT
 };
 
@@ -165,12 +167,6 @@ int cmd_check_policy_semantics(struct cli *cli);
 int cmd_check_node_roll(struct cli *cli);
 int cmd_preflight(struct cli *cli);
 
-/* Preflight checks beyond etcd (inspect, Kubernetes), see preflight_extra.c. */
-struct preflight;
-struct keyfilter;
-enum dsck_err cli_preflight_extra(struct cli *cli, struct preflight *p,
-				  const struct dsck_conn *conn, const struct keyfilter *f,
-				  struct dsck_error *err);
 
 /* Render findings: JSON objects, or a table grouped by severity. */
 struct findings;

@@ -85,6 +85,7 @@ static json_t *crd_summary_json(const struct crd_migration *r)
 	json_object_set_new(o, "calico_node_daemonset", cli_json_text(r->node_daemonset));
 	json_object_set_new(o, "calico_node_image", cli_json_text(r->node_image));
 	json_object_set_new(o, "calico_node_version", cli_json_text(version));
+	json_object_set_new(o, "cluster_type", cli_json_text(r->cluster_type));
 	json_object_set_new(o, "tpr_objects", json_integer((json_int_t)r->tpr_objects));
 	json_object_set_new(o, "crd_objects", json_integer((json_int_t)r->crd_objects));
 	json_object_set_new(o, "compared", json_integer((json_int_t)r->compared));
@@ -104,6 +105,7 @@ static void crd_table(const struct crd_migration *r, const char *source)
 		       r->node_daemonset);
 	else
 		printf("%-13s no calico-node DaemonSet in kube-system\n", "calico-node:");
+	printf("%-13s %s\n", "ClusterType:", r->cluster_type[0] ? r->cluster_type : "not readable");
 	printf("%-13s %zu TPR, %zu CRD, %zu compared\n\n", "Objects:", r->tpr_objects,
 	       r->crd_objects, r->compared);
 	cli_findings_table(&r->findings);
@@ -149,7 +151,7 @@ int cmd_check_k8s_crd_migration(struct cli *cli)
 
 /* --- policy-semantics --- */
 
-static json_t *namespace_json(const struct policy_namespace *ns)
+static json_t *namespace_json(const struct policy_namespace *ns, bool conditional)
 {
 	json_t *o = json_object(), *pols = json_array();
 
@@ -165,13 +167,23 @@ static json_t *namespace_json(const struct policy_namespace *ns)
 	json_object_set_new(o, "has_default_deny", json_boolean(ns->has_default_deny));
 	json_object_set_new(o, "verdict", json_string(policy_verdict_name(ns->verdict)));
 	json_object_set_new(o, "action", ns->action ? json_string(ns->action) : json_null());
+	json_object_set_new(o, "conditional", json_boolean(ns->action && conditional));
 	json_object_set_new(o, "reason", json_string(ns->reason));
 	return o;
 }
 
 static void policy_table(const struct policy_semantics *r, const char *source)
 {
-	printf("Source: %s\n\n%-24s %-16s %8s  %-12s %s\n", source, "NAMESPACE", "ANNOTATION",
+	bool conditional = r->scope == POLICY_VERSION_UNKNOWN;
+
+	printf("Source:     %s\n", source);
+	printf("Datastore:  %s\n", r->datastore[0] ? r->datastore : "unknown");
+	printf("calico-node: running %s%s%s%s, target %s%s%s%s\n",
+	       r->running[0] ? "v" : "unknown", r->running, r->running_from ? " from the " : "",
+	       r->running_from ? r->running_from : "", r->target[0] ? "v" : "unknown", r->target,
+	       r->target_from ? " from " : "", r->target_from ? r->target_from : "");
+	printf("Applies:    %s: %s\n", policy_scope_name(r->scope), r->scope_reason);
+	printf("\n%-24s %-16s %8s  %-12s %s\n", "NAMESPACE", "ANNOTATION",
 	       "POLICIES", "DEFAULT-DENY", "VERDICT");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct policy_namespace *ns = &r->ns[i];
@@ -187,10 +199,13 @@ static void policy_table(const struct policy_semantics *r, const char *source)
 			continue;
 		printf("\n%-6s %s: %s\n", policy_verdict_name(ns->verdict), ns->name, ns->reason);
 		if (ns->action)
-			printf("       $ %s\n", ns->action);
+			printf("       %s$ %s\n", conditional ? "only if the upgrade crosses the "
+			       "change: " : "", ns->action);
 	}
-	printf("\npolicy-semantics: %zu OK, %zu ACTION, %zu WARN\n", r->by_verdict[VERDICT_OK],
-	       r->by_verdict[VERDICT_ACTION], r->by_verdict[VERDICT_WARN]);
+	printf("\npolicy-semantics: %s, %zu OK, %zu ACTION, %zu WARN, %zu INFO\n",
+	       policy_scope_name(r->scope), r->by_verdict[VERDICT_OK],
+	       r->by_verdict[VERDICT_ACTION], r->by_verdict[VERDICT_WARN],
+	       r->by_verdict[VERDICT_INFO]);
 }
 
 static int policy_render(struct cli *cli, const struct policy_semantics *r, const char *source)
@@ -201,15 +216,26 @@ static int policy_render(struct cli *cli, const struct policy_semantics *r, cons
 		json_t *doc = json_object(), *arr = json_array();
 
 		for (size_t i = 0; i < r->n; i++)
-			json_array_append_new(arr, namespace_json(&r->ns[i]));
+			json_array_append_new(arr, namespace_json(&r->ns[i],
+								  r->scope == POLICY_VERSION_UNKNOWN));
 		json_object_set_new(doc, "check", json_string("policy-semantics"));
 		json_object_set_new(doc, "ok", json_boolean(ok));
 		json_object_set_new(doc, "source", json_string(source));
 		json_object_set_new(doc, "summary",
-				    json_pack("{s:I,s:I,s:I,s:I}", "namespaces", (json_int_t)r->n,
+				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "namespaces", (json_int_t)r->n,
 					      "ok", (json_int_t)r->by_verdict[VERDICT_OK],
 					      "action", (json_int_t)r->by_verdict[VERDICT_ACTION],
-					      "warn", (json_int_t)r->by_verdict[VERDICT_WARN]));
+					      "warn", (json_int_t)r->by_verdict[VERDICT_WARN],
+					      "info", (json_int_t)r->by_verdict[VERDICT_INFO]));
+		json_object_set_new(doc, "scope", json_string(policy_scope_name(r->scope)));
+		json_object_set_new(doc, "scope_reason", json_string(r->scope_reason));
+		json_object_set_new(doc, "datastore", cli_json_text(r->datastore));
+		json_object_set_new(doc, "calico_node_image", cli_json_text(r->node_image));
+		json_object_set_new(doc, "running_version", cli_json_text(r->running));
+		json_object_set_new(doc, "running_from", cli_json_text(r->running_from));
+		json_object_set_new(doc, "target_version", cli_json_text(r->target));
+		json_object_set_new(doc, "target_from", cli_json_text(r->target_from));
+		json_object_set_new(doc, "boundary", cli_json_text(r->boundary));
 		json_object_set_new(doc, "namespaces", arr);
 		if (cli_print_json(doc))
 			return EXIT_IO;
@@ -227,6 +253,8 @@ int cmd_check_policy_semantics(struct cli *cli)
 	int rc;
 
 	policy_semantics_init(&res);
+	snprintf(res.to_version, sizeof(res.to_version), "%s",
+		 cli->val[OPT_TO_VERSION] ? cli->val[OPT_TO_VERSION] : "");
 	rc = session_open(cli, &s);
 	if (rc == EXIT_OK)
 		rc = check_policy_semantics(&s.src, &res, &err) ? cli_fail(&err)
@@ -269,6 +297,9 @@ static json_t *roll_summary_json(const struct node_roll *r)
 	json_object_set_new(o, "calico_node_daemonset", cli_json_text(r->daemonset));
 	json_object_set_new(o, "desired_image", cli_json_text(r->desired_image));
 	json_object_set_new(o, "update_strategy", cli_json_text(r->update_strategy));
+	json_object_set_new(o, "template_generation", r->template_generation >= 0
+			    ? json_integer(r->template_generation) : json_null());
+	json_object_set_new(o, "datastore", cli_json_text(r->datastore));
 	json_object_set_new(o, "roll", json_string(node_roll_phase_name(r->phase)));
 	json_object_set_new(o, "nodes", json_integer((json_int_t)r->n_nodes));
 	json_object_set_new(o, "nodes_updated", json_integer((json_int_t)r->n_updated));
@@ -296,12 +327,16 @@ static json_t *roll_nodes_json(const struct node_roll *r)
 	for (size_t i = 0; i < r->n_nodes; i++) {
 		const struct node_roll_node *n = &r->nodes[i];
 
-		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:b,s:b,s:o,s:s}", "name", n->name,
-						   "pod", n->pod, "image", n->image, "ready",
+		json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:b,s:b,s:o,s:s,s:b,s:o,s:o}", "name",
+						   n->name, "pod", n->pod, "image", n->image, "ready",
 						   n->ready, "terminating", n->terminating,
 						   "unschedulable", n->known
 						   ? json_boolean(n->unschedulable) : json_null(),
-						   "state", node_roll_state_name(n->state)));
+						   "state", node_roll_state_name(n->state),
+						   "current_template", n->current,
+						   "template_generation", n->generation >= 0
+						   ? json_integer(n->generation) : json_null(),
+						   "not_ready", cli_json_text(n->not_ready)));
 	}
 	return a;
 }

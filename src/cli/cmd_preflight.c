@@ -3,9 +3,12 @@
  * as JUnit XML for CI systems.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "base/keyfilter.h"
@@ -15,6 +18,8 @@ static const char *status_of(const struct preflight_check *c)
 {
 	if (c->skipped)
 		return "SKIP";
+	if (c->error)
+		return "CANNOT-CHECK";
 	if (!findings_ok(&c->findings))
 		return "FAIL";
 	return c->findings.by_sev[SEV_WARNING] ? "WARN" : "PASS";
@@ -36,22 +41,18 @@ static void xml_escaped(FILE *f, const char *s)
 	}
 }
 
-static int write_junit(const char *path, const struct preflight *p)
+static void junit_body(FILE *f, const struct preflight *p)
 {
-	size_t failures = 0, skipped = 0;
-	FILE *f = fopen(path, "w");
+	size_t failures = 0, skipped = 0, errors = 0;
 
-	if (!f) {
-		errorf("cannot write '%s': %s", path, strerror(errno));
-		return EXIT_IO;
-	}
 	for (size_t i = 0; i < p->n; i++) {
-		failures += !preflight_check_ok(&p->checks[i]);
+		errors += p->checks[i].error != DSCK_OK;
+		failures += !p->checks[i].error && !preflight_check_ok(&p->checks[i]);
 		skipped += p->checks[i].skipped;
 	}
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-		   "<testsuite name=\"dsck preflight\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
-		   "skipped=\"%zu\">\n", p->n, failures, skipped);
+		   "<testsuite name=\"dsck preflight\" tests=\"%zu\" failures=\"%zu\" "
+		   "errors=\"%zu\" skipped=\"%zu\">\n", p->n, failures, errors, skipped);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct preflight_check *c = &p->checks[i];
 
@@ -62,6 +63,10 @@ static int write_junit(const char *path, const struct preflight *p)
 			fprintf(f, "    <skipped message=\"");
 			xml_escaped(f, c->reason);
 			fprintf(f, "\"/>\n");
+		} else if (c->error) {
+			fprintf(f, "    <error message=\"");
+			xml_escaped(f, c->reason);
+			fprintf(f, "\" type=\"%s\"/>\n", dsck_err_name(c->error));
 		} else if (!preflight_check_ok(c)) {
 			fprintf(f, "    <failure message=\"%zu error findings\" type=\"error\">",
 				c->findings.by_sev[SEV_ERROR]);
@@ -88,24 +93,67 @@ static int write_junit(const char *path, const struct preflight *p)
 		fprintf(f, "  </testcase>\n");
 	}
 	fprintf(f, "</testsuite>\n");
-	if (fclose(f) != 0) {
+}
+
+/*
+ * Like a snapshot: FILE.tmp (created new, mode 0600, never through a
+ * symlink), fsynced, renamed over FILE; a symlink at FILE is replaced, not
+ * followed. No partial file is left under FILE.
+ */
+static int write_junit(const char *path, const struct preflight *p)
+{
+	char tmp[PATH_MAX];
+	FILE *f = NULL;
+	int fd;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errorf("cannot write '%s': name too long", path);
+		return EXIT_IO;
+	}
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		errorf("cannot create '%s': %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+		return EXIT_IO;
+	}
+	junit_body(f, p);
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0 || ferror(f)) {
+		errorf("cannot write '%s': %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return EXIT_IO;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		errorf("cannot write '%s': %s", path, strerror(errno));
+		unlink(tmp);
 		return EXIT_IO;
 	}
 	return EXIT_OK;
 }
 
+/* A finding's detail for people: the reason and the next step, indented. */
+static void print_detail(const char *detail)
+{
+	printf("            %s\n", detail ? detail : "");
+}
+
 static void render_table(const struct preflight *p)
 {
-	printf("%-28s %-6s %s\n", "CHECK", "RESULT", "DETAIL");
+	enum dsck_err code;
+	enum preflight_verdict v = preflight_verdict(p, &code);
+
+	printf("%-28s %-12s %s\n", "CHECK", "RESULT", "DETAIL");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct preflight_check *c = &p->checks[i];
-
 		const char *st = status_of(c);
-		enum cli_color col = st[0] == 'F' ? COLOR_RED : st[0] == 'W' ? COLOR_YELLOW :
-				     st[0] == 'P' ? COLOR_GREEN : COLOR_RESET;
+		enum cli_color col = st[0] == 'F' || st[0] == 'C' ? COLOR_RED
+				     : st[0] == 'W' ? COLOR_YELLOW : st[0] == 'P' ? COLOR_GREEN
+				     : COLOR_RESET;
 
-		printf("%-28s %s%-6s%s %s\n", c->name, cli_color(col), st, cli_color(COLOR_RESET),
+		printf("%-28s %s%-12s%s %s\n", c->name, cli_color(col), st, cli_color(COLOR_RESET),
 		       c->reason);
 		for (size_t k = 0; k < c->findings.n; k++) {
 			const struct finding *x = &c->findings.v[k];
@@ -115,38 +163,50 @@ static void render_table(const struct preflight *p)
 			printf("    %-7s %-30s %s%s%s%s%s\n", x->sev == SEV_ERROR ? "error" : "warning",
 			       x->code, x->key ? x->key : "", x->key ? " " : "",
 			       x->member ? "[" : "", x->member ? x->member : "", x->member ? "]" : "");
+			print_detail(x->detail);
 		}
 	}
-	bool go = preflight_ok(p) && !p->unreachable;
-
-	printf("\n%s%s%s%s", cli_color(COLOR_BOLD), cli_color(go ? COLOR_GREEN : COLOR_RED),
-	       go ? "GO" : "NO-GO", cli_color(COLOR_RESET));
-	if (go && p->next_step[0])
+	printf("\n%s%s%s%s", cli_color(COLOR_BOLD),
+	       cli_color(v == PREFLIGHT_GO ? COLOR_GREEN : COLOR_RED), preflight_verdict_name(v),
+	       cli_color(COLOR_RESET));
+	if (v == PREFLIGHT_GO && p->next_step[0])
 		printf(": next, %s", p->next_step);
-	else if (!go)
+	else if (v == PREFLIGHT_NO_GO)
 		printf(": fix what failed above, then run dsck preflight again");
+	else if (v == PREFLIGHT_INCOMPLETE && code == DSCK_ERR_USAGE)
+		printf(": nothing was checked; give --endpoints, or --kubeconfig with "
+		       "--datastore-type kubernetes");
+	else if (v == PREFLIGHT_INCOMPLETE)
+		printf(": not everything could be checked (CANNOT-CHECK above): fix access, then "
+		       "run dsck preflight again");
 	printf("\n");
 }
 
 static int render_json(const struct preflight *p)
 {
 	json_t *doc = json_object(), *checks = json_array();
+	enum dsck_err code;
+	enum preflight_verdict v = preflight_verdict(p, &code);
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct preflight_check *c = &p->checks[i];
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", json_string(c->name));
-		json_object_set_new(o, "ok", json_boolean(preflight_check_ok(c)));
+		json_object_set_new(o, "ok", json_boolean(!c->error && preflight_check_ok(c)));
 		json_object_set_new(o, "skipped", json_boolean(c->skipped));
+		json_object_set_new(o, "status", json_string(status_of(c)));
+		json_object_set_new(o, "error", c->error ? json_string(dsck_err_name(c->error))
+							 : json_null());
 		json_object_set_new(o, "reason", json_string(c->reason));
 		json_object_set_new(o, "findings", cli_findings_json(&c->findings));
 		json_array_append_new(checks, o);
 	}
 	json_object_set_new(doc, "check", json_string("preflight"));
-	json_object_set_new(doc, "ok", json_boolean(preflight_ok(p) && !p->unreachable));
+	json_object_set_new(doc, "ok", json_boolean(v == PREFLIGHT_GO));
+	json_object_set_new(doc, "verdict", json_string(preflight_verdict_name(v)));
 	json_object_set_new(doc, "checks", checks);
-	if (p->next_step[0] && preflight_ok(p) && !p->unreachable)
+	if (p->next_step[0] && v == PREFLIGHT_GO)
 		json_object_set_new(doc, "next_step", json_string(p->next_step));
 	return cli_print_json(doc);
 }
@@ -157,7 +217,9 @@ int cmd_preflight(struct cli *cli)
 	struct preflight p;
 	struct keyfilter f;
 	struct dsck_conn conn;
+	enum dsck_err code;
 	const char *ds;
+	bool kdd;
 	int rc;
 
 	if (cli->npos)
@@ -166,25 +228,33 @@ int cmd_preflight(struct cli *cli)
 		return rc;
 	preflight_init(&p);
 	ds = settings_get(&cli->settings, SET_DATASTORE_TYPE);
-	if (ds && strcmp(ds, "kubernetes") == 0) {
+	kdd = ds && strcmp(ds, "kubernetes") == 0;
+	if (ds && !kdd && strcmp(ds, "etcdv2") != 0 && strcmp(ds, "etcdv3") != 0) {
+		rc = cli_usage_error(cli, "datastore type '%s': use etcdv2 (or etcdv3) or kubernetes",
+				     ds);
+		goto out;
+	}
+	if (kdd) {
 		/* A Kubernetes-datastore cluster has no etcd of Calico's to check. */
-		preflight_skip(preflight_add(&p, "etcd"), "datastoreType is kubernetes");
-	} else if (preflight_etcd(&p, &conn, &f, &err)) {
+		preflight_skip(preflight_add(&p, "etcd"), "datastore is kubernetes (%s)",
+			       settings_source_name(cli->settings.v[SET_DATASTORE_TYPE].source));
+	} else if (preflight_etcd(&p, &conn, &f, &err) || preflight_inspect(&p, &conn, &f, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
-	if (cli_preflight_extra(cli, &p, &conn, &f, &err)) {
+	if (preflight_k8s(&p, &cli->settings, &conn, kdd, cli->val[OPT_TO_VERSION], &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}
+	preflight_verdict(&p, &code);
 	if (cli->format == OUT_JSON)
-		rc = render_json(&p);
+		rc = render_json(&p) ? EXIT_IO : EXIT_OK;
 	else
 		render_table(&p);
 	if (!rc && cli->val[OPT_JUNIT])
 		rc = write_junit(cli->val[OPT_JUNIT], &p);
 	if (!rc)
-		rc = p.unreachable ? EXIT_CONNECT : preflight_ok(&p) ? EXIT_OK : EXIT_DIFFERENT;
+		rc = exit_code_for(code);
 out:
 	preflight_release(&p);
 	conn_release(&conn);

@@ -20,13 +20,53 @@ struct endpoint_status {
 	uint64_t cluster_id, member_id, leader;
 	int64_t revision, db_size;
 	bool v3_ok;
+	bool peer;                /* the endpoint is a member's peer URL */
 	int v2_enabled;           /* 1 yes, 0 no, -1 unknown */
 };
 
 struct calico_status {
 	long long v2_keys, v3_keys, v3_model_keys;  /* -1: unknown */
 	char ready[16], calico_version[64], cluster_guid[80];
+	struct dsck_error err;        /* the first store that could not be read */
 };
+
+/* Two URLs name the same listener ("http://h:2380" and "http://h:2380/"). */
+static bool same_url(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+
+	while (la && a[la - 1] == '/')
+		la--;
+	while (lb && b[lb - 1] == '/')
+		lb--;
+	return la == lb && strncmp(a, b, la) == 0;
+}
+
+/*
+ * The peer port answers some gRPC calls too, but serves no v2 API: a member
+ * whose peer URL is the endpoint says so (the member list names both).
+ */
+static void detect_peer_url(struct etcd3_client *c3, struct endpoint_status *st)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	Etcdserverpb__MemberListResponse *ml = NULL;
+
+	if (etcd3_member_list(c3, &ml, &err) != DSCK_OK)
+		return;
+	for (size_t m = 0; m < ml->n_members && !st->peer; m++) {
+		const Etcdserverpb__Member *mb = ml->members[m];
+
+		for (size_t u = 0; u < mb->n_peerurls && !st->peer; u++) {
+			if (!same_url(st->endpoint, mb->peerurls[u]))
+				continue;
+			st->peer = true;
+			snprintf(st->error, sizeof(st->error), "%s is the peer URL of member %s, not "
+				 "a client URL: use %s", st->endpoint, mb->name ? mb->name : "?",
+				 mb->n_clienturls ? mb->clienturls[0] : "its client URL (port 2379)");
+		}
+	}
+	protobuf_c_message_free_unpacked(&ml->base, NULL);
+}
 
 static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoint_status *st)
 {
@@ -57,6 +97,7 @@ static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoin
 		st->leader = sr->leader;
 		st->db_size = sr->dbsize;
 		protobuf_c_message_free_unpacked(&sr->base, NULL);
+		detect_peer_url(&c3, st);
 	} else {
 		snprintf(st->error, sizeof(st->error), "%s", err.msg);
 		st->exit_code = exit_code_for(err.code);
@@ -85,12 +126,14 @@ static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoin
 	}
 	if (st->reachable && !st->v3_ok && !st->error[0])
 		snprintf(st->error, sizeof(st->error), "%s", err.msg);
+	/* Neither protocol answered: the v2 error may say why (a TLS port spoken to in plain HTTP). */
+	if (!st->reachable && err2.msg[0] && strstr(err2.msg, "use https://"))
+		snprintf(st->error, sizeof(st->error), "%.500s; over HTTP: %.480s", err.msg, err2.msg);
 	conn_release(&conn);
 }
 
-static long long v3_count(struct etcd3_client *c, const char *prefix)
+static long long v3_count(struct etcd3_client *c, const char *prefix, struct dsck_error *err)
 {
-	struct dsck_error err = DSCK_ERROR_INIT;
 	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
 	Etcdserverpb__RangeResponse *resp = NULL;
 	char end[256];
@@ -100,7 +143,7 @@ static long long v3_count(struct etcd3_client *c, const char *prefix)
 	req.key = (ProtobufCBinaryData){ n, (uint8_t *)prefix };
 	req.range_end = (ProtobufCBinaryData){ etcd3_prefix_end(prefix, n, end), (uint8_t *)end };
 	req.count_only = true;
-	if (etcd3_range(c, &req, &resp, &err))
+	if (etcd3_range(c, &req, &resp, err))
 		return -1;
 	count = resp->count;
 	protobuf_c_message_free_unpacked(&resp->base, NULL);
@@ -157,15 +200,22 @@ static void probe_calico(const struct dsck_conn *conn, bool any_v2, bool any_v3,
 			etcd2_listing_release(&l);
 		} else if (err.code == DSCK_ERR_NOT_FOUND) {
 			cs->v2_keys = 0;
+			dsck_error_clear(&err);
 		}
+		if (err.code)
+			dsck_fail(&cs->err, err.code, "v2 store: %s", err.msg);
+		dsck_error_clear(&err);
 		etcd2_client_release(&c);
 	}
 	if (any_v3) {
 		struct etcd3_client c;
 
 		etcd3_client_init(&c, conn, &err);
-		cs->v3_keys = v3_count(&c, "/calico/");
-		cs->v3_model_keys = v3_count(&c, "/calico/resources/v3/");
+		cs->v3_keys = v3_count(&c, "/calico/", &err);
+		if (!err.code)
+			cs->v3_model_keys = v3_count(&c, "/calico/resources/v3/", &err);
+		if (err.code)
+			dsck_fail(&cs->err, err.code, "v3 store: %s", err.msg);
 		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
 			if (!out[k][0])
 				v3_value(&c, keys[k], out[k], outlen[k]);
@@ -210,6 +260,7 @@ static int render_json(const struct endpoint_status *st, size_t n, const struct 
 	json_object_set_new(cal, "ready", cli_json_text(cs->ready));
 	json_object_set_new(cal, "calico_version", cli_json_text(cs->calico_version));
 	json_object_set_new(cal, "cluster_guid", cli_json_text(cs->cluster_guid));
+	json_object_set_new(cal, "error", cs->err.code ? json_string(cs->err.msg) : json_null());
 	json_object_set_new(doc, "endpoints", eps);
 	json_object_set_new(doc, "calico", cal);
 	json_object_set_new(doc, "findings", cli_findings_json(f));
@@ -254,6 +305,25 @@ static void render_table(const struct endpoint_status *st, size_t n, const struc
 	printf("  %-24s %s\n", "Ready", cs->ready[0] ? cs->ready : "-");
 	printf("  %-24s %s\n", "CalicoVersion", cs->calico_version[0] ? cs->calico_version : "-");
 	printf("  %-24s %s\n", "ClusterGUID", cs->cluster_guid[0] ? cs->cluster_guid : "-");
+	if (cs->err.code)
+		printf("  could not read: %s\n", cs->err.msg);
+}
+
+/* What to do about a store that could not be read. */
+static const char *read_hint(const struct calico_status *cs, const struct endpoint_status *st,
+			     size_t n)
+{
+	bool v2_off = n > 0;
+
+	for (size_t i = 0; i < n; i++)
+		v2_off &= st[i].v2_enabled == 0;
+	if (cs->err.code == DSCK_ERR_AUTH)
+		return "etcd has authentication enabled";
+	if (cs->err.code == DSCK_ERR_TLS)
+		return "check --cacert, --cert and --key";
+	if (v2_off)
+		return "is this an etcd client URL (usually port 2379), not the peer port (2380)?";
+	return "check the endpoint and the member's health";
 }
 
 int cmd_status(struct cli *cli)
@@ -273,13 +343,22 @@ int cmd_status(struct cli *cli)
 		probe_endpoint(&conn, i, &st[i]);
 		any_v2 |= st[i].v2_enabled == 1;
 		any_v3 |= st[i].v3_ok;
-		if (!st[i].reachable)
+		if (st[i].peer)
+			worst = EXIT_USAGE;
+		else if (!st[i].reachable)
 			worst = st[i].exit_code == EXIT_AUTH ? EXIT_AUTH : EXIT_CONNECT;
 		else if (!st[i].v3_ok && worst == EXIT_OK)
 			worst = st[i].exit_code ? st[i].exit_code : EXIT_REFUSED;
 	}
 	memset(&cs, 0, sizeof(cs));
 	probe_calico(&conn, any_v2, any_v3, &cs);
+	/* A store that could not be read is not "unknown, exit 0". */
+	if (cs.err.code) {
+		errorf("could not read the Calico data: %s (%s)", cs.err.msg,
+		       read_hint(&cs, st, conn.n_endpoints));
+		if (worst == EXIT_OK)
+			worst = exit_code_for(cs.err.code);
+	}
 	findings_init(&f, 10);
 	/* Calico data in v2 is what `etcdctl snapshot save` silently leaves out. */
 	if (cs.v2_keys > 0 && v2trap_add_online(&f, (size_t)cs.v2_keys))

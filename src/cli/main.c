@@ -86,6 +86,12 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 			   "(file names: fixtures/k8s/README.md)" },
 	[OPT_JUNIT] = { "junit", 0, true, SET__COUNT, "FILE",
 			"also write a JUnit XML report (one testcase per check)" },
+	[OPT_TO_VERSION] = { "to-version", 0, true, SET__COUNT, "VERSION",
+			     "the Calico version the upgrade goes to (default: the calico-node "
+			     "DaemonSet's image when its pods run another)" },
+	[OPT_DATASTORE_TYPE] = { "datastore-type", 0, true, SET_DATASTORE_TYPE,
+				 "etcdv2|kubernetes",
+				 "Calico's datastore (default: DATASTORE_TYPE, the config file, etcdv2)" },
 };
 
 static const int conn_opts[] = {
@@ -108,7 +114,9 @@ static const int verify_migrate_opts[] = { OPT_BEFORE, OPT_PREFIX, OPT_IGNORE, O
 					   OPT__COUNT };
 static const int premigrate_opts[] = { OPT_PREFIX, OPT__COUNT };
 static const int k8s_opts[] = { OPT_FROM_DIR, OPT__COUNT };
-static const int preflight_opts[] = { OPT_JUNIT, OPT_PREFIX, OPT__COUNT };
+static const int policy_opts[] = { OPT_FROM_DIR, OPT_TO_VERSION, OPT__COUNT };
+static const int preflight_opts[] = { OPT_JUNIT, OPT_PREFIX, OPT_DATASTORE_TYPE, OPT_TO_VERSION,
+				      OPT__COUNT };
 static const int inspect_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
 				    OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 static const int diff_opts[] = { OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_VALUES,
@@ -192,8 +200,9 @@ static const struct cli_cmd commands[] = {
 	  "crd-*.json, daemonsets.json, clusterroles.json, clusterrolebindings.json, version.json)" },
 	{ "check policy-semantics", cmd_check_policy_semantics, "",
 	  "per namespace: DefaultDeny annotation, policies, and what to do before the "
-	  "NetworkPolicy semantics change", k8s_opts, true,
+	  "NetworkPolicy semantics change", policy_opts, true,
 	  "dsck check policy-semantics --kubeconfig ~/.kube/config\n"
+	  "dsck check policy-semantics --to-version v2.6.2\n"
 	  "dsck check policy-semantics --from-dir ./dumps -o json   (namespaces.json: kubectl get "
 	  "namespaces -o json; networkpolicies.json: kubectl get networkpolicies --all-namespaces "
 	  "-o json)" },

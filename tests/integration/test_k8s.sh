@@ -118,7 +118,29 @@ crd_case node-rolled-too-early 1 crd-missing=5 node-rolled-too-early=1 object-no
 	rbac-missing=5 snp-not-migrated=1
 h_assert_contains "$(detail "$CRD_JSON" node-rolled-too-early daemonset/kube-system/calico-node)" \
 	"quay.io/calico/node:v2.5.0" "node-rolled-too-early names the image"
-crd_case tpr-api-unavailable 1 tpr-api-unavailable=1
+# Kubernetes 1.8, migrated long ago: calico-node v2.5 runs on valid CRDs; the TPR data is gone.
+crd_case tpr-api-unavailable 0 tpr-api-unavailable=1
+h_assert_eq "info k8s,bgp,KDD" "$(jq -r '"\(.findings[0].severity) \(.summary.cluster_type)"' <<<"$CRD_JSON")" \
+	"after the fact, tpr-api-unavailable is information"
+h_assert_contains "$(jq -r '.findings[0].detail' <<<"$CRD_JSON")" "the migration was completed earlier" "and says why"
+# The same Kubernetes 1.8 cluster with calico-node still on v2.4.1: it needs the TPR data.
+crd_case tpr-api-unavailable-not-rolled 1 tpr-api-unavailable=1
+h_assert_eq error "$(jq -r '.findings[0].severity' <<<"$CRD_JSON")" "before the roll it is an error"
+h_assert_contains "$(jq -r '.findings[0].detail' <<<"$CRD_JSON")" "calico-node still runs a version before v2.5" "naming why"
+crd_case cluster-type-not-kdd 0 cluster-type-not-kdd=1
+h_assert_contains "$(detail "$CRD_JSON" cluster-type-not-kdd globalfelixconfig/clustertype)" "ClusterType is 'k8s,bgp', without KDD" \
+	"a ClusterType without KDD is named"
+
+# An empty dump directory: every Kubernetes check says "cannot check" (exit 2), never OK.
+mkdir -p "$H_TMP/emptydump"
+for c in k8s-crd-migration policy-semantics node-roll; do
+	run "$DSCK" check "$c" --from-dir "$H_TMP/emptydump" -o json
+	h_assert_rc 2 "$c on an empty dump directory: exit 2"
+	h_assert_eq "" "$H_OUT" "$c: no report"
+	h_assert_contains "$H_ERR" "is missing or empty: cannot check without it (write it with: kubectl get" \
+		"$c: names the file and the kubectl line"
+done
+h_pass "an empty dump directory: every check exit 2"
 
 run "$DSCK" check k8s-crd-migration --kubeconfig "$(kc before-migration)"
 h_assert_rc 1 "table output: exit 1"
@@ -232,7 +254,7 @@ h_pass "configuration errors: exit 2 with file and line"
 run "$DSCK" check policy-semantics --kubeconfig "$(kc policies)" -o json
 h_assert_rc 1 "namespaces need ACTION: exit 1"
 POL=$H_OUT
-h_assert_eq "default=OK frontend=ACTION kube-system=OK legacy=WARN locked=ACTION lowercase=WARN secure=OK typo=WARN" \
+h_assert_eq "default=OK frontend=ACTION kube-system=OK legacy=WARN locked=ACTION lowercase=WARN oldlegacy=ACTION secure=OK typo=WARN" \
 	"$(jq -r '[.namespaces[] | "\(.name)=\(.verdict)"] | join(" ")' <<<"$POL")" "a verdict per namespace (calico-data.md §5.3)"
 ns() { jq -c --arg n "$1" '.namespaces[] | select(.name == $n)' <<<"$POL"; }
 h_assert_eq '{"action":"kubectl delete networkpolicy -n frontend allow-metrics allow-web","annotation":null,"has_default_deny":false,"isolated":false,"policies":["allow-metrics","allow-web"],"verdict":"ACTION"}' \
@@ -249,7 +271,12 @@ h_assert_eq "true true null" "$(ns secure | jq -r '"\(.isolated) \(.has_default_
 h_assert_eq "legacy:absent:true lowercase:not-default-deny:false typo:invalid-json:false" \
 	"$(jq -r '[.namespaces[] | select(.verdict == "WARN") | "\(.name):\(.annotation_parse):\(.legacy_annotation)"] | join(" ")' <<<"$POL")" \
 	"WARN: legacy annotation, not DefaultDeny, invalid JSON"
-h_assert_eq '{"action":2,"namespaces":8,"ok":3,"warn":3}' "$(jq -cS .summary <<<"$POL")" "summary counts"
+h_assert_eq '{"action":3,"info":0,"namespaces":9,"ok":3,"warn":3}' "$(jq -cS .summary <<<"$POL")" "summary counts"
+h_assert_eq "kubectl delete networkpolicy -n oldlegacy allow-redis" "$(ns oldlegacy | jq -r .action)" \
+	"the legacy alpha annotation with policies: the same ACTION as no annotation"
+h_assert_eq "applies kubernetes 2.2 pods 2.3 null false" \
+	"$(jq -r '"\(.scope) \(.datastore) \(.running_version) \(.running_from) \(.boundary) \(.target_version) \(.namespaces[0].conditional)"' <<<"$POL")" \
+	"calico-node v2.2.1 pods on the Kubernetes datastore: the v2.3 change applies"
 api=$(same_json <<<"$POL")
 run "$DSCK" check policy-semantics --from-dir "$SCN/policies" -o json
 h_assert_rc 1 "the same from --from-dir: exit 1"
@@ -258,11 +285,73 @@ h_pass "policy-semantics: verdicts, exact kubectl actions, API and --from-dir"
 
 run "$DSCK" check policy-semantics --kubeconfig "$(kc policies)"
 h_assert_contains "$H_OUT" '$ kubectl delete networkpolicy -n frontend allow-metrics allow-web' "table shows the command"
-h_assert_contains "$H_OUT" "policy-semantics: 3 OK, 2 ACTION, 3 WARN" "table summary"
+h_assert_contains "$H_OUT" "policy-semantics: applies, 3 OK, 3 ACTION, 3 WARN, 0 INFO" "table summary"
+h_assert_contains "$H_OUT" "running v2.2 from the pods, target unknown" "table names the versions"
 run "$DSCK" check policy-semantics --kubeconfig "$(kc migrated)" -o json
 h_assert_rc 0 "no namespace needs ACTION: exit 0"
 h_assert_eq "true 3" "$(jq -r '"\(.ok) \(.summary.ok)"' <<<"$H_OUT")" "three OK namespaces"
 h_pass "policy-semantics: table output; exit 0 when nothing needs ACTION"
+
+# Past the boundary: calico-node v2.4.1 on the Kubernetes datastore already runs the
+# v1 semantics (since v2.3): a stale annotation is information, no ACTION.
+for src in "--kubeconfig $(kc policies-v24)" "--from-dir $SCN/policies-v24"; do
+	# shellcheck disable=SC2086
+	run "$DSCK" check policy-semantics $src -o json
+	h_assert_rc 0 "v2.4 KDD cluster ($src): exit 0"
+	h_assert_eq "not-applicable 0 6 null" \
+		"$(jq -r '"\(.scope) \(.summary.action) \(.summary.info) \([.namespaces[].action | select(. != null)] | length | if . == 0 then null else . end)"' <<<"$H_OUT")" \
+		"not applicable, no ACTION, six informational namespaces, no command"
+	h_assert_contains "$(jq -r '.namespaces[] | select(.name == "locked") | "\(.verdict) \(.reason)"' <<<"$H_OUT")" \
+		"INFO the DefaultDeny annotation is stale" "the stale annotation is informational"
+done
+run "$DSCK" check policy-semantics --kubeconfig "$(kc policies-v24)"
+h_assert_not_contains "$H_OUT" "ACTION " "no ACTION line in the table"
+h_assert_not_contains "$H_OUT" '$ kubectl' "no command in the table"
+h_assert_contains "$H_OUT" "not-applicable: calico-node v2.4 (Kubernetes datastore, read from the pods) already runs" "says why"
+# An upgrade that stays below the boundary does not cross it either.
+run "$DSCK" check policy-semantics --kubeconfig "$(kc policies)" --to-version v2.2.2 -o json
+h_assert_rc 0 "v2.2.1 -> v2.2.2: exit 0"
+h_assert_eq "not-applicable 2.2 --to-version 0" "$(jq -r '"\(.scope) \(.target_version) \(.target_from) \(.summary.action)"' <<<"$H_OUT")" \
+	"the upgrade stays below v2.3"
+run "$DSCK" check policy-semantics --kubeconfig "$(kc policies)" --to-version v2.6.2 -o json
+h_assert_rc 1 "v2.2.1 -> v2.6.2: exit 1"
+h_assert_eq "applies 2.6" "$(jq -r '"\(.scope) \(.target_version)"' <<<"$H_OUT")" "crosses v2.3"
+run "$DSCK" check policy-semantics --kubeconfig "$(kc policies)" --to-version latest
+h_assert_rc 2 "--to-version that is not a version: exit 2"
+h_assert_contains "$H_ERR" "'latest' is not a version" "names the value"
+# No DaemonSet and no pods readable: the version is unknown, the actions conditional.
+mkdir -p "$H_TMP/nover" && cp "$SCN/policies/namespaces.json" "$SCN/policies/networkpolicies.json" "$H_TMP/nover/"
+run "$DSCK" check policy-semantics --from-dir "$H_TMP/nover" -o json
+h_assert_rc 1 "version unknown: ACTION kept, exit 1"
+h_assert_eq "version-unknown true" "$(jq -r '"\(.scope) \(.namespaces[] | select(.name == "locked") | .conditional)"' <<<"$H_OUT")" \
+	"the actions are conditional"
+run "$DSCK" check policy-semantics --from-dir "$H_TMP/nover"
+h_assert_contains "$H_OUT" "only if the upgrade crosses the change: \$ kubectl delete" "the table says the action is conditional"
+# Calico's own record where it can be read: the GlobalConfig calicoversion and clustertype (KDD).
+cp "$SCN/before-migration/tpr-globalconfigs.json" "$H_TMP/nover/"
+run "$DSCK" check policy-semantics --from-dir "$H_TMP/nover" -o json
+h_assert_rc 0 "CalicoVersion v2.4.1 with ClusterType KDD: past v2.3, exit 0"
+h_assert_eq "not-applicable 2.4 CalicoVersion record kubernetes" \
+	"$(jq -r '"\(.scope) \(.running_version) \(.running_from) \(.datastore)"' <<<"$H_OUT")" \
+	"the version and datastore from Calico's own record"
+h_pass "policy-semantics: not applicable past v2.3 (KDD), below the boundary, or conditional when unknown"
+
+# Missing dumps are not empty lists; a List with zero items is.
+mkdir -p "$H_TMP/nonp" && cp "$SCN/policies/namespaces.json" "$H_TMP/nonp/"
+run "$DSCK" check policy-semantics --from-dir "$H_TMP/nonp"
+h_assert_rc 2 "networkpolicies.json missing: exit 2"
+h_assert_contains "$H_ERR" "'$H_TMP/nonp/networkpolicies.json' is missing or empty" "names the file"
+h_assert_contains "$H_ERR" "kubectl get networkpolicies --all-namespaces -o json" "and the kubectl line"
+: >"$H_TMP/nonp/networkpolicies.json"
+run "$DSCK" check policy-semantics --from-dir "$H_TMP/nonp"
+h_assert_rc 2 "networkpolicies.json empty (kubectl failed): exit 2"
+printf '{"apiVersion":"v1","kind":"List","items":[],"metadata":{"resourceVersion":"","selfLink":""}}\n' \
+	>"$H_TMP/nonp/networkpolicies.json"
+run "$DSCK" check policy-semantics --from-dir "$H_TMP/nonp" -o json
+h_assert_rc 1 "a List with zero items is a real empty list (annotated namespaces still need ACTION)"
+h_assert_eq "0 OK ACTION" "$(jq -r '"\([.namespaces[].policies[]] | length) \(.namespaces[] | select(.name == "frontend") | .verdict) \(.namespaces[] | select(.name == "secure") | .verdict)"' <<<"$H_OUT")" \
+	"no policies: frontend has nothing to delete, secure now lacks its default-deny policy"
+h_pass "policy-semantics: a missing or empty dump is exit 2 naming the file and the kubectl line"
 
 # ---- secrets never printed
 for secret in "$TOKEN" "$(<"$SECRETS/forbidden-token")" "$(cut -d: -f2 "$SECRETS/basic")"; do

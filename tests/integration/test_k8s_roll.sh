@@ -132,20 +132,66 @@ h_assert_eq "managedFields 2 3 0" \
 	"$(summary '"\(.configmap_time_source) \(.config_applied) \(.config_not_applied) \(.config_unproven)"')" \
 	"node-3 and node-4 restarted after the change: proven applied"
 
-roll_case roll-ondelete 0 "$UNPROVEN info:daemonset-update-strategy=1 info:daemonset-version-skew=1 warning:node-not-cordoned=2"
+roll_case roll-ondelete 1 "error:pod-not-ready=1 $UNPROVEN info:daemonset-update-strategy=1 info:daemonset-version-skew=1"
+h_assert_eq node-2 "$(members "$ROLL" daemonset-update-strategy)" \
+	"OnDelete: only the node being rolled now is named, not every old one"
 h_assert_contains "$(detail "$ROLL" daemonset-update-strategy)" \
-	"2 of 4 nodes still run the old pod: node-3 (pod calico-node-f3n8w), node-4 (pod calico-node-r6t1z)" \
-	"daemonset-update-strategy lists the nodes still on the old pod"
-h_assert_eq "node-3 node-4" "$(members "$ROLL" node-not-cordoned)" \
-	"OnDelete: nodes due for replacement by hand must be cordoned first"
+	"node node-2 is being rolled now (pod calico-node-kq7vx); once its new pod is Ready and BIRD's graceful-restart window (90 s) has passed, kubectl uncordon node-2" \
+	"and what to wait for before uncordoning it"
+h_assert_eq node-2 "$(members "$ROLL" pod-not-ready)" "the new pod that is not Ready is an error on node-2"
 h_assert_eq "OnDelete node-2:replacing:true" \
 	"$(jq -r '"\(.summary.update_strategy) \(.nodes[1].name):\(.nodes[1].state):\(.nodes[1].unschedulable)"' <<<"$ROLL")" \
 	"node-2's new pod is not ready yet, on a cordoned node"
 
+roll_case roll-ondelete-start 0 "$UNPROVEN info:daemonset-update-strategy=1"
+h_assert_eq node-1 "$(members "$ROLL" daemonset-update-strategy)" "OnDelete, nothing rolled yet: only the next node"
+h_assert_contains "$(detail "$ROLL" daemonset-update-strategy)" \
+	"4 of 4 nodes still run a pod of an older template; next: kubectl cordon node-1, kubectl delete pod -n kube-system calico-node-4xk9p" \
+	"the commands for that one node"
+h_assert_not_contains "$(detail "$ROLL" daemonset-update-strategy)" "node-2" "no other node is told to cordon"
+h_assert_eq "not-started 0" "$(summary '"\(.roll) \(.nodes_updated)"')" "the roll has not started"
+
+roll_case roll-crashloop 1 "error:pod-not-ready=1 $UNPROVEN info:daemonset-version-skew=1"
+h_assert_contains "$(detail "$ROLL" pod-not-ready)" \
+	"calico-node pod calico-node-kq7vx on node node-2 (quay.io/calico/node:v2.6.2, current template) is not Ready: CrashLoopBackOff, 5 restarts, last exit Error" \
+	"a crash-looping new pod: the reason and restarts"
+h_assert_contains "$(detail "$ROLL" pod-not-ready)" "keep the node cordoned" "and not to uncordon"
+h_assert_eq "CrashLoopBackOff, 5 restarts, last exit Error" "$(jq -r '.nodes[] | select(.name == "node-2") | .not_ready' <<<"$ROLL")" \
+	"the node row says why"
+
+roll_case roll-node-missing 1 "error:node-without-calico=1 $UNPROVEN"
+h_assert_eq node-5 "$(members "$ROLL" node-without-calico)" "the schedulable node without calico-node is named (the cordoned node-6 is not)"
+h_assert_contains "$(detail "$ROLL" node-without-calico)" "pods placed there get no network" "and why it matters"
+
+roll_case roll-cni-only 0 "$UNPROVEN warning:template-not-rolled=1"
+h_assert_eq "not-started 0 3" "$(summary '"\(.roll) \(.nodes_updated) \(.template_generation)"')" \
+	"a CNI-only template change: same calico-node image, yet no node is updated"
+h_assert_contains "$(detail "$ROLL" template-not-rolled)" \
+	"at generation 3 but 4 of 4 nodes run pods of an older one, with the same calico-node image quay.io/calico/node:v2.6.2" \
+	"the detail says the roll is not complete"
+h_assert_eq "false false false false" "$(jq -r '[.nodes[].current_template] | map(tostring) | join(" ")' <<<"$ROLL")" \
+	"no pod is of the current template"
+
+# Only the updateStrategy changed (generation 3, no templateGeneration as in apps/v1), and the
+# DaemonSet reports every pod updated: the pods' generation-2 labels do not make a roll.
+roll_case roll-strategy-bump 0 "$UNPROVEN"
+h_assert_eq "complete 4 3" "$(summary '"\(.roll) \(.nodes_updated) \(.template_generation)"')" \
+	"a DaemonSet that reports every pod updated is complete"
+
+roll_case roll-k8s15-replicaset 0 "$UNPROVEN"
+h_assert_eq "calico-policy-controller:1" "$(summary '.controllers | map("\(.name):\(.running)") | join(",")')" \
+	"Kubernetes 1.5: the Deployment's ReplicaSet (DEPLOYMENT-HASH, no owner) is not a legacy one; its pod counts"
+
+roll_case roll-controller-absent 0 "$UNPROVEN warning:controller-missing=1"
+h_assert_contains "$(detail "$ROLL" controller-missing)" \
+	"calico-node uses the etcd datastore, but no policy controller Deployment exists in kube-system" \
+	"etcd datastore without a policy controller: a warning"
+h_assert_eq etcdv2 "$(summary .datastore)" "the datastore read from calico-node's environment"
+
 # ---- table output
-run "$DSCK" check node-roll --kubeconfig "$(kc roll-ondelete)"
+run "$DSCK" check node-roll --kubeconfig "$(kc roll-node-not-cordoned)"
 h_assert_rc 0 "table: exit 0"
-h_assert_contains "$H_OUT" "updateStrategy OnDelete" "table: the DaemonSet line"
+h_assert_contains "$H_OUT" "updateStrategy RollingUpdate" "table: the DaemonSet line"
 h_assert_contains "$H_OUT" "Roll:         rolling, 1 of 4 nodes updated" "table: roll progress"
 h_assert_contains "$H_OUT" "node-3                   no          calico-node-f3n8w" "table: one row per node"
 h_assert_contains "$H_OUT" "WARN  node-not-cordoned" "table: findings"
@@ -158,15 +204,26 @@ h_pass "table output"
 
 # ---- what cannot be read
 run "$DSCK" check node-roll --kubeconfig "$(kc no-such-cluster)" -o json
-h_assert_rc 0 "nothing served (every list 404): exit 0"
-h_assert_eq "no-daemonset 0 false" "$(jq -r '"\(.summary.roll) \(.findings | length) \(.summary.nodes_read)"' <<<"$H_OUT")" \
-	"no DaemonSet, no findings, nodes not read"
+h_assert_rc 5 "nothing served (every list 404): cannot check, exit 5"
+h_assert_eq "" "$H_OUT" "no report that could be read as a result"
+h_assert_contains "$H_ERR" "the API server does not serve daemonsets" "names what is not served"
+run "$DSCK" check node-roll --kubeconfig "$(kc migrated)" -o json
+h_assert_rc 0 "a Kubernetes-datastore cluster (no policy controller needed)"
+h_assert_eq "kubernetes 0" "$(jq -r '"\(.summary.datastore) \([.findings[] | select(.code == "controller-missing")] | length)"' <<<"$H_OUT")" \
+	"the Kubernetes datastore needs no policy controller Deployment"
 cp -r "$SCN/roll-ondelete" "$H_TMP/no-nodes" && rm "$H_TMP/no-nodes/nodes.json"
 run "$DSCK" check node-roll --from-dir "$H_TMP/no-nodes" -o json
-h_assert_rc 0 "no nodes.json: exit 0"
-h_assert_eq "false 0 null" \
-	"$(jq -r '"\(.summary.nodes_read) \([.findings[] | select(.code | startswith("node-"))] | length) \(.nodes[0].unschedulable)"' <<<"$H_OUT")" \
-	"without Node objects no cordon findings, cordon state unknown"
+h_assert_rc 2 "no nodes.json: cannot check, exit 2"
+h_assert_contains "$H_ERR" "'$H_TMP/no-nodes/nodes.json' is missing or empty: cannot check without it (write it with: kubectl get nodes -o json)" \
+	"names the file and the kubectl line"
+cp -r "$SCN/roll-after" "$H_TMP/no-ds"
+jq '.items |= map(select(.metadata.name != "calico-node"))' "$SCN/roll-after/daemonsets.json" >"$H_TMP/no-ds/daemonsets.json"
+run "$DSCK" check node-roll --from-dir "$H_TMP/no-ds"
+h_assert_rc 2 "no calico-node DaemonSet: cannot check, exit 2"
+h_assert_contains "$H_ERR" "no calico-node (or canal) DaemonSet in kube-system" "says so"
+mkdir -p "$H_TMP/empty"
+run "$DSCK" check node-roll --from-dir "$H_TMP/empty"
+h_assert_rc 2 "an empty dump directory: exit 2"
 kc roll-before >/dev/null
 sed -i "s/token: .*/token: not-the-token/" "$H_TMP/kubeconfig.roll-before"
 run "$DSCK" check node-roll --kubeconfig "$H_TMP/kubeconfig.roll-before"
@@ -175,7 +232,7 @@ printf '{"items": [' >"$H_TMP/no-nodes/pods.json"
 run "$DSCK" check node-roll --from-dir "$H_TMP/no-nodes"
 h_assert_rc 2 "a cut-off dump: exit 2"
 h_assert_contains "$H_ERR" "$H_TMP/no-nodes/pods.json:1:" "the error names the file and line"
-h_pass "missing lists, missing Node objects, a bad token and a bad dump"
+h_pass "missing lists, missing Node objects, no DaemonSet, a bad token and a bad dump: cannot check"
 
 if grep -qF -- "$TOKEN" "$TRANSCRIPT"; then h_fail "the token appears in dsck's output"; fi
 h_pass "no token in any output"

@@ -381,6 +381,27 @@ static void test_verdicts(void **state)
 	assert_int_equal(policy_verdict(ANNOTATION_ABSENT, true, 0, false), VERDICT_WARN);
 	/* The beta annotation decides when both are there. */
 	assert_int_equal(policy_verdict(ANNOTATION_DEFAULT_DENY, true, 1, true), VERDICT_OK);
+	/* The alpha annotation isolates nothing: with policies, as if absent. */
+	assert_int_equal(policy_verdict(ANNOTATION_ABSENT, true, 2, false), VERDICT_ACTION);
+}
+
+static void test_scope(void **state)
+{
+	(void)state;
+	/* Kubernetes datastore: the change is at v2.3; etcd: at v2.4. */
+	assert_int_equal(policy_scope("kubernetes", 2, 2, -1, -1), POLICY_APPLIES);
+	assert_int_equal(policy_scope("kubernetes", 2, 2, 2, 3), POLICY_APPLIES);
+	assert_int_equal(policy_scope("kubernetes", 2, 2, 2, 2), POLICY_NOT_APPLICABLE);
+	assert_int_equal(policy_scope("kubernetes", 2, 3, 2, 6), POLICY_NOT_APPLICABLE);
+	assert_int_equal(policy_scope("etcdv2", 2, 3, 2, 6), POLICY_APPLIES);
+	assert_int_equal(policy_scope("etcdv2", 2, 4, -1, -1), POLICY_NOT_APPLICABLE);
+	assert_int_equal(policy_scope("etcdv2", 1, 9, 3, 0), POLICY_APPLIES);
+	assert_int_equal(policy_scope("etcdv2", 3, 0, -1, -1), POLICY_NOT_APPLICABLE);
+	/* Unknown datastore: only versions on the same side of both boundaries tell. */
+	assert_int_equal(policy_scope(NULL, 2, 3, 2, 6), POLICY_VERSION_UNKNOWN);
+	assert_int_equal(policy_scope(NULL, 2, 4, 2, 6), POLICY_NOT_APPLICABLE);
+	assert_int_equal(policy_scope(NULL, 2, 2, 2, 6), POLICY_APPLIES);
+	assert_int_equal(policy_scope("kubernetes", -1, -1, 2, 6), POLICY_VERSION_UNKNOWN);
 }
 
 /* --- kubectl dumps --- */
@@ -539,17 +560,15 @@ static void test_node_roll_cordon_state(void **state)
 	assert_int_equal(node_roll_node_state(false, true, false), NODE_ROLL_OLD);
 	assert_int_equal(node_roll_node_state(true, false, false), NODE_ROLL_REPLACING);
 	assert_int_equal(node_roll_node_state(true, true, true), NODE_ROLL_REPLACING);
-	/* Being replaced: must be cordoned, with either strategy. */
-	assert_int_equal(node_roll_cordon(NODE_ROLL_REPLACING, false, false), -1);
-	assert_int_equal(node_roll_cordon(NODE_ROLL_REPLACING, false, true), -1);
-	assert_int_equal(node_roll_cordon(NODE_ROLL_REPLACING, true, false), 0);
+	/* Being replaced: must be cordoned. */
+	assert_int_equal(node_roll_cordon(NODE_ROLL_REPLACING, false), -1);
+	assert_int_equal(node_roll_cordon(NODE_ROLL_REPLACING, true), 0);
 	/* Updated and ready: must not stay cordoned. */
-	assert_int_equal(node_roll_cordon(NODE_ROLL_UPDATED, true, false), 1);
-	assert_int_equal(node_roll_cordon(NODE_ROLL_UPDATED, false, true), 0);
-	/* An old pod is due for replacement by hand only with OnDelete. */
-	assert_int_equal(node_roll_cordon(NODE_ROLL_OLD, false, true), -1);
-	assert_int_equal(node_roll_cordon(NODE_ROLL_OLD, false, false), 0);
-	assert_int_equal(node_roll_cordon(NODE_ROLL_OLD, true, true), 0);
+	assert_int_equal(node_roll_cordon(NODE_ROLL_UPDATED, true), 1);
+	assert_int_equal(node_roll_cordon(NODE_ROLL_UPDATED, false), 0);
+	/* An old pod is not being replaced yet: its turn is told separately (OnDelete). */
+	assert_int_equal(node_roll_cordon(NODE_ROLL_OLD, false), 0);
+	assert_int_equal(node_roll_cordon(NODE_ROLL_OLD, true), 0);
 	json_decref(cordoned);
 	json_decref(tainted);
 	json_decref(other_taint);
@@ -557,6 +576,45 @@ static void test_node_roll_cordon_state(void **state)
 	json_decref(not_ready);
 	json_decref(pending);
 	json_decref(deleting);
+}
+
+static void test_node_roll_template(void **state)
+{
+	json_t *gen2 = js("{\"metadata\":{\"labels\":{\"pod-template-generation\":\"2\"}},"
+			  "\"spec\":{\"containers\":[{\"name\":\"calico-node\",\"image\":\"calico/node:v2.6.2\"}]}}");
+	json_t *nolabel = js("{\"spec\":{\"containers\":[{\"name\":\"calico-node\","
+			     "\"image\":\"calico/node:v2.6.2\"}]}}");
+	json_t *deps = js("[{\"metadata\":{\"name\":\"calico-policy-controller\"}}]");
+	json_t *rs15 = js("{\"metadata\":{\"name\":\"calico-policy-controller-2371452063\","
+			  "\"labels\":{\"k8s-app\":\"calico-policy-controller\","
+			  "\"pod-template-hash\":\"2371452063\"}}}");
+	json_t *owned = js("{\"metadata\":{\"name\":\"x\",\"ownerReferences\":[{\"kind\":"
+			   "\"Deployment\",\"name\":\"calico-policy-controller\"}]}}");
+	json_t *legacy = js("{\"metadata\":{\"name\":\"calico-policy-controller\","
+			    "\"labels\":{\"k8s-app\":\"calico-policy-controller\"}}}");
+	json_t *other_hash = js("{\"metadata\":{\"name\":\"calico-policy-controller-1\","
+				"\"labels\":{\"pod-template-hash\":\"2\"}}}");
+
+	(void)state;
+	/* The template generation decides, not the image (a CNI-only change). */
+	assert_true(node_roll_pod_current(gen2, 2, "calico/node:v2.6.2"));
+	assert_false(node_roll_pod_current(gen2, 3, "calico/node:v2.6.2"));
+	/* Without the label (or the DaemonSet's generation): the image. */
+	assert_true(node_roll_pod_current(nolabel, 3, "docker.io/calico/node:v2.6.2"));
+	assert_false(node_roll_pod_current(nolabel, 3, "calico/node:v2.5.1"));
+	assert_true(node_roll_pod_current(gen2, -1, "calico/node:v2.6.2"));
+	/* Kubernetes 1.5: no owner references, named DEPLOYMENT-HASH. */
+	assert_true(node_roll_replicaset_of_deployment(rs15, deps));
+	assert_true(node_roll_replicaset_of_deployment(owned, deps));
+	assert_false(node_roll_replicaset_of_deployment(legacy, deps));
+	assert_false(node_roll_replicaset_of_deployment(other_hash, deps));
+	json_decref(gen2);
+	json_decref(nolabel);
+	json_decref(deps);
+	json_decref(rs15);
+	json_decref(owned);
+	json_decref(legacy);
+	json_decref(other_hash);
 }
 
 static void test_node_roll_skew(void **state)
@@ -714,10 +772,19 @@ static void test_node_roll_check(void **state)
 			   ",\"deletionTimestamp\":\"2017-10-10T09:00:00Z\"") "]}");
 	roll_dump("deployments.json", "{\"items\":[" ROLL_DEP("calico-kube-controllers", "Recreate") ","
 		  ROLL_DEP("calico-policy-controller", "Recreate") "]}");
-	/* Nodes not served (nodes.json missing): no cordon findings. */
+	roll_dump("replicasets.json", "{\"items\":[]}");
+	/* Nodes not served (nodes.json missing): cannot check, naming the dump. */
+	node_roll_init(&r);
+	assert_int_equal(check_node_roll(&src, &r, &err), DSCK_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "nodes.json' is missing or empty"));
+	assert_non_null(strstr(err.msg, "kubectl get nodes -o json"));
+	node_roll_release(&r);
+	dsck_error_clear(&err);
+	roll_dump("nodes.json", "{\"items\":[{\"metadata\":{\"name\":\"n1\"}},"
+		  "{\"metadata\":{\"name\":\"n2\"}}]}");
 	node_roll_init(&r);
 	assert_int_equal(check_node_roll(&src, &r, &err), DSCK_OK);
-	assert_false(r.nodes_read);
+	assert_true(r.nodes_read);
 	assert_string_equal(r.update_strategy, "OnDelete");
 	assert_int_equal(r.phase, NODE_ROLL_ROLLING);
 	assert_int_equal(r.n_nodes, 2);
@@ -736,7 +803,14 @@ static void test_node_roll_check(void **state)
 	assert_false(findings_ok(&r.findings));
 	node_roll_release(&r);
 
-	/* Nothing served at all: an empty result, not an error. */
+	/* No calico-node DaemonSet: cannot check, not OK. */
+	roll_dump("daemonsets.json", "{\"items\":[]}");
+	node_roll_init(&r);
+	assert_int_equal(check_node_roll(&src, &r, &err), DSCK_ERR_INPUT);
+	assert_non_null(strstr(err.msg, "no calico-node (or canal) DaemonSet"));
+	node_roll_release(&r);
+	dsck_error_clear(&err);
+	/* Nothing served at all: cannot check. */
 	for (int i = 0; i < K8S_RES__COUNT; i++) {
 		char path[256];
 
@@ -744,8 +818,7 @@ static void test_node_roll_check(void **state)
 		unlink(path);
 	}
 	node_roll_init(&r);
-	assert_int_equal(check_node_roll(&src, &r, &err), DSCK_OK);
-	assert_int_equal(r.phase, NODE_ROLL_NO_DAEMONSET);
+	assert_int_equal(check_node_roll(&src, &r, &err), DSCK_ERR_INPUT);
 	assert_int_equal(r.findings.n, 0);
 	node_roll_release(&r);
 	rmdir(roll_dir);
@@ -770,12 +843,14 @@ int main(void)
 		cmocka_unit_test(test_annotation_parse),
 		cmocka_unit_test(test_default_deny_policy),
 		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_scope),
 		cmocka_unit_test(test_dumps),
 		cmocka_unit_test(test_api_version),
 		cmocka_unit_test(test_node_roll_image_equal),
 		cmocka_unit_test(test_node_roll_container),
 		cmocka_unit_test(test_node_roll_cordon_state),
 		cmocka_unit_test(test_node_roll_skew),
+		cmocka_unit_test(test_node_roll_template),
 		cmocka_unit_test(test_node_roll_parse_time),
 		cmocka_unit_test(test_node_roll_config_times),
 		cmocka_unit_test(test_node_roll_check),

@@ -47,6 +47,7 @@ struct check_result {
 	size_t n_members;
 	size_t unreachable;
 	size_t compared;             /* keys compared (verify-migrate) */
+	bool mixed_clusters;         /* the endpoints belong to different etcd clusters */
 	struct findings findings;
 };
 
@@ -65,7 +66,13 @@ typedef enum dsck_err (*check_member_fn)(struct check_result *res, struct check_
 enum dsck_err check_v2_read(struct check_member *m, enum dsck_err rc, const struct dsck_error *e,
 			    bool *usable, struct dsck_error *err);
 
-/* Run @fn on every endpoint of @conn, filling res->members and res->unreachable. */
+/*
+ * Run @fn on every endpoint of @conn, filling res->members and
+ * res->unreachable. First, endpoints of different etcd clusters (cluster
+ * ids) are one "mixed-clusters" error; afterwards, a member that did not
+ * answer is a "member-unreachable" error (it could not be checked), unless
+ * @fn reported it already.
+ */
 enum dsck_err check_each_member(const struct dsck_conn *conn, struct check_result *res,
 				check_member_fn fn, const void *ctx, struct dsck_error *err);
 void check_result_release(struct check_result *r);

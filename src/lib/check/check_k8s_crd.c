@@ -389,9 +389,16 @@ static enum dsck_err read_inputs(struct k8s_source *src, struct inputs *in,
 
 	if (rc && rc != DSCK_ERR_NOT_FOUND)
 		return rc;
-	if ((rc = read_list(src, K8S_CRDS, false, &in->crds, &in->crd_from, err)) ||
+	/*
+	 * From dumps, the CRD definitions and the DaemonSets must be there: a
+	 * missing file is "cannot check", not "no CRDs". The API may truly not
+	 * serve CRDs (Kubernetes < 1.7): that is a finding.
+	 */
+	if (!src->client && (rc = k8s_source_need(src, K8S_CRDS, &in->crds, &in->crd_from, err)))
+		return rc;
+	if ((!in->crds && (rc = read_list(src, K8S_CRDS, false, &in->crds, &in->crd_from, err))) ||
 	    (rc = read_list(src, K8S_TPRS, true, &in->tprs, NULL, err)) ||
-	    (rc = read_list(src, K8S_DAEMONSETS, false, &in->daemonsets, NULL, err)) ||
+	    (rc = k8s_source_need(src, K8S_DAEMONSETS, &in->daemonsets, NULL, err)) ||
 	    (rc = read_list(src, K8S_CLUSTERROLES, true, &in->roles, NULL, err)) ||
 	    (rc = read_list(src, K8S_CLUSTERROLEBINDINGS, false, &in->bindings, NULL, err)))
 		return rc;
@@ -769,6 +776,71 @@ static void read_summary(struct crd_migration *res, const struct inputs *in)
 	}
 }
 
+/* Kubernetes 1.8 or later, from the gitVersion ("v1.8.4"); false when unknown. */
+static bool k8s_without_tprs(const char *version)
+{
+	int major, minor;
+
+	return sscanf(version, "v%d.%d", &major, &minor) == 2 && (major > 1 ||
+								 (major == 1 && minor >= 8));
+}
+
+/* The GlobalFelixConfig (CRD, else TPR) "clustertype" value, or NULL. */
+static const char *cluster_type(const struct inputs *in)
+{
+	const json_t *o = k8s_find_named(in->crd_objs[0], "clustertype");
+
+	if (!o)
+		o = k8s_find_named(in->tpr_objs[0], "clustertype");
+	return opt_string(json_object_get(o, "spec"), "value");
+}
+
+/* calico-node writes ClusterType with "KDD" on the Kubernetes datastore (docs/checks.md). */
+static enum dsck_err judge_cluster_type(struct crd_migration *res, const struct inputs *in,
+					struct dsck_error *err)
+{
+	const char *ct = cluster_type(in);
+
+	snprintf(res->cluster_type, sizeof(res->cluster_type), "%s", ct ? ct : "");
+	if (!ct || strstr(ct, "KDD"))
+		return DSCK_OK;
+	return add(res, SEV_WARNING, "cluster-type-not-kdd", "globalfelixconfig/clustertype", err,
+		   "Calico's ClusterType is '%.200s', without KDD: calico-node on the Kubernetes "
+		   "datastore adds KDD when it starts; is this cluster really on the Kubernetes "
+		   "datastore (DATASTORE_TYPE=kubernetes)?", ct);
+}
+
+/*
+ * Without the TPR data the migration cannot be compared. After the fact
+ * (Kubernetes >= 1.8, calico-node >= v2.5 running on valid CRDs that hold
+ * its configuration) that is only information; before, it is an error.
+ */
+static enum dsck_err judge_no_tprs(struct crd_migration *res, const struct inputs *in,
+				   struct dsck_error *err)
+{
+	bool after = k8s_without_tprs(res->k8s_version) && node_is_v25(res) &&
+		     findings_ok(&res->findings) && json_array_size(in->crd_objs[0]) > 0 &&
+		     res->cluster_type[0];
+
+	if (after)
+		return add(res, SEV_INFO, "tpr-api-unavailable", NULL, err,
+			   "%s (Kubernetes %s): the TPR data is gone, but calico-node %s runs on the "
+			   "five valid CRDs, which hold %zu objects including the ClusterType it "
+			   "writes: the migration was completed earlier; nothing left to compare",
+			   in->src->client ? "the ThirdPartyResource API is not served"
+					   : "the dump tprs.json is missing or empty",
+			   res->k8s_version, res->node_image, res->crd_objects);
+	return add(res, SEV_ERROR, "tpr-api-unavailable", NULL, err,
+		   "%s%s%s%s: the TPR data cannot be read, so the migration cannot be verified "
+		   "(TPRs are gone from Kubernetes 1.8 on: migrate and verify on 1.7)%s",
+		   in->src->client ? "the ThirdPartyResource API is not served"
+				   : "the dump tprs.json is missing or empty",
+		   res->k8s_version[0] ? " (Kubernetes " : "", res->k8s_version,
+		   res->k8s_version[0] ? ")" : "",
+		   node_is_v25(res) ? "" : "; calico-node still runs a version before v2.5, "
+		   "which needs the TPR data");
+}
+
 static enum dsck_err judge(struct crd_migration *res, const struct inputs *in,
 			   struct dsck_error *err)
 {
@@ -777,16 +849,10 @@ static enum dsck_err judge(struct crd_migration *res, const struct inputs *in,
 
 	read_summary(res, in);
 	read_node(res, in, &sa);
-	if ((rc = judge_crds(res, in, err)))
+	if ((rc = judge_crds(res, in, err)) || (rc = judge_cluster_type(res, in, err)))
 		return rc;
 	if (!in->tprs)
-		rc = add(res, SEV_ERROR, "tpr-api-unavailable", NULL, err,
-			 "%s%s%s%s: the TPR data cannot be read, so the migration cannot be verified "
-			 "(TPRs are gone from Kubernetes 1.8 on: migrate and verify on 1.7)",
-			 in->src->client ? "the ThirdPartyResource API is not served"
-					 : "the dump tprs.json is missing or empty",
-			 res->k8s_version[0] ? " (Kubernetes " : "", res->k8s_version,
-			 res->k8s_version[0] ? ")" : "");
+		rc = judge_no_tprs(res, in, err);
 	for (size_t i = 0; i < N_KINDS && !rc && in->tprs; i++)
 		rc = judge_kind(res, in, i, err);
 	if (!rc && in->roles)

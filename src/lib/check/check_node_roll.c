@@ -12,9 +12,10 @@
  *  - the calico-config ConfigMap changed before the pods that read it
  *    started (a change needs a restart).
  *
- * Everything is read first, then judged. A list the API does not serve (or
- * a missing dump) is empty; missing Node objects only turn off the cordon
- * findings.
+ * Everything is read first, then judged. The DaemonSets, Deployments,
+ * ReplicaSets, pods and nodes are needed: a list the API does not serve (or
+ * a missing dump) is "cannot check", and so is a cluster without a
+ * calico-node DaemonSet (docs/checks.md). Only the ConfigMap is optional.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,8 +33,6 @@
 /* The policy controller's Deployment names, newest first (v2.6 renamed it). */
 static const char *const controller_names[] = { "calico-kube-controllers",
 						"calico-policy-controller" };
-/* The DaemonSets that run calico-node (Canal bundles it with flannel). */
-static const char *const daemonset_names[] = { "calico-node", "canal" };
 static const char *const configmap_names[] = { NODE_ROLL_CONFIGMAP, "canal-config" };
 
 struct inputs {
@@ -181,20 +180,44 @@ bool node_roll_node_unschedulable(const json_t *node)
 	return false;
 }
 
-enum node_roll_state node_roll_node_state(bool on_desired_image, bool ready, bool terminating)
+enum node_roll_state node_roll_node_state(bool current, bool ready, bool terminating)
 {
 	if (terminating || !ready)
 		return NODE_ROLL_REPLACING;
-	return on_desired_image ? NODE_ROLL_UPDATED : NODE_ROLL_OLD;
+	return current ? NODE_ROLL_UPDATED : NODE_ROLL_OLD;
 }
 
-int node_roll_cordon(enum node_roll_state s, bool unschedulable, bool on_delete)
+/* A decimal label value, or -1. */
+static long long label_number(const json_t *o, const char *label)
+{
+	const char *v = json_string_value(path2(meta(o), "labels", label));
+	char *end;
+	long long n;
+
+	if (!v || !*v)
+		return -1;
+	n = strtoll(v, &end, 10);
+	return *end || n < 0 ? -1 : n;
+}
+
+bool node_roll_pod_current(const json_t *pod, long long generation, const char *image)
+{
+	long long have = label_number(pod, "pod-template-generation");
+
+	/* The template, not the image: a change of install-cni alone is a roll too. */
+	if (generation >= 0 && have >= 0)
+		return have == generation;
+	return node_roll_image_equal(str(node_roll_container(json_object_get(pod, "spec")), "image"),
+				     image);
+}
+
+int node_roll_cordon(enum node_roll_state s, bool unschedulable)
 {
 	switch (s) {
 	case NODE_ROLL_REPLACING:
 		return unschedulable ? 0 : -1;
 	case NODE_ROLL_OLD:
-		return on_delete && !unschedulable ? -1 : 0;
+		return 0;
 	case NODE_ROLL_UPDATED:
 		return unschedulable ? 1 : 0;
 	}
@@ -365,6 +388,19 @@ static const char *owner_of_kind(const json_t *o, const char *kind)
 	return NULL;
 }
 
+/* @rs was made by the Deployment @dep: its owner, or named DEPLOYMENT-HASH (Kubernetes <= 1.5). */
+static bool made_by(const json_t *rs, const json_t *dep)
+{
+	const char *hash = str(path2(rs, "metadata", "labels"), "pod-template-hash");
+	const char *name = str(meta(rs), "name"), *dname = str(meta(dep), "name");
+	size_t n = strlen(dname);
+
+	if (has_owners(rs))
+		return owned_by(rs, "Deployment", dname);
+	return n && *hash && strncmp(name, dname, n) == 0 && name[n] == '-' &&
+	       strcmp(name + n + 1, hash) == 0;
+}
+
 /* The workload's selector.matchLabels (else its template's labels) all on @pod. */
 static bool selector_matches(const json_t *workload, const json_t *pod)
 {
@@ -398,7 +434,7 @@ static bool belongs_to_deployment(const json_t *pod, const json_t *dep, const js
 	if (!has_owners(pod))
 		return selector_matches(dep, pod);
 	r = rs ? k8s_find_named(rsets, rs) : NULL;
-	return r && owned_by(r, "Deployment", name_of(dep));
+	return r && made_by(r, dep);
 }
 
 static bool running(const json_t *pod)
@@ -423,6 +459,7 @@ void node_roll_release(struct node_roll *r)
 		free(r->nodes[i].name);
 		free(r->nodes[i].pod);
 		free(r->nodes[i].image);
+		free(r->nodes[i].not_ready);
 	}
 	free(r->nodes);
 	for (size_t i = 0; i < r->n_images; i++) {
@@ -509,12 +546,14 @@ static enum dsck_err read_inputs(struct k8s_source *src, struct inputs *in, bool
 {
 	enum dsck_err rc;
 
-	if ((rc = read_list(src, K8S_DAEMONSETS, &in->daemonsets, &in->ds_from, NULL, err)) ||
-	    (rc = read_list(src, K8S_DEPLOYMENTS, &in->deployments, NULL, NULL, err)) ||
-	    (rc = read_list(src, K8S_REPLICASETS, &in->replicasets, NULL, NULL, err)) ||
-	    (rc = read_list(src, K8S_PODS, &in->pods, NULL, NULL, err)) ||
-	    (rc = read_list(src, K8S_NODES, &in->nodes, NULL, nodes_read, err)))
+	/* Without any of these the roll cannot be judged: cannot check, never OK. */
+	if ((rc = k8s_source_need(src, K8S_DAEMONSETS, &in->daemonsets, &in->ds_from, err)) ||
+	    (rc = k8s_source_need(src, K8S_DEPLOYMENTS, &in->deployments, NULL, err)) ||
+	    (rc = k8s_source_need(src, K8S_REPLICASETS, &in->replicasets, NULL, err)) ||
+	    (rc = k8s_source_need(src, K8S_PODS, &in->pods, NULL, err)) ||
+	    (rc = k8s_source_need(src, K8S_NODES, &in->nodes, NULL, err)))
 		return rc;
+	*nodes_read = true;
 	return read_list(src, K8S_CONFIGMAPS, &in->configmaps, NULL, NULL, err);
 }
 
@@ -577,6 +616,15 @@ static enum dsck_err judge_controllers(struct node_roll *res, const struct input
 	}
 	for (size_t i = 0; i < res->n_controllers; i++)
 		total += res->controllers[i].running;
+	if (!rc && res->datastore && strcmp(res->datastore, "etcdv2") == 0 &&
+	    (!res->n_controllers || total == 0))
+		rc = add(res, SEV_WARNING, "controller-missing", NULL,
+			 "deployment/kube-system/calico-kube-controllers", err,
+			 "calico-node uses the etcd datastore, but %s: nothing copies Kubernetes "
+			 "policies, namespaces and pods into etcd; apply the release's "
+			 "calico-kube-controllers (v2.6) or calico-policy-controller Deployment with "
+			 "one replica", res->n_controllers ? "no policy controller pod runs (0 "
+			 "replicas?)" : "no policy controller Deployment exists in kube-system");
 	/* Both names run (v2.6 renamed the Deployment and the old one was kept). */
 	if (!rc && res->n_controllers == 2 && res->controllers[0].running <= 1 &&
 	    res->controllers[1].running <= 1 && total > 1)
@@ -588,12 +636,25 @@ static enum dsck_err judge_controllers(struct node_roll *res, const struct input
 	return rc;
 }
 
+bool node_roll_replicaset_of_deployment(const json_t *rs, const json_t *deployments)
+{
+	const json_t *dep;
+	size_t i;
+
+	if (owner_of_kind(rs, "Deployment"))
+		return true;
+	json_array_foreach(deployments, i, dep)
+		if (made_by(rs, dep))
+			return true;
+	return false;
+}
+
 /* A pre-2.0 policy controller ReplicaSet: created on its own, not by a Deployment. */
-static bool legacy_replicaset(const json_t *rs)
+static bool legacy_replicaset(const json_t *rs, const json_t *deployments)
 {
 	const char *app = str(path2(rs, "metadata", "labels"), "k8s-app");
 
-	if (owner_of_kind(rs, "Deployment"))
+	if (node_roll_replicaset_of_deployment(rs, deployments))
 		return false;
 	return strcmp(name_of(rs), LEGACY_RS) == 0 || strcmp(app, LEGACY_RS) == 0;
 }
@@ -611,17 +672,19 @@ static enum dsck_err judge_legacy(struct node_roll *res, const struct inputs *in
 		long long have = int_or(json_object_get(rs, "status"), "replicas", 0);
 		size_t n = 0;
 
-		if (!legacy_replicaset(rs) || (want <= 0 && have <= 0))
+		if (!legacy_replicaset(rs, in->deployments) || (want <= 0 && have <= 0))
 			continue;
 		json_array_foreach(in->pods, j, pod)
 			n += running(pod) && belongs(pod, "ReplicaSet", rs);
 		snprintf(key, sizeof(key), "replicaset/kube-system/%.280s", name_of(rs));
 		rc = add(res, SEV_ERROR, "legacy-replicaset", NULL, key, err,
 			 "ReplicaSet %s (the pre-2.0 policy controller, not owned by a Deployment) "
-			 "has spec.replicas %lld and %zu running pods: it runs next to the "
-			 "Deployment's controller; scale it to 0 before applying the Deployment "
-			 "(kubectl scale replicaset %s -n kube-system --replicas=0), then delete it",
-			 name_of(rs), want, n, name_of(rs));
+			 "has spec.replicas %lld and %zu running pods: %s; scale it to 0 before "
+			 "applying the Deployment (kubectl scale replicaset %s -n kube-system "
+			 "--replicas=0), then delete it", name_of(rs), want, n,
+			 n ? "it runs next to the Deployment's controller"
+			   : "it would start a second controller next to the Deployment's",
+			 name_of(rs));
 		if (rc)
 			break;
 	}
@@ -667,6 +730,38 @@ static enum dsck_err current_pods(const struct inputs *in, const json_t *ds, jso
 	return DSCK_OK;
 }
 
+/* Why a pod is not ready, from its calico-node container ("" when it is). */
+static void not_ready_reason(const json_t *pod, struct buf *d)
+{
+	const json_t *status = json_object_get(pod, "status"), *cs, *mine = NULL;
+	const char *cname = str(node_roll_container(json_object_get(pod, "spec")), "name");
+	const char *waiting, *last;
+	long long restarts;
+	size_t i;
+
+	json_array_foreach(json_object_get(status, "containerStatuses"), i, cs)
+		if (!mine || strcmp(str(cs, "name"), cname) == 0)
+			mine = cs;
+	if (!mine) {
+		buf_printf(d, "not started (phase %s)", *str(status, "phase") ? str(status, "phase")
+			   : "unknown");
+		return;
+	}
+	waiting = str(path2(mine, "state", "waiting"), "reason");
+	last = str(path2(mine, "lastState", "terminated"), "reason");
+	restarts = int_or(mine, "restartCount", 0);
+	if (*waiting)
+		buf_printf(d, "%s", waiting);
+	else if (json_object_get(json_object_get(mine, "state"), "running"))
+		buf_printf(d, "running, not Ready");
+	else
+		buf_printf(d, "not running");
+	if (restarts)
+		buf_printf(d, ", %lld restarts", restarts);
+	if (*last)
+		buf_printf(d, ", last exit %s", last);
+}
+
 static enum dsck_err add_node(struct node_roll *res, const json_t *node_idx, bool nodes_read,
 			      const char *name, const json_t *pod, struct dsck_error *err)
 {
@@ -683,9 +778,20 @@ static enum dsck_err add_node(struct node_roll *res, const json_t *node_idx, boo
 	n->terminating = node_roll_pod_terminating(pod);
 	n->known = nodes_read && node;
 	n->unschedulable = node && node_roll_node_unschedulable(node);
-	n->state = node_roll_node_state(node_roll_image_equal(n->image, res->desired_image),
-					n->ready, n->terminating);
+	n->generation = label_number(pod, "pod-template-generation");
+	n->current = node_roll_pod_current(pod, res->daemonset_done ? -1 : res->template_generation,
+					   res->desired_image);
+	n->state = node_roll_node_state(n->current, n->ready, n->terminating);
 	res->n_updated += n->state == NODE_ROLL_UPDATED;
+	if (!n->ready && !n->terminating) {
+		struct buf d = BUF_INIT(256);
+
+		not_ready_reason(pod, &d);
+		n->not_ready = buf_detach(&d, NULL);
+		buf_release(&d);
+		if (!n->not_ready)
+			return nomem(err);
+	}
 	return DSCK_OK;
 }
 
@@ -779,14 +885,16 @@ static enum dsck_err group_images(struct node_roll *res, struct dsck_error *err)
 
 static void read_phase(struct node_roll *res)
 {
-	bool desired_running = res->n_images && res->images[0].desired;
+	size_t current = 0;
 
+	for (size_t i = 0; i < res->n_nodes; i++)
+		current += res->nodes[i].current;
 	if (!res->n_nodes)
 		res->phase = NODE_ROLL_NO_PODS;
 	else if (res->n_updated == res->n_nodes)
 		res->phase = NODE_ROLL_COMPLETE;
 	else
-		res->phase = desired_running ? NODE_ROLL_ROLLING : NODE_ROLL_NOT_STARTED;
+		res->phase = current ? NODE_ROLL_ROLLING : NODE_ROLL_NOT_STARTED;
 }
 
 /* "IMAGE (desired) on a, b; IMAGE on c" */
@@ -831,16 +939,15 @@ static enum dsck_err judge_skew(struct node_roll *res, const json_t *ds, struct 
 	return rc;
 }
 
-static enum dsck_err judge_cordons(struct node_roll *res, bool on_delete, struct dsck_error *err)
+static enum dsck_err judge_cordons(struct node_roll *res, struct dsck_error *err)
 {
 	enum dsck_err rc = DSCK_OK;
 	char key[320];
 
 	for (size_t i = 0; i < res->n_nodes && !rc; i++) {
 		const struct node_roll_node *n = &res->nodes[i];
-		int c = n->known ? node_roll_cordon(n->state, n->unschedulable, on_delete) : 0;
-		const char *why = n->terminating ? "terminates" : !n->ready ? "is not ready"
-				  : "is due for replacement (OnDelete: deleted by hand)";
+		int c = n->known ? node_roll_cordon(n->state, n->unschedulable) : 0;
+		const char *why = n->terminating ? "terminates" : "is not ready";
 
 		snprintf(key, sizeof(key), "node/%.300s", n->name);
 		if (c < 0)
@@ -858,7 +965,120 @@ static enum dsck_err judge_cordons(struct node_roll *res, bool on_delete, struct
 	return rc;
 }
 
+/*
+ * OnDelete: the operator replaces pods by hand, one node at a time. Only the
+ * node being rolled now, or else the next one, gets the commands.
+ */
 static enum dsck_err judge_on_delete(struct node_roll *res, struct dsck_error *err)
+{
+	const struct node_roll_node *now = NULL, *next = NULL;
+	size_t old = 0;
+	char key[320];
+
+	for (size_t i = 0; i < res->n_nodes; i++) {
+		const struct node_roll_node *n = &res->nodes[i];
+
+		if (!n->current)
+			old++;
+		if (!now && n->state == NODE_ROLL_REPLACING)
+			now = n;
+		if (!next && n->state == NODE_ROLL_OLD)
+			next = n;
+	}
+	snprintf(key, sizeof(key), "daemonset/kube-system/%s", res->daemonset);
+	if (now)
+		return add(res, SEV_INFO, "daemonset-update-strategy", now->name, key, err,
+			   "updateStrategy OnDelete: node %s is being rolled now (pod %s); once its "
+			   "new pod is Ready and BIRD's graceful-restart window (90 s) has passed, "
+			   "kubectl uncordon %s, then roll the next node; %zu of %zu nodes still run "
+			   "a pod of an older template", now->name, now->pod, now->name, old,
+			   res->n_nodes);
+	if (next)
+		return add(res, SEV_INFO, "daemonset-update-strategy", next->name, key, err,
+			   "updateStrategy OnDelete: a calico-node pod is replaced only when deleted; "
+			   "%zu of %zu nodes still run a pod of an older template; next: kubectl "
+			   "cordon %s, kubectl delete pod -n kube-system %s, wait until the new pod "
+			   "is Ready and 90 s more (BIRD's graceful restart), kubectl uncordon %s",
+			   old, res->n_nodes, next->name, next->pod, next->name);
+	return add(res, SEV_INFO, "daemonset-update-strategy", NULL, key, err,
+		   "updateStrategy OnDelete: a calico-node pod is replaced only when deleted "
+		   "(node by node, as the upgrade guide describes); every node runs a pod of the "
+		   "current template");
+}
+
+/* A pod that is not Ready leaves its node without working networking. */
+static enum dsck_err judge_not_ready(struct node_roll *res, struct dsck_error *err)
+{
+	enum dsck_err rc = DSCK_OK;
+	char key[320];
+
+	for (size_t i = 0; i < res->n_nodes && !rc; i++) {
+		const struct node_roll_node *n = &res->nodes[i];
+
+		if (!n->not_ready)
+			continue;
+		snprintf(key, sizeof(key), "pod/kube-system/%.280s", n->pod);
+		rc = add(res, SEV_ERROR, "pod-not-ready", n->name, key, err,
+			 "calico-node pod %s on node %s (%s, %s template) is not Ready: %s; keep the "
+			 "node cordoned and do not roll on until it runs Ready and BIRD's "
+			 "graceful-restart window (90 s) has passed (kubectl describe pod -n "
+			 "kube-system %s; kubectl logs -n kube-system %s -c calico-node)", n->pod,
+			 n->name, n->image, n->current ? "current" : "an older", n->not_ready,
+			 n->pod, n->pod);
+	}
+	return rc;
+}
+
+/* The DaemonSet's nodeSelector (empty: every node) matches @node's labels. */
+static bool node_selected(const json_t *ds, const json_t *node)
+{
+	const json_t *sel = json_object_get(path2(json_object_get(ds, "spec"), "template", "spec"),
+					    "nodeSelector");
+	const json_t *labels = path2(node, "metadata", "labels"), *v;
+	const char *k;
+
+	json_object_foreach((json_t *)sel, k, v)
+		if (!json_equal(v, json_object_get(labels, k)))
+			return false;
+	return true;
+}
+
+static bool has_pod(const struct node_roll *res, const char *node)
+{
+	for (size_t i = 0; i < res->n_nodes; i++)
+		if (strcmp(res->nodes[i].name, node) == 0)
+			return true;
+	return false;
+}
+
+/* Every schedulable node the DaemonSet selects runs calico-node. */
+static enum dsck_err judge_missing(struct node_roll *res, const struct inputs *in,
+				   const json_t *ds, struct dsck_error *err)
+{
+	const json_t *node;
+	enum dsck_err rc = DSCK_OK;
+	char key[320];
+	size_t i;
+
+	json_array_foreach(in->nodes, i, node) {
+		const char *name = name_of(node);
+
+		if (!name || node_roll_node_unschedulable(node) || !node_selected(ds, node) ||
+		    has_pod(res, name))
+			continue;
+		snprintf(key, sizeof(key), "node/%.300s", name);
+		if ((rc = add(res, SEV_ERROR, "node-without-calico", name, key, err,
+			      "node %s is schedulable but runs no calico-node pod of DaemonSet %s: "
+			      "pods placed there get no network; find out why (kubectl describe "
+			      "daemonset -n kube-system %s; taints the DaemonSet does not tolerate?) "
+			      "or cordon it", name, res->daemonset, res->daemonset)))
+			break;
+	}
+	return rc;
+}
+
+/* Same image everywhere, but not every pod of the current template (a CNI-only change). */
+static enum dsck_err judge_template(struct node_roll *res, struct dsck_error *err)
 {
 	struct buf d = BUF_INIT(DETAIL_MAX - 512);
 	size_t old = 0;
@@ -866,29 +1086,23 @@ static enum dsck_err judge_on_delete(struct node_roll *res, struct dsck_error *e
 	enum dsck_err rc;
 
 	for (size_t i = 0; i < res->n_nodes; i++) {
-		const struct node_roll_node *n = &res->nodes[i];
-
-		if (node_roll_image_equal(n->image, res->desired_image))
+		if (res->nodes[i].current)
 			continue;
-		if (d.len + LIST_ROOM > d.max) {
-			old++;
-			continue;
-		}
-		buf_printf(&d, "%s%s (pod %s)", old ? ", " : "", n->name, n->pod);
+		if (d.len + LIST_ROOM < d.max)
+			buf_printf(&d, "%s%s", old ? ", " : "", res->nodes[i].name);
 		old++;
 	}
+	if (!old) {
+		buf_release(&d);
+		return DSCK_OK;
+	}
 	snprintf(key, sizeof(key), "daemonset/kube-system/%s", res->daemonset);
-	if (old)
-		rc = add(res, SEV_INFO, "daemonset-update-strategy", NULL, key, err,
-			 "updateStrategy OnDelete: a calico-node pod is replaced only when deleted; "
-			 "node by node: kubectl cordon NODE, kubectl delete pod -n kube-system POD, "
-			 "wait until the new pod is ready, kubectl uncordon NODE. %zu of %zu nodes "
-			 "still run the old pod: %s", old, res->n_nodes, buf_str(&d));
-	else
-		rc = add(res, SEV_INFO, "daemonset-update-strategy", NULL, key, err,
-			 "updateStrategy OnDelete: a calico-node pod is replaced only when deleted "
-			 "(node by node, as the upgrade guide describes); every node runs a pod of "
-			 "the current image");
+	rc = add(res, SEV_WARNING, "template-not-rolled", NULL, key, err,
+		 "the DaemonSet's pod template is at generation %lld but %zu of %zu nodes run pods "
+		 "of an older one, with the same calico-node image %s (a change of another "
+		 "container, such as install-cni, or of the configuration): the roll is not "
+		 "complete until they are replaced: %s", res->template_generation, old,
+		 res->n_nodes, res->desired_image, buf_str(&d));
 	buf_release(&d);
 	return rc;
 }
@@ -909,37 +1123,60 @@ static void read_strategy(struct node_roll *res, const struct inputs *in, const 
 	snprintf(res->update_strategy, sizeof(res->update_strategy), "%s", type);
 }
 
-static enum dsck_err judge_daemonset(struct node_roll *res, const struct inputs *in,
-				     bool nodes_read, struct dsck_error *err)
+/* The calico-node DaemonSet: its template, generation, strategy and datastore. */
+static enum dsck_err read_daemonset(struct node_roll *res, const struct inputs *in,
+				    const json_t **out, struct dsck_error *err)
 {
-	const json_t *ds = NULL, *tmpl;
-	bool on_delete;
-	enum dsck_err rc;
+	const json_t *ds = k8s_calico_node_daemonset(in->daemonsets), *tmpl;
 
-	for (size_t i = 0; i < ARRAY_SIZE(daemonset_names) && !ds; i++)
-		if ((ds = k8s_find_named(in->daemonsets, daemonset_names[i])))
-			snprintf(res->daemonset, sizeof(res->daemonset), "%s", daemonset_names[i]);
-	if (!ds) {
-		res->phase = NODE_ROLL_NO_DAEMONSET;
-		return DSCK_OK;
-	}
+	*out = ds;
+	if (!ds)
+		return dsck_fail(err, DSCK_ERR_INPUT, "no calico-node (or canal) DaemonSet in "
+				 "kube-system: the roll cannot be checked (is this the right "
+				 "cluster?)");
+	snprintf(res->daemonset, sizeof(res->daemonset), "%s", name_of(ds));
 	tmpl = path2(json_object_get(ds, "spec"), "template", "spec");
 	if (!(res->desired_image = strdup(str(node_roll_container(tmpl), "image"))))
 		return nomem(err);
 	read_strategy(res, in, ds);
-	if (!*res->desired_image) {     /* no calico-node container: no image to roll to */
-		res->phase = NODE_ROLL_NO_DAEMONSET;
-		return DSCK_OK;
-	}
-	on_delete = strcmp(res->update_strategy, "OnDelete") == 0;
-	if ((rc = read_nodes(res, in, ds, nodes_read, err)) || (rc = group_images(res, err)))
+	res->datastore = k8s_calico_datastore(tmpl);
+	res->template_generation = int_or(json_object_get(ds, "spec"), "templateGeneration",
+					  int_or(meta(ds), "generation", -1));
+	/*
+	 * The DaemonSet controller says every pod is updated (it compares
+	 * revision hashes, which a generation label cannot: apps/v1 bumps the
+	 * generation for an updateStrategy change too): then the image decides.
+	 */
+	res->daemonset_done = node_roll_daemonset_done(ds);
+	if (!*res->desired_image)
+		return dsck_fail(err, DSCK_ERR_INPUT, "DaemonSet kube-system/%s has no calico-node "
+				 "container: the roll cannot be checked", res->daemonset);
+	return DSCK_OK;
+}
+
+static enum dsck_err judge_daemonset(struct node_roll *res, const struct inputs *in,
+				     bool nodes_read, struct dsck_error *err)
+{
+	const json_t *ds;
+	enum dsck_err rc;
+
+	if ((rc = read_daemonset(res, in, &ds, err)) ||
+	    (rc = read_nodes(res, in, ds, nodes_read, err)) || (rc = group_images(res, err)))
 		return rc;
 	read_phase(res);
-	if (res->n_images > 1 && (rc = judge_skew(res, ds, err)))
-		return rc;
-	if ((rc = judge_cordons(res, on_delete, err)))
-		return rc;
-	return on_delete ? judge_on_delete(res, err) : DSCK_OK;
+	if (res->n_images > 1)
+		rc = judge_skew(res, ds, err);
+	else if (res->n_images == 1 && res->images[0].desired)
+		rc = judge_template(res, err);
+	if (!rc)
+		rc = judge_not_ready(res, err);
+	if (!rc)
+		rc = judge_missing(res, in, ds, err);
+	if (!rc)
+		rc = judge_cordons(res, err);
+	if (!rc && strcmp(res->update_strategy, "OnDelete") == 0)
+		rc = judge_on_delete(res, err);
+	return rc;
 }
 
 /* --- the ConfigMap --- */
@@ -1049,11 +1286,11 @@ enum dsck_err check_node_roll(struct k8s_source *src, struct node_roll *res,
 	memset(&in, 0, sizeof(in));
 	rc = read_inputs(src, &in, &res->nodes_read, err);
 	if (!rc)
+		rc = judge_daemonset(res, &in, res->nodes_read, err);
+	if (!rc)
 		rc = judge_controllers(res, &in, err);
 	if (!rc)
 		rc = judge_legacy(res, &in, err);
-	if (!rc)
-		rc = judge_daemonset(res, &in, res->nodes_read, err);
 	if (!rc)
 		rc = judge_config(res, &in, err);
 	inputs_release(&in);

@@ -8,6 +8,7 @@
  * key that expired while etcd was down exists only in v3
  * (expired-during-migration); v3-model keys are counted separately.
  */
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 
 #define V3_MODEL_PREFIX "/calico/resources/v3/"
 #define DIVERGENCE_KEYS_MAX 20
+#define EDITED_KEYS_MAX 10000  /* v2 keys changed since --before, remembered for blame */
 
 struct digest {
 	EVP_MD_CTX *ctx;
@@ -46,7 +48,16 @@ struct member_walk {
 	struct check_result *res;
 	struct check_member *m;
 	EVP_MD_CTX *d2, *d3;
+	json_t *edited;        /* v2 keys changed since the --before snapshot: key -> its value then */
 };
+
+/* The --before value of a v2 key that changed since, or NULL. */
+static const json_t *edited_value(const struct member_walk *w, const struct dsck_record *r)
+{
+	if (!w->edited || memchr(r->key, 0, r->key_len))
+		return NULL;
+	return json_object_getn(w->edited, r->key, r->key_len);
+}
 
 static enum dsck_err add(struct member_walk *w, enum severity sev, const char *code,
 			 const struct dsck_record *r, const char *detail)
@@ -101,8 +112,17 @@ static enum dsck_err judge(struct member_walk *w, const struct dsck_record *a,
 			return add(w, SEV_WARNING, "ttl-persisted", a,
 				   "a v2 TTL key became a permanent v3 key (migrate without --no-ttl); "
 				   "it will never expire in v3");
-		if (!eph && !diff_same(a, b))
+		if (!eph && !diff_same(a, b)) {
+			const json_t *then = edited_value(w, a);
+
+			/* v2 was edited after the snapshot and v3 kept the value: v2 is to blame. */
+			if (then && json_string_length(then) == b->value_len &&
+			    memcmp(json_string_value(then), b->value, b->value_len) == 0)
+				return add(w, SEV_INFO, "v3-matches-before", a, "the v3 copy still "
+					   "holds the pre-upgrade snapshot's value: the v2 value "
+					   "changed after the snapshot (see v2-changed)");
 			return add(w, SEV_ERROR, "v3-changed", a, "the v3 copy differs from the current v2 value");
+		}
 		return DSCK_OK;
 	}
 	if (a) {
@@ -155,7 +175,12 @@ static enum dsck_err on_before(void *ctx, enum diff_kind kind, const struct dsck
 		rc = add(w, SEV_ERROR, "v2-missing", a, "in the pre-upgrade snapshot, gone from v2");
 	else if (kind == DIFF_CHANGED)
 		rc = add(w, SEV_ERROR, "v2-changed", a,
-			 "the v2 value differs from the pre-upgrade snapshot");
+			 "the v2 value differs from the pre-upgrade snapshot: v2 was changed after it");
+	/* Remember what it was, so the v3 copy that kept it is not blamed (bounded). */
+	if (!rc && kind == DIFF_CHANGED && w->edited && !a->dir &&
+	    json_object_size(w->edited) < EDITED_KEYS_MAX && !memchr(a->key, 0, a->key_len))
+		json_object_setn_new(w->edited, a->key, a->key_len,
+				     json_stringn(a->value, a->value_len));
 	return rc ? dsck_fail(err, rc, "out of memory") : DSCK_OK;
 }
 
@@ -242,6 +267,15 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 		goto out;
 	}
 	m->reachable = m->v3_ok = m->v3_counted = true;
+	/* The snapshot first: which v2 keys changed since decides whom a difference blames. */
+	if (v2_open && before && (w.edited = json_object()) == NULL)
+		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	if (!rc && v2_open && before)
+		rc = check_before(&w, before, mc, f, err);
+	if (rc) {
+		source_close(&v3);
+		goto out;
+	}
 	if (v2_open) {
 		rc = compare_v2_v3(&w, &v2, &v3, err);
 		/* Say the likely cause once, above the list of missing keys. */
@@ -259,8 +293,6 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 			;
 	}
 	source_close(&v3);
-	if (!rc && v2_open && before)
-		rc = check_before(&w, before, mc, f, err);
 	EVP_DigestFinal_ex(w.d2, m->v2_digest, &len);
 	EVP_DigestFinal_ex(w.d3, m->v3_digest, &len);
 out:
@@ -268,6 +300,7 @@ out:
 		source_close(&v2);
 	EVP_MD_CTX_free(w.d2);
 	EVP_MD_CTX_free(w.d3);
+	json_decref(w.edited);
 	return rc;
 }
 
@@ -367,7 +400,8 @@ enum dsck_err check_verify_migrate(const struct dsck_conn *conn, const struct ke
 		if (res->members[i].v3_ok && ref == SIZE_MAX)
 			ref = i;
 	}
-	for (size_t i = 0; ref != SIZE_MAX && i < conn->n_endpoints; i++) {
+	/* Members of different clusters are not copies of each other. */
+	for (size_t i = 0; ref != SIZE_MAX && !res->mixed_clusters && i < conn->n_endpoints; i++) {
 		struct check_member *m = &res->members[i], *r = &res->members[ref];
 
 		if (i == ref || !m->v3_ok)

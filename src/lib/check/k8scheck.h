@@ -43,6 +43,7 @@ struct crd_migration {
 	char node_daemonset[64];      /* "calico-node", "canal", or "" when none */
 	char node_image[256];
 	int node_major, node_minor;   /* -1 when the image tag is not a version */
+	char cluster_type[128];       /* GlobalFelixConfig ClusterType, "" when not readable */
 	size_t tpr_objects, crd_objects, compared;
 };
 
@@ -82,7 +83,15 @@ enum policy_annotation {
 	ANNOTATION_INVALID,           /* not JSON */
 };
 
-enum policy_verdict { VERDICT_OK, VERDICT_ACTION, VERDICT_WARN };
+/* INFO: the annotation or policies would matter, but the change is behind this cluster. */
+enum policy_verdict { VERDICT_OK, VERDICT_ACTION, VERDICT_WARN, VERDICT_INFO };
+
+/* Whether the upgrade crosses the semantics change (docs/checks.md). */
+enum policy_scope {
+	POLICY_APPLIES,               /* running below the boundary, target not below it */
+	POLICY_NOT_APPLICABLE,        /* already past the boundary, or the upgrade stays below */
+	POLICY_VERSION_UNKNOWN,       /* running version or datastore unknown: actions conditional */
+};
 
 struct policy_namespace {
 	char *name;
@@ -100,8 +109,18 @@ struct policy_namespace {
 struct policy_semantics {
 	struct policy_namespace *ns;  /* sorted by name */
 	size_t n;
-	size_t by_verdict[3];
+	size_t by_verdict[4];
 	char np_api_version[64];      /* for the NetworkPolicy that ACTION creates */
+	char to_version[64];          /* input: --to-version ("" for the default) */
+	char datastore[16];           /* "kubernetes", "etcdv2", "" when unknown */
+	char node_image[256];         /* the calico-node DaemonSet's image, "" when none */
+	char running[32];             /* oldest calico-node "MAJOR.MINOR" running, "" unknown */
+	const char *running_from;     /* "pods", "daemonset" or NULL */
+	char target[32];              /* "MAJOR.MINOR" upgraded to, "" unknown */
+	const char *target_from;      /* "--to-version", "daemonset" or NULL */
+	char boundary[16];            /* "2.3" (kubernetes), "2.4" (etcd), "" unknown */
+	enum policy_scope scope;
+	char scope_reason[512];
 };
 
 void policy_semantics_init(struct policy_semantics *r);
@@ -111,6 +130,14 @@ enum dsck_err check_policy_semantics(struct k8s_source *src, struct policy_seman
 
 const char *policy_annotation_name(enum policy_annotation a);
 const char *policy_verdict_name(enum policy_verdict v);
+const char *policy_scope_name(enum policy_scope s);
+/*
+ * Whether an upgrade from @running to @target (MAJOR.MINOR, -1 when
+ * unknown) of a cluster with @datastore (NULL when unknown) crosses the
+ * semantics change: Kubernetes datastore at v2.3, etcd at v2.4.
+ */
+enum policy_scope policy_scope(const char *datastore, int run_major, int run_minor,
+			       int to_major, int to_minor);
 enum policy_annotation policy_parse_annotation(const char *value);
 /* Empty podSelector, no ingress rules, policyTypes absent or only Ingress. */
 bool policy_is_default_deny(const json_t *networkpolicy);
@@ -123,9 +150,9 @@ enum policy_verdict policy_verdict(enum policy_annotation a, bool legacy, size_t
 
 /* Where a node's calico-node pod stands in the roll. */
 enum node_roll_state {
-	NODE_ROLL_UPDATED,            /* on the DaemonSet's image and ready */
+	NODE_ROLL_UPDATED,            /* of the DaemonSet's current template and ready */
 	NODE_ROLL_REPLACING,          /* terminating, or not ready */
-	NODE_ROLL_OLD,                /* ready, on another image: due for replacement */
+	NODE_ROLL_OLD,                /* ready, of an older template: due for replacement */
 };
 
 /* The roll as a whole. */
@@ -149,6 +176,9 @@ struct node_roll_node {
 	char *pod;                    /* that pod: the newest one not terminating */
 	char *image;                  /* its calico-node container's image */
 	bool ready, terminating;
+	bool current;                 /* of the DaemonSet's current template (docs/checks.md) */
+	long long generation;         /* its pod-template-generation label, -1 when absent */
+	char *not_ready;              /* why it is not ready ("CrashLoopBackOff, 5 restarts"), or NULL */
 	bool known;                   /* the Node object was read */
 	bool unschedulable;           /* cordoned (only when known) */
 	enum node_roll_state state;
@@ -175,6 +205,9 @@ struct node_roll {
 	char daemonset[64];           /* "calico-node", "canal", or "" when none */
 	char *desired_image;          /* the DaemonSet's calico-node image, or NULL */
 	char update_strategy[32];     /* "RollingUpdate", "OnDelete" ("" without DaemonSet) */
+	long long template_generation;/* the DaemonSet's template generation, -1 when unknown */
+	bool daemonset_done;          /* its status says every pod is updated */
+	const char *datastore;        /* calico-node's datastore ("kubernetes", "etcdv2"), or NULL */
 	enum node_roll_phase phase;
 	struct node_roll_node *nodes; /* one per node with a calico-node pod, sorted */
 	size_t n_nodes, n_updated;
@@ -212,15 +245,27 @@ bool node_roll_pod_ready(const json_t *pod);
 bool node_roll_pod_terminating(const json_t *pod);
 /* Cordoned: spec.unschedulable, or the node.kubernetes.io/unschedulable taint. */
 bool node_roll_node_unschedulable(const json_t *node);
-enum node_roll_state node_roll_node_state(bool on_desired_image, bool ready, bool terminating);
+enum node_roll_state node_roll_node_state(bool current, bool ready, bool terminating);
+/*
+ * A pod is of the DaemonSet's current template: its pod-template-generation
+ * label equals @generation when both are known (-1: unknown), else its
+ * calico-node image equals @image.
+ */
+bool node_roll_pod_current(const json_t *pod, long long generation, const char *image);
+/*
+ * A ReplicaSet that a Deployment of @deployments made: by ownerReferences,
+ * or (Kubernetes 1.5 and older set none) named DEPLOYMENT-HASH with its
+ * pod-template-hash label HASH.
+ */
+bool node_roll_replicaset_of_deployment(const json_t *rs, const json_t *deployments);
 /*
  * Does a node's cordon fit its pod's state? -1: it should be cordoned
  * (node-not-cordoned), 1: it should not be any more (node-left-cordoned),
- * 0: fine. A ready pod on an old image counts as being replaced only with
- * OnDelete, where the operator deletes it by hand (cordon first); with
- * RollingUpdate the DaemonSet controller picks the node's turn.
+ * 0: fine. A ready pod of an old template is not being replaced yet: the
+ * DaemonSet controller (RollingUpdate) or the operator (OnDelete, told the
+ * next node only) picks the node's turn.
  */
-int node_roll_cordon(enum node_roll_state s, bool unschedulable, bool on_delete);
+int node_roll_cordon(enum node_roll_state s, bool unschedulable);
 /*
  * Skewed images are a roll in progress (info) when some pod already runs
  * the desired image and the DaemonSet does not report every pod updated;

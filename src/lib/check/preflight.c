@@ -2,9 +2,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/buf.h"
+#include "calico/inspect.h"
 #include "check/check.h"
 #include "store/etcd2.h"
 #include "store/etcd3.h"
+#include "store/source.h"
 #include "check/preflight.h"
 
 void preflight_init(struct preflight *p)
@@ -42,28 +45,76 @@ void preflight_skip(struct preflight_check *c, const char *fmt, ...)
 	va_end(ap);
 }
 
+void preflight_incomplete(struct preflight_check *c, enum dsck_err code, const char *fmt, ...)
+{
+	va_list ap;
+
+	c->error = code ? code : DSCK_ERR_IO;
+	va_start(ap, fmt);
+	vsnprintf(c->reason, sizeof(c->reason), fmt, ap);
+	va_end(ap);
+}
+
 bool preflight_check_ok(const struct preflight_check *c)
 {
 	return c->skipped || findings_ok(&c->findings);
 }
 
+enum preflight_verdict preflight_verdict(const struct preflight *p, enum dsck_err *code)
+{
+	enum dsck_err first = DSCK_OK;
+	bool failed = false, ran = false;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct preflight_check *c = &p->checks[i];
+
+		if (c->error && !first)
+			first = c->error;
+		failed |= !preflight_check_ok(c);
+		ran |= !c->skipped && !c->error;
+	}
+	if (!first && p->unreachable)
+		first = DSCK_ERR_CONNECT;
+	if (!first && failed)
+		first = DSCK_ERR_FINDINGS;
+	/* Nothing checked at all is no evidence: not GO. */
+	if (!first && !ran)
+		first = DSCK_ERR_USAGE;
+	*code = first;
+	if (failed)
+		return PREFLIGHT_NO_GO;
+	return first ? PREFLIGHT_INCOMPLETE : PREFLIGHT_GO;
+}
+
+const char *preflight_verdict_name(enum preflight_verdict v)
+{
+	switch (v) {
+	case PREFLIGHT_GO: return "GO";
+	case PREFLIGHT_NO_GO: return "NO-GO";
+	case PREFLIGHT_INCOMPLETE: return "INCOMPLETE";
+	}
+	return "?";
+}
+
 bool preflight_ok(const struct preflight *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		if (!preflight_check_ok(&p->checks[i]))
-			return false;
-	return true;
+	enum dsck_err code;
+
+	return preflight_verdict(p, &code) == PREFLIGHT_GO;
 }
 
 /*
- * Still holding v2 data only blocks an etcd 3.6 upgrade, not the one preflight
- * is about: in preflight it is a warning.
+ * Holding v2 data blocks only an etcd 3.6 upgrade, not the one preflight is
+ * about. `check v2-content` gates 3.6, where v2-data-present is an error; a
+ * code keeps one severity everywhere (docs/checks.md), so preflight reports
+ * the same fact under its own code, as a warning.
  */
 static void v2_data_is_warning(struct findings *f)
 {
 	for (size_t i = 0; i < f->n; i++) {
 		if (f->v[i].sev != SEV_ERROR || strcmp(f->v[i].code, "v2-data-present") != 0)
 			continue;
+		f->v[i].code = "v2-data-blocks-etcd-3.6";
 		f->v[i].sev = SEV_WARNING;
 		f->by_sev[SEV_ERROR]--;
 		f->by_sev[SEV_WARNING]++;
@@ -75,6 +126,7 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 				  struct dsck_error *err)
 {
 	struct preflight_check *c = preflight_add(p, "connectivity");
+	struct buf who = BUF_INIT(sizeof(c->reason) / 2), silent = BUF_INIT(sizeof(c->reason) / 2);
 	char first_version[32] = "";
 	enum dsck_err rc = DSCK_OK;
 
@@ -90,11 +142,13 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 		etcd3_client_init(&c3, &mc, &e);
 		if (etcd3_status(&c3, &st, &e) != DSCK_OK) {
 			p->unreachable++;
+			buf_printf(&silent, "%s%s", silent.len ? ", " : "", ep);
 			rc = findings_add(&c->findings, SEV_ERROR,
 					  e.code == DSCK_ERR_CONNECT ? "member-unreachable" : "member-error",
 					  ep, NULL, 0, "%s", e.msg);
 		} else {
 			p->any_reachable = true;
+			buf_printf(&who, "%s%s", who.len ? ", " : "", ep);
 			if (!st->leader)
 				rc = findings_add(&c->findings, SEV_ERROR, "member-unhealthy", ep, NULL, 0,
 						  "the member has no leader");
@@ -116,8 +170,12 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 		if (rc)
 			rc = dsck_fail(err, rc, "out of memory");
 	}
-	snprintf(c->reason, sizeof(c->reason), "%zu of %zu members answer",
-		 conn->n_endpoints - p->unreachable, conn->n_endpoints);
+	snprintf(c->reason, sizeof(c->reason), "%zu of %zu members answer%s%s%s%s%s",
+		 conn->n_endpoints - p->unreachable, conn->n_endpoints, who.len ? " (" : "",
+		 buf_str(&who), who.len ? ")" : "", silent.len ? "; no answer from " : "",
+		 buf_str(&silent));
+	buf_release(&who);
+	buf_release(&silent);
 	return rc;
 }
 
@@ -170,18 +228,34 @@ static enum dsck_err run_check(struct preflight *p, const char *name, const stru
 	struct check_result r;
 	enum dsck_err rc;
 
+	struct dsck_error e = DSCK_ERROR_INIT;
+	struct buf who = BUF_INIT(sizeof(c->reason) - 64);
+
 	check_result_init(&r, name);
 	if (strcmp(name, "pre-migrate") == 0)
-		rc = check_pre_migrate(conn, f, &r, err);
+		rc = check_pre_migrate(conn, f, &r, &e);
 	else if (strcmp(name, "verify-migrate") == 0)
-		rc = check_verify_migrate(conn, f, NULL, 0, &r, err);
+		rc = check_verify_migrate(conn, f, NULL, 0, &r, &e);
 	else
-		rc = check_v2_content(conn, &r, err);
+		rc = check_v2_content(conn, &r, &e);
+	if (rc && rc != DSCK_ERR_NOMEM) {
+		/* Could not run (auth, refused...): reported, and the others still run. */
+		preflight_incomplete(c, rc, "could not check: %s", e.msg);
+		rc = DSCK_OK;
+	} else if (rc) {
+		rc = dsck_fail(err, rc, "%s", e.msg);
+	}
 	v2_data_is_warning(&r.findings);
 	if (!rc && findings_append(&c->findings, &r.findings))
 		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
-	if (!rc)
-		snprintf(c->reason, sizeof(c->reason), "%zu members checked", r.n_members - r.unreachable);
+	for (size_t i = 0; i < r.n_members; i++)
+		if (r.members[i].reachable)
+			buf_printf(&who, "%s%s", who.len ? ", " : "", r.members[i].endpoint);
+	if (!rc && !c->error)
+		snprintf(c->reason, sizeof(c->reason), "%zu of %zu members checked%s%s%s",
+			 r.n_members - r.unreachable, r.n_members, who.len ? " (" : "",
+			 buf_str(&who), who.len ? ")" : "");
+	buf_release(&who);
 	check_result_release(&r);
 	return rc;
 }
@@ -229,5 +303,51 @@ enum dsck_err preflight_etcd(struct preflight *p, const struct dsck_conn *conn,
 		rc = run_check(p, "v2-content", conn, f, err);
 	else if (!rc)
 		preflight_skip(preflight_add(p, "v2-content"), "the v2 API is not served");
+	return rc;
+}
+
+enum dsck_err preflight_inspect(struct preflight *p, const struct dsck_conn *conn,
+				const struct keyfilter *f, struct dsck_error *err)
+{
+	struct preflight_check *c = preflight_add(p, "inspect");
+	struct dsck_error e = DSCK_ERROR_INIT;
+	struct source src;
+	struct inspect in;
+	enum dsck_err rc;
+
+	if (!c)
+		return DSCK_OK;
+	if (!p->any_reachable || (!p->v2_served && !p->v3_calico)) {
+		preflight_skip(c, "no Calico data reachable in v2 or v3");
+		return DSCK_OK;
+	}
+	/* v2 first: Calico v2.x reads it. */
+	if (p->v2_served)
+		rc = source_open_v2(&src, conn, f, true, &e);
+	else
+		rc = source_open_v3(&src, conn, f, 0, false, &e);
+	if (rc) {
+		preflight_incomplete(c, rc, "could not read the store: %s", e.msg);
+		return rc == DSCK_ERR_NOMEM ? dsck_fail(err, rc, "%s", e.msg) : DSCK_OK;
+	}
+	rc = inspect_run(&in, &src, NULL, NULL, &e);
+	if (!rc) {
+		snprintf(c->reason, sizeof(c->reason), "%s store: %zu keys, model %s, Ready %s, "
+			 "CalicoVersion %s", dsck_api_name(src.api), in.keys,
+			 inspect_model_name(inspect_model(&in)),
+			 in.ready == INSPECT_READY_TRUE ? "true" :
+			 in.ready == INSPECT_READY_FALSE ? "false" : "unknown",
+			 in.calico_version ? in.calico_version : "unknown");
+		findings_release(&c->findings);
+		c->findings = in.findings;          /* the findings move to the check */
+		findings_init(&in.findings, 0);
+	} else if (rc != DSCK_ERR_NOMEM) {
+		preflight_incomplete(c, rc, "could not read the store: %s", e.msg);
+		rc = DSCK_OK;
+	} else {
+		rc = dsck_fail(err, rc, "%s", e.msg);
+	}
+	inspect_release(&in);
+	source_close(&src);
 	return rc;
 }

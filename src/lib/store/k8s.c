@@ -289,6 +289,14 @@ static bool default_kubeconfig(char *path, size_t n)
 	return access(path, R_OK) == 0;
 }
 
+bool k8s_api_configured(const struct dsck_settings *s)
+{
+	const char *kcfg = s->v[SET_KUBECONFIG].value, *ep = s->v[SET_K8S_API_ENDPOINT].value;
+	char home[PATH_MAX];
+
+	return (kcfg && *kcfg) || (ep && *ep) || default_kubeconfig(home, sizeof(home));
+}
+
 static enum dsck_err resolve(struct k8s_client *c, const struct dsck_settings *s,
 			     struct dsck_error *err)
 {
@@ -652,6 +660,23 @@ enum dsck_err k8s_source_list(struct k8s_source *s, enum k8s_res r, json_t **ite
 	return rc;
 }
 
+enum dsck_err k8s_source_need(struct k8s_source *s, enum k8s_res r, json_t **items,
+			      const char **from, struct dsck_error *err)
+{
+	const struct k8s_resource *res = &resources[r];
+	enum dsck_err rc = k8s_source_list(s, r, items, from, err);
+
+	if (rc != DSCK_ERR_NOT_FOUND)
+		return rc;
+	if (!s->client)
+		return dsck_fail(err, DSCK_ERR_INPUT, "'%s/%s' is missing or empty: cannot check "
+				 "without it (write it with: %s)", s->dir, res->file, res->kubectl);
+	return dsck_fail(err, DSCK_ERR_SERVER, "the API server does not serve %s (%s%s%s%s%s): "
+			 "cannot check without it", res->name, res->paths[0],
+			 res->paths[1] ? ", " : "", res->paths[1] ? res->paths[1] : "",
+			 res->paths[2] ? ", " : "", res->paths[2] ? res->paths[2] : "");
+}
+
 enum dsck_err k8s_source_get(struct k8s_source *s, enum k8s_res r, json_t **obj,
 			     struct dsck_error *err)
 {
@@ -734,4 +759,30 @@ const json_t *k8s_calico_node_container(const json_t *podspec)
 		if (strstr(string_member(c, "image"), "calico/node"))
 			return c;
 	return NULL;
+}
+
+const json_t *k8s_calico_node_daemonset(const json_t *daemonsets)
+{
+	const json_t *ds = k8s_find_named(daemonsets, "calico-node");
+
+	return ds ? ds : k8s_find_named(daemonsets, "canal");
+}
+
+const char *k8s_calico_datastore(const json_t *podspec)
+{
+	const json_t *c = k8s_calico_node_container(podspec), *e;
+	size_t i;
+
+	if (!c)
+		return NULL;
+	json_array_foreach(json_object_get(c, "env"), i, e) {
+		const json_t *v = json_object_get(e, "value");
+
+		if (strcmp(string_member(e, "name"), "DATASTORE_TYPE") != 0)
+			continue;
+		if (!json_is_string(v))
+			return NULL;
+		return strcmp(json_string_value(v), "kubernetes") == 0 ? "kubernetes" : "etcdv2";
+	}
+	return "etcdv2";
 }

@@ -65,6 +65,8 @@ struct k8s_client {
 enum dsck_err k8s_client_init(struct k8s_client *c, const struct dsck_settings *s,
 			      const struct dsck_conn *base, struct dsck_error *err);
 void k8s_client_release(struct k8s_client *c);
+/* Some Kubernetes API is configured (any of 1-4 above), so k8s_client_init has one to try. */
+bool k8s_api_configured(const struct dsck_settings *s);
 
 /* GET one object at @path ("/version"); DSCK_ERR_NOT_FOUND on 404 (err untouched). */
 enum dsck_err k8s_get(struct k8s_client *c, const char *path, json_t **obj,
@@ -122,6 +124,14 @@ struct k8s_source {
  */
 enum dsck_err k8s_source_list(struct k8s_source *s, enum k8s_res r, json_t **items,
 			      const char **from, struct dsck_error *err);
+/*
+ * Like k8s_source_list, for a resource a check cannot judge without: "not
+ * served" is DSCK_ERR_INPUT naming the dump file and the kubectl line that
+ * writes it, or DSCK_ERR_SERVER naming the API paths tried. A list with
+ * zero items is a real empty list (docs/checks.md).
+ */
+enum dsck_err k8s_source_need(struct k8s_source *s, enum k8s_res r, json_t **items,
+			      const char **from, struct dsck_error *err);
 /* One object (K8S_VERSION). */
 enum dsck_err k8s_source_get(struct k8s_source *s, enum k8s_res r, json_t **obj,
 			     struct dsck_error *err);
@@ -141,5 +151,14 @@ const char *k8s_name(const json_t *obj);
 const json_t *k8s_find_named(const json_t *items, const char *name);
 /* The calico-node container of a pod spec: by name, else by image; or NULL. */
 const json_t *k8s_calico_node_container(const json_t *podspec);
+/* The DaemonSet that runs calico-node in @daemonsets ("calico-node", else Canal's "canal"), or NULL. */
+const json_t *k8s_calico_node_daemonset(const json_t *daemonsets);
+/*
+ * The datastore a calico-node pod spec names: "kubernetes", "etcdv2" (also
+ * when DATASTORE_TYPE is not set: calico-node's default), or NULL when the
+ * value comes from elsewhere (a ConfigMap reference) or there is no
+ * calico-node container.
+ */
+const char *k8s_calico_datastore(const json_t *podspec);
 
 #endif
