@@ -49,23 +49,23 @@ static bool same_url(const char *a, const char *b)
 static void detect_peer_url(struct etcd3_client *c3, struct endpoint_status *st)
 {
 	struct dsck_error err = DSCK_ERROR_INIT;
-	Etcdserverpb__MemberListResponse *ml = NULL;
+	struct etcd3_member_info ml[CONN_MAX_ENDPOINTS];
+	size_t n = 0;
 
-	if (etcd3_member_list(c3, &ml, &err) != DSCK_OK)
+	if (etcd3_members(c3, ml, CONN_MAX_ENDPOINTS, &n, &err) != DSCK_OK)
 		return;
-	for (size_t m = 0; m < ml->n_members && !st->peer; m++) {
-		const Etcdserverpb__Member *mb = ml->members[m];
+	for (size_t m = 0; m < n && !st->peer; m++) {
+		const struct etcd3_member_info *mb = &ml[m];
 
-		for (size_t u = 0; u < mb->n_peerurls && !st->peer; u++) {
-			if (!same_url(st->endpoint, mb->peerurls[u]))
+		for (size_t u = 0; u < mb->n_peer_urls && !st->peer; u++) {
+			if (!same_url(st->endpoint, mb->peer_urls[u]))
 				continue;
 			st->peer = true;
 			snprintf(st->error, sizeof(st->error), "%s is the peer URL of member %s, not "
-				 "a client URL: use %s", st->endpoint, mb->name ? mb->name : "?",
-				 mb->n_clienturls ? mb->clienturls[0] : "its client URL (port 2379)");
+				 "a client URL: use %s", st->endpoint, mb->name[0] ? mb->name : "?",
+				 mb->n_client_urls ? mb->client_urls[0] : "its client URL (port 2379)");
 		}
 	}
-	protobuf_c_message_free_unpacked(&ml->base, NULL);
 }
 
 static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoint_status *st)
@@ -75,7 +75,7 @@ static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoin
 	struct etcd3_client c3;
 	struct etcd2_client c2;
 	struct etcd2_listing l;
-	Etcdserverpb__StatusResponse *sr = NULL;
+	struct etcd3_member_status sr;
 	enum dsck_err rc;
 
 	memset(st, 0, sizeof(*st));
@@ -86,17 +86,14 @@ static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoin
 		return;
 	}
 	etcd3_client_init(&c3, &conn, &err);
-	if (etcd3_status(&c3, &sr, &err) == DSCK_OK) {
+	if (etcd3_member_status(&c3, &sr, &err) == DSCK_OK) {
 		st->reachable = st->v3_ok = true;
-		snprintf(st->version, sizeof(st->version), "%s", sr->version ? sr->version : "");
-		if (sr->header) {
-			st->cluster_id = sr->header->cluster_id;
-			st->member_id = sr->header->member_id;
-			st->revision = sr->header->revision;
-		}
-		st->leader = sr->leader;
-		st->db_size = sr->dbsize;
-		protobuf_c_message_free_unpacked(&sr->base, NULL);
+		snprintf(st->version, sizeof(st->version), "%s", sr.version);
+		st->cluster_id = sr.cluster_id;
+		st->member_id = sr.member_id;
+		st->revision = sr.revision;
+		st->leader = sr.leader;
+		st->db_size = sr.db_size;
 		detect_peer_url(&c3, st);
 	} else {
 		snprintf(st->error, sizeof(st->error), "%s", err.msg);
@@ -134,37 +131,20 @@ static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoin
 
 static long long v3_count(struct etcd3_client *c, const char *prefix, struct dsck_error *err)
 {
-	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
-	Etcdserverpb__RangeResponse *resp = NULL;
-	char end[256];
-	size_t n = strlen(prefix);
-	long long count;
+	int64_t count;
 
-	req.key = (ProtobufCBinaryData){ n, (uint8_t *)prefix };
-	req.range_end = (ProtobufCBinaryData){ etcd3_prefix_end(prefix, n, end), (uint8_t *)end };
-	req.count_only = true;
-	if (etcd3_range(c, &req, &resp, err))
-		return -1;
-	count = resp->count;
-	protobuf_c_message_free_unpacked(&resp->base, NULL);
-	return count;
+	return etcd3_count(c, prefix, strlen(prefix), false, &count, err) ? -1 : count;
 }
 
 static bool v3_value(struct etcd3_client *c, const char *key, char *out, size_t len)
 {
 	struct dsck_error err = DSCK_ERROR_INIT;
-	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
-	Etcdserverpb__RangeResponse *resp = NULL;
-	bool found;
+	struct buf v = BUF_INIT((size_t)1 << 20);
+	bool found = false;
 
-	req.key = (ProtobufCBinaryData){ strlen(key), (uint8_t *)key };
-	if (etcd3_range(c, &req, &resp, &err))
-		return false;
-	found = resp->n_kvs == 1;
-	if (found)
-		snprintf(out, len, "%.*s", (int)resp->kvs[0]->value.len,
-			 (const char *)resp->kvs[0]->value.data);
-	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	if (etcd3_get_value(c, key, strlen(key), &v, &found, &err) == DSCK_OK && found)
+		snprintf(out, len, "%.*s", (int)v.len, v.data ? v.data : "");
+	buf_release(&v);
 	return found;
 }
 

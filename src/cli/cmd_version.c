@@ -3,17 +3,17 @@
 #include <grpc/grpc.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <protobuf-c/protobuf-c.h>
 #include <yaml.h>
 
 #include "cli.h"
 #include "dsck_config.h"
+#include "store/etcd3.h"
 
 int cmd_version(struct cli *cli)
 {
 	const char *names[] = { "grpc", "protobuf-c", "libcurl", "jansson", "libyaml", "openssl" };
 	const char *vers[] = {
-		grpc_version_string(), protobuf_c_version(), curl_version_info(CURLVERSION_NOW)->version,
+		grpc_version_string(), etcd3_protobuf_version(), curl_version_info(CURLVERSION_NOW)->version,
 		jansson_version_str(), yaml_get_version_string(), OpenSSL_version(OPENSSL_VERSION),
 	};
 

@@ -6,7 +6,7 @@
 #include <curl/curl.h>
 
 #include "cli.h"
-#include "net/rpc.h"
+#include "store/etcd3.h"
 #include "dsck_config.h"
 
 struct opt_def {
@@ -453,9 +453,9 @@ int main(int argc, char **argv)
 		cli_install_signal_cleanup();
 		cli_color_init(&cli);
 		curl_global_init(CURL_GLOBAL_DEFAULT);
-		rpc_global_init(cli.debug);
+		etcd3_global_init(cli.debug);
 		rc = cli_finish_stdout(cli.cmd->fn(&cli));
-		rpc_global_shutdown();
+		etcd3_global_shutdown();
 		curl_global_cleanup();
 	}
 	settings_release(&cli.settings);

@@ -36,6 +36,16 @@ done < <(find "$lib" -name '*.[ch]' | sort)
 ((${#bad[@]} == 0)) || { printf '# %s\n' "${bad[@]}" >&2; h_fail "${#bad[@]} includes point up the layers"; }
 h_pass "$n include lines under src/lib point down or sideways only"
 
+# Protocol types stay inside the v3 client and the gRPC seam.
+leaks=$(grep -rlE '#[[:space:]]*include[[:space:]]*[<"](rpc\.pb-c\.h|protobuf-c/)' \
+	"$SRCDIR/src" "$SRCDIR/tools" | sed "s|^$SRCDIR/||" |
+	grep -vxE 'src/lib/store/etcd3\.c|src/lib/net/rpc\.[ch]' || true)
+[[ -z $leaks ]] || h_fail "protobuf headers included outside the v3 client and the gRPC seam: $leaks"
+seam=$(grep -rl '#[[:space:]]*include[[:space:]]*"net/rpc\.h"' "$SRCDIR/src" "$SRCDIR/tests" "$SRCDIR/tools" |
+	sed "s|^$SRCDIR/||" | grep -vxE 'src/lib/store/etcd3\.c|src/lib/net/rpc\.c' || true)
+[[ -z $seam ]] || h_fail "the gRPC seam (net/rpc.h, which carries protobuf-c) is included by: $seam"
+h_pass "protobuf headers only in store/etcd3.c and net/rpc.[ch], and the seam only in those"
+
 # A planted upward include is caught (the check above can fail).
 probe=$H_TMP/probe
 mkdir -p "$probe/base"

@@ -29,17 +29,15 @@ static enum dsck_err same_cluster(const struct dsck_conn *conn, struct check_res
 
 	for (size_t i = 0; i < conn->n_endpoints && conn->n_endpoints > 1; i++) {
 		struct dsck_error e = DSCK_ERROR_INIT;
-		Etcdserverpb__StatusResponse *st = NULL;
+		struct etcd3_member_status st;
 		struct etcd3_client c3;
 		struct dsck_conn mc;
 
 		if ((rc = conn_init_member(&mc, conn, i, err)))
 			break;
 		etcd3_client_init(&c3, &mc, &e);
-		if (etcd3_status(&c3, &st, &e) == DSCK_OK && st->header)
-			ids[i] = st->header->cluster_id;
-		if (st)
-			protobuf_c_message_free_unpacked(&st->base, NULL);
+		if (etcd3_member_status(&c3, &st, &e) == DSCK_OK)
+			ids[i] = st.cluster_id;
 		etcd3_client_release(&c3);
 		conn_release(&mc);
 		if (ids[i] && !first)

@@ -15,13 +15,12 @@
 static enum dsck_err check_v3(struct check_result *res, struct check_member *m,
 			      struct etcd3_client *c, struct dsck_error *err)
 {
-	Etcdserverpb__StatusResponse *st = NULL;
-	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
-	Etcdserverpb__RangeResponse *resp = NULL;
+	struct etcd3_member_status st;
 	struct dsck_error e = DSCK_ERROR_INIT;
+	int64_t total = 0;
 	enum dsck_err rc;
 
-	if ((rc = etcd3_status(c, &st, &e))) {
+	if ((rc = etcd3_member_status(c, &st, &e))) {
 		snprintf(m->error, sizeof(m->error), "%s", e.msg);
 		if (rc == DSCK_ERR_CONNECT)
 			return findings_add(&res->findings, SEV_ERROR, "member-unreachable",
@@ -30,26 +29,20 @@ static enum dsck_err check_v3(struct check_result *res, struct check_member *m,
 		return dsck_fail(err, rc, "%s", e.msg);
 	}
 	m->reachable = m->v3_ok = true;
-	if (!st->leader)
+	if (!st.leader)
 		rc = findings_add(&res->findings, SEV_ERROR, "member-unhealthy", m->endpoint, NULL, 0,
 				  "the member has no leader: fix the cluster first");
-	else if (st->n_errors)
+	else if (st.error[0])
 		rc = findings_add(&res->findings, SEV_ERROR, "member-unhealthy", m->endpoint, NULL,
-				  0, "the member reports: %s", st->errors[0]);
-	protobuf_c_message_free_unpacked(&st->base, NULL);
+				  0, "the member reports: %s", st.error);
 	if (rc)
 		return dsck_fail(err, rc, "out of memory");
 	/* Any key at all, not only /calico: migrate writes revisions over them. */
-	req.key = (ProtobufCBinaryData){ 1, (uint8_t *)"" };
-	req.range_end = (ProtobufCBinaryData){ 1, (uint8_t *)"" };
-	req.count_only = true;
-	req.serializable = true;
-	if ((rc = etcd3_range(c, &req, &resp, err)))
+	if ((rc = etcd3_count(c, "", 0, true, &total, err)))
 		return rc;
-	m->v3_total = (size_t)resp->count;
+	m->v3_total = (size_t)total;
 	m->v3_keys = m->v3_total;    /* the whole keyspace: migrate would overwrite any of it */
 	m->v3_counted = true;
-	protobuf_c_message_free_unpacked(&resp->base, NULL);
 	if (m->v3_total &&
 	    (rc = findings_add(&res->findings, SEV_ERROR, "v3-not-empty", m->endpoint, NULL, 0,
 			       "the v3 keyspace holds %zu keys: etcdctl migrate writes v2 keys over "

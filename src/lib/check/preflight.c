@@ -132,7 +132,7 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 
 	for (size_t i = 0; i < conn->n_endpoints && !rc; i++) {
 		struct dsck_error e = DSCK_ERROR_INIT;
-		Etcdserverpb__StatusResponse *st = NULL;
+		struct etcd3_member_status st;
 		struct etcd3_client c3;
 		struct dsck_conn mc;
 		const char *ep = conn->endpoints[i];
@@ -140,7 +140,7 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 		if ((rc = conn_init_member(&mc, conn, i, err)))
 			break;
 		etcd3_client_init(&c3, &mc, &e);
-		if (etcd3_status(&c3, &st, &e) != DSCK_OK) {
+		if (etcd3_member_status(&c3, &st, &e) != DSCK_OK) {
 			p->unreachable++;
 			buf_printf(&silent, "%s%s", silent.len ? ", " : "", ep);
 			rc = findings_add(&c->findings, SEV_ERROR,
@@ -149,21 +149,20 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 		} else {
 			p->any_reachable = true;
 			buf_printf(&who, "%s%s", who.len ? ", " : "", ep);
-			if (!st->leader)
+			if (!st.leader)
 				rc = findings_add(&c->findings, SEV_ERROR, "member-unhealthy", ep, NULL, 0,
 						  "the member has no leader");
-			else if (first_version[0] && strcmp(first_version, st->version) != 0)
+			else if (first_version[0] && strcmp(first_version, st.version) != 0)
 				rc = findings_add(&c->findings, SEV_WARNING, "version-skew", ep, NULL, 0,
-						  "etcd %s here, %s on the first member", st->version,
+						  "etcd %s here, %s on the first member", st.version,
 						  first_version);
 			else
 				rc = findings_add(&c->findings, SEV_INFO, "member-ok", ep, NULL, 0,
-						  "etcd %s, revision %lld, db %lld bytes", st->version,
-						  (long long)(st->header ? st->header->revision : 0),
-						  (long long)st->dbsize);
+						  "etcd %s, revision %lld, db %lld bytes", st.version,
+						  (long long)st.revision,
+						  (long long)st.db_size);
 			if (!first_version[0])
-				snprintf(first_version, sizeof(first_version), "%s", st->version);
-			protobuf_c_message_free_unpacked(&st->base, NULL);
+				snprintf(first_version, sizeof(first_version), "%s", st.version);
 		}
 		etcd3_client_release(&c3);
 		conn_release(&mc);
@@ -187,9 +186,8 @@ static enum dsck_err locate_data(struct preflight *p, const struct dsck_conn *co
 	struct etcd2_client c2;
 	struct etcd3_client c3;
 	struct etcd2_listing l;
-	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
-	Etcdserverpb__RangeResponse *resp = NULL;
-	char prefix[1024], end[1024];
+	int64_t count = 0;
+	char prefix[1024];
 	enum dsck_err rc;
 
 	snprintf(prefix, sizeof(prefix), "%.*s", (int)f->prefix_len, f->prefix);
@@ -201,21 +199,11 @@ static enum dsck_err locate_data(struct preflight *p, const struct dsck_conn *co
 		etcd2_listing_release(&l);
 	etcd2_client_release(&c2);
 	etcd3_client_init(&c3, conn, &e);
-	req.key = (ProtobufCBinaryData){ 1, (uint8_t *)"" };
-	req.range_end = (ProtobufCBinaryData){ 1, (uint8_t *)"" };
-	req.count_only = true;
-	if (etcd3_range(&c3, &req, &resp, &e) == DSCK_OK) {
-		p->v3_empty = resp->count == 0;
-		protobuf_c_message_free_unpacked(&resp->base, NULL);
-		resp = NULL;
+	if (etcd3_count(&c3, "", 0, false, &count, &e) == DSCK_OK) {
+		p->v3_empty = count == 0;
 		snprintf(prefix, sizeof(prefix), "%.*s/", (int)f->prefix_len, f->prefix);
-		req.key = (ProtobufCBinaryData){ strlen(prefix), (uint8_t *)prefix };
-		req.range_end = (ProtobufCBinaryData){ etcd3_prefix_end(prefix, strlen(prefix), end),
-						       (uint8_t *)end };
-		if (etcd3_range(&c3, &req, &resp, &e) == DSCK_OK) {
-			p->v3_calico = resp->count > 0;
-			protobuf_c_message_free_unpacked(&resp->base, NULL);
-		}
+		if (etcd3_count(&c3, prefix, strlen(prefix), false, &count, &e) == DSCK_OK)
+			p->v3_calico = count > 0;
 	}
 	etcd3_client_release(&c3);
 	return DSCK_OK;

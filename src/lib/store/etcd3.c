@@ -1,10 +1,12 @@
 #include <grpc/status.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/etcd3.h"
+#include "rpc.pb-c.h"
 #include "base/macro.h"
 #include "net/rpc.h"
 
@@ -207,78 +209,128 @@ static enum dsck_err call(struct etcd3_client *c, const char *method,
 	}
 }
 
-enum dsck_err etcd3_range(struct etcd3_client *c, const Etcdserverpb__RangeRequest *req,
-			  Etcdserverpb__RangeResponse **resp, struct dsck_error *err)
+static enum dsck_err etcd3_range(struct etcd3_client *c, const Etcdserverpb__RangeRequest *req,
+				 Etcdserverpb__RangeResponse **resp, struct dsck_error *err)
 {
 	return call(c, M_KV "Range", &req->base, &etcdserverpb__range_response__descriptor,
 		    resp, err);
 }
 
-enum dsck_err etcd3_put(struct etcd3_client *c, const Etcdserverpb__PutRequest *req,
-			Etcdserverpb__PutResponse **resp, struct dsck_error *err)
+enum dsck_err etcd3_member_status(struct etcd3_client *c, struct etcd3_member_status *out,
+				  struct dsck_error *err)
 {
-	return call(c, M_KV "Put", &req->base, &etcdserverpb__put_response__descriptor,
-		    resp, err);
-}
-
-enum dsck_err etcd3_delete_range(struct etcd3_client *c,
-				 const Etcdserverpb__DeleteRangeRequest *req,
-				 Etcdserverpb__DeleteRangeResponse **resp,
-				 struct dsck_error *err)
-{
-	return call(c, M_KV "DeleteRange", &req->base,
-		    &etcdserverpb__delete_range_response__descriptor, resp, err);
-}
-
-enum dsck_err etcd3_txn(struct etcd3_client *c, const Etcdserverpb__TxnRequest *req,
-			Etcdserverpb__TxnResponse **resp, struct dsck_error *err)
-{
-	return call(c, M_KV "Txn", &req->base, &etcdserverpb__txn_response__descriptor,
-		    resp, err);
-}
-
-enum dsck_err etcd3_compact(struct etcd3_client *c, int64_t revision,
-			    struct dsck_error *err)
-{
-	Etcdserverpb__CompactionRequest req = ETCDSERVERPB__COMPACTION_REQUEST__INIT;
-	Etcdserverpb__CompactionResponse *resp = NULL;
+	Etcdserverpb__StatusRequest req = ETCDSERVERPB__STATUS_REQUEST__INIT;
+	Etcdserverpb__StatusResponse *st = NULL;
 	enum dsck_err rc;
 
-	req.revision = revision;
-	rc = call(c, M_KV "Compact", &req.base, &etcdserverpb__compaction_response__descriptor,
-		  &resp, err);
-	if (resp)
-		protobuf_c_message_free_unpacked(&resp->base, NULL);
+	memset(out, 0, sizeof(*out));
+	if ((rc = call(c, M_MAINT "Status", &req.base, &etcdserverpb__status_response__descriptor,
+		       &st, err)))
+		return rc;
+	snprintf(out->version, sizeof(out->version), "%s", st->version ? st->version : "");
+	if (st->header) {
+		out->cluster_id = st->header->cluster_id;
+		out->member_id = st->header->member_id;
+		out->revision = st->header->revision;
+	}
+	out->leader = st->leader;
+	out->db_size = st->dbsize;
+	if (st->n_errors)
+		snprintf(out->error, sizeof(out->error), "%s", st->errors[0]);
+	protobuf_c_message_free_unpacked(&st->base, NULL);
+	return DSCK_OK;
+}
+
+static void copy_urls(char (*dst)[256], size_t *n, char **src, size_t n_src)
+{
+	for (*n = 0; *n < n_src && *n < ETCD3_MEMBER_URLS; (*n)++)
+		snprintf(dst[*n], sizeof(dst[*n]), "%s", src[*n]);
+}
+
+enum dsck_err etcd3_members(struct etcd3_client *c, struct etcd3_member_info *out, size_t cap,
+			    size_t *n, struct dsck_error *err)
+{
+	Etcdserverpb__MemberListRequest req = ETCDSERVERPB__MEMBER_LIST_REQUEST__INIT;
+	Etcdserverpb__MemberListResponse *ml = NULL;
+	enum dsck_err rc;
+
+	*n = 0;
+	if ((rc = call(c, "/etcdserverpb.Cluster/MemberList", &req.base,
+		       &etcdserverpb__member_list_response__descriptor, &ml, err)))
+		return rc;
+	for (size_t m = 0; m < ml->n_members && *n < cap; m++) {
+		const Etcdserverpb__Member *mb = ml->members[m];
+		struct etcd3_member_info *x = &out[(*n)++];
+
+		snprintf(x->name, sizeof(x->name), "%s", mb->name ? mb->name : "");
+		copy_urls(x->client_urls, &x->n_client_urls, mb->clienturls, mb->n_clienturls);
+		copy_urls(x->peer_urls, &x->n_peer_urls, mb->peerurls, mb->n_peerurls);
+	}
+	protobuf_c_message_free_unpacked(&ml->base, NULL);
+	return DSCK_OK;
+}
+
+enum dsck_err etcd3_count(struct etcd3_client *c, const char *prefix, size_t len,
+			  bool serializable, int64_t *count, struct dsck_error *err)
+{
+	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
+	Etcdserverpb__RangeResponse *resp = NULL;
+	char *end = malloc(len + 1);
+	enum dsck_err rc;
+
+	if (!end)
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	if (len) {
+		req.key = (ProtobufCBinaryData){ len, (uint8_t *)prefix };
+		req.range_end = (ProtobufCBinaryData){ etcd3_prefix_end(prefix, len, end),
+						       (uint8_t *)end };
+	} else {
+		/* key "\0" and range_end "\0": every key. */
+		end[0] = '\0';
+		req.key = (ProtobufCBinaryData){ 1, (uint8_t *)end };
+		req.range_end = (ProtobufCBinaryData){ 1, (uint8_t *)end };
+	}
+	req.count_only = true;
+	req.serializable = serializable;
+	rc = etcd3_range(c, &req, &resp, err);
+	free(end);
+	if (rc)
+		return rc;
+	*count = resp->count;
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
+	return DSCK_OK;
+}
+
+enum dsck_err etcd3_get_value(struct etcd3_client *c, const char *key, size_t len,
+			      struct buf *value, bool *found, struct dsck_error *err)
+{
+	Etcdserverpb__RangeRequest req = ETCDSERVERPB__RANGE_REQUEST__INIT;
+	Etcdserverpb__RangeResponse *resp = NULL;
+	enum dsck_err rc = DSCK_OK;
+
+	req.key = (ProtobufCBinaryData){ len, (uint8_t *)key };
+	if ((rc = etcd3_range(c, &req, &resp, err)))
+		return rc;
+	*found = resp->n_kvs == 1;
+	if (*found && buf_append(value, resp->kvs[0]->value.data, resp->kvs[0]->value.len))
+		rc = dsck_fail(err, DSCK_ERR_TOO_LARGE, "value of a v3 key is too large");
+	protobuf_c_message_free_unpacked(&resp->base, NULL);
 	return rc;
 }
 
-enum dsck_err etcd3_status(struct etcd3_client *c, Etcdserverpb__StatusResponse **resp,
-			   struct dsck_error *err)
+void etcd3_global_init(bool debug)
 {
-	Etcdserverpb__StatusRequest req = ETCDSERVERPB__STATUS_REQUEST__INIT;
-
-	return call(c, M_MAINT "Status", &req.base, &etcdserverpb__status_response__descriptor,
-		    resp, err);
+	rpc_global_init(debug);
 }
 
-enum dsck_err etcd3_member_list(struct etcd3_client *c,
-				Etcdserverpb__MemberListResponse **resp,
-				struct dsck_error *err)
+void etcd3_global_shutdown(void)
 {
-	Etcdserverpb__MemberListRequest req = ETCDSERVERPB__MEMBER_LIST_REQUEST__INIT;
-
-	return call(c, "/etcdserverpb.Cluster/MemberList", &req.base,
-		    &etcdserverpb__member_list_response__descriptor, resp, err);
+	rpc_global_shutdown();
 }
 
-enum dsck_err etcd3_hash_kv(struct etcd3_client *c, int64_t revision,
-			    Etcdserverpb__HashKVResponse **resp, struct dsck_error *err)
+const char *etcd3_protobuf_version(void)
 {
-	Etcdserverpb__HashKVRequest req = ETCDSERVERPB__HASH_KVREQUEST__INIT;
-
-	req.revision = revision;
-	return call(c, M_MAINT "HashKV", &req.base, &etcdserverpb__hash_kvresponse__descriptor,
-		    resp, err);
+	return protobuf_c_version();
 }
 
 enum dsck_err etcd3_lease_grant(struct etcd3_client *c, int64_t ttl, int64_t *id,
@@ -299,41 +351,6 @@ enum dsck_err etcd3_lease_grant(struct etcd3_client *c, int64_t ttl, int64_t *id
 	*id = resp->id;
 	protobuf_c_message_free_unpacked(&resp->base, NULL);
 	return rc;
-}
-
-enum dsck_err etcd3_lease_ttl(struct etcd3_client *c, int64_t id, int64_t *ttl,
-			      struct dsck_error *err)
-{
-	Etcdserverpb__LeaseTimeToLiveRequest req = ETCDSERVERPB__LEASE_TIME_TO_LIVE_REQUEST__INIT;
-	Etcdserverpb__LeaseTimeToLiveResponse *resp = NULL;
-	enum dsck_err rc;
-
-	req.id = id;
-	rc = call(c, M_LEASE "LeaseTimeToLive", &req.base,
-		  &etcdserverpb__lease_time_to_live_response__descriptor, &resp, err);
-	if (rc)
-		return rc;
-	*ttl = resp->ttl;
-	protobuf_c_message_free_unpacked(&resp->base, NULL);
-	return DSCK_OK;
-}
-
-enum dsck_err etcd3_put_kv(struct etcd3_client *c, const char *key, size_t klen,
-			   const char *val, size_t vlen, int64_t *revision,
-			   struct dsck_error *err)
-{
-	Etcdserverpb__PutRequest req = ETCDSERVERPB__PUT_REQUEST__INIT;
-	Etcdserverpb__PutResponse *resp = NULL;
-	enum dsck_err rc;
-
-	req.key = (ProtobufCBinaryData){ klen, (uint8_t *)key };
-	req.value = (ProtobufCBinaryData){ vlen, (uint8_t *)val };
-	if ((rc = etcd3_put(c, &req, &resp, err)))
-		return rc;
-	if (revision)
-		*revision = resp->header ? resp->header->revision : 0;
-	protobuf_c_message_free_unpacked(&resp->base, NULL);
-	return DSCK_OK;
 }
 
 /* --- guarded writes --- */
@@ -435,7 +452,7 @@ enum dsck_err etcd3_guarded_txn(struct etcd3_client *c, const struct etcd3_guard
 
 	if ((rc = txn_msgs_build(&m, ops, n, err)))
 		return rc;
-	rc = etcd3_txn(c, &m.txn, &resp, err);
+	rc = call(c, M_KV "Txn", &m.txn.base, &etcdserverpb__txn_response__descriptor, &resp, err);
 	txn_msgs_release(&m);
 	if (rc)
 		return rc;

@@ -1,6 +1,7 @@
 /*
  * etcd3: client for etcd's v3 API over real gRPC (rpc.c) with protobuf-c
- * messages generated from proto/.
+ * messages generated from proto/. The messages stay inside this module: the
+ * API below speaks in keys, values, counts and member facts.
  *
  * A client talks to the endpoints of a conn in order and fails over to the
  * next one when a member is unreachable. With a user configured it
@@ -15,10 +16,11 @@
 #include <stdint.h>
 
 #include "net/conn.h"
+#include "base/buf.h"
 #include "store/record.h"
-#include "rpc.pb-c.h"
 
 struct rpc_channel;
+struct Etcdserverpb__RangeResponse;
 
 struct etcd3_client {
 	const struct dsck_conn *conn;
@@ -37,35 +39,45 @@ const char *etcd3_endpoint(const struct etcd3_client *c);
 /* The smallest key greater than every key starting with @prefix ("\0" if none). */
 size_t etcd3_prefix_end(const char *prefix, size_t len, char *out);
 
-/* Raw calls: *resp is owned by the caller (protobuf_c_message_free_unpacked). */
-enum dsck_err etcd3_range(struct etcd3_client *c, const Etcdserverpb__RangeRequest *req,
-			  Etcdserverpb__RangeResponse **resp, struct dsck_error *err);
-enum dsck_err etcd3_put(struct etcd3_client *c, const Etcdserverpb__PutRequest *req,
-			Etcdserverpb__PutResponse **resp, struct dsck_error *err);
-enum dsck_err etcd3_delete_range(struct etcd3_client *c,
-				 const Etcdserverpb__DeleteRangeRequest *req,
-				 Etcdserverpb__DeleteRangeResponse **resp,
-				 struct dsck_error *err);
-enum dsck_err etcd3_txn(struct etcd3_client *c, const Etcdserverpb__TxnRequest *req,
-			Etcdserverpb__TxnResponse **resp, struct dsck_error *err);
-enum dsck_err etcd3_compact(struct etcd3_client *c, int64_t revision,
-			    struct dsck_error *err);
-enum dsck_err etcd3_status(struct etcd3_client *c, Etcdserverpb__StatusResponse **resp,
-			   struct dsck_error *err);
-enum dsck_err etcd3_member_list(struct etcd3_client *c,
-				Etcdserverpb__MemberListResponse **resp,
-				struct dsck_error *err);
-enum dsck_err etcd3_hash_kv(struct etcd3_client *c, int64_t revision,
-			    Etcdserverpb__HashKVResponse **resp, struct dsck_error *err);
+/* What one member says of itself (Maintenance.Status). */
+struct etcd3_member_status {
+	char version[32];
+	uint64_t cluster_id, member_id, leader;  /* leader 0: the member has none */
+	int64_t revision, db_size;
+	char error[256];                         /* the first error it reports, or "" */
+};
+enum dsck_err etcd3_member_status(struct etcd3_client *c, struct etcd3_member_status *out,
+				  struct dsck_error *err);
+
+/* One member of the cluster as the member list names it. */
+#define ETCD3_MEMBER_URLS 4
+struct etcd3_member_info {
+	char name[128];
+	char client_urls[ETCD3_MEMBER_URLS][256];
+	char peer_urls[ETCD3_MEMBER_URLS][256];
+	size_t n_client_urls, n_peer_urls;
+};
+/* Up to @cap members into @out; *n is how many were filled. */
+enum dsck_err etcd3_members(struct etcd3_client *c, struct etcd3_member_info *out, size_t cap,
+			    size_t *n, struct dsck_error *err);
+
+/*
+ * Keys under @prefix (the whole keyspace when @len is 0), counted by the
+ * server without sending them; @serializable reads the member's own store.
+ */
+enum dsck_err etcd3_count(struct etcd3_client *c, const char *prefix, size_t len,
+			  bool serializable, int64_t *count, struct dsck_error *err);
+/* One key's value, appended to @value; *found is false when it is absent. */
+enum dsck_err etcd3_get_value(struct etcd3_client *c, const char *key, size_t len,
+			      struct buf *value, bool *found, struct dsck_error *err);
+
 enum dsck_err etcd3_lease_grant(struct etcd3_client *c, int64_t ttl, int64_t *id,
 				struct dsck_error *err);
-enum dsck_err etcd3_lease_ttl(struct etcd3_client *c, int64_t id, int64_t *ttl,
-			      struct dsck_error *err);
-
-/* Convenience: put one key (no lease), returns the new revision. */
-enum dsck_err etcd3_put_kv(struct etcd3_client *c, const char *key, size_t klen,
-			   const char *val, size_t vlen, int64_t *revision,
-			   struct dsck_error *err);
+/* Process-wide gRPC setup and teardown (quiet unless @debug). */
+void etcd3_global_init(bool debug);
+void etcd3_global_shutdown(void);
+/* The protobuf-c library version, for `dsck version`. */
+const char *etcd3_protobuf_version(void);
 
 /* --- guarded writes (restore) --- */
 
@@ -126,7 +138,7 @@ struct etcd3_scan {
 	bool adaptive;             /* page_size follows ETCD3_PAGE_BYTES */
 	bool serializable;
 	bool keys_only;
-	Etcdserverpb__RangeResponse *page;
+	struct Etcdserverpb__RangeResponse *page;  /* generated type, opaque here */
 	size_t i;
 	bool more;
 	int64_t count;             /* total keys in the range (first page) */

@@ -116,7 +116,7 @@ enum dsck_err source_open_v3_at(struct source *s, const struct dsck_conn *conn,
 				const struct keyfilter *f, int64_t page_size, bool serializable,
 				int64_t revision, struct dsck_error *err)
 {
-	Etcdserverpb__StatusResponse *st = NULL;
+	struct etcd3_member_status st;
 	enum dsck_err rc;
 
 	memset(s, 0, sizeof(*s));
@@ -126,10 +126,9 @@ enum dsck_err source_open_v3_at(struct source *s, const struct dsck_conn *conn,
 	s->page_size = page_size;
 	s->serializable = serializable;
 	etcd3_client_init(&s->c3, conn, err);
-	if ((rc = etcd3_status(&s->c3, &st, err)))
+	if ((rc = etcd3_member_status(&s->c3, &st, err)))
 		goto fail;
-	snprintf(s->etcd_version, sizeof(s->etcd_version), "%s", st->version ? st->version : "");
-	protobuf_c_message_free_unpacked(&st->base, NULL);
+	snprintf(s->etcd_version, sizeof(s->etcd_version), "%s", st.version);
 	/* A byte-prefix scan; keys like "/calicoX" are dropped by the filter. */
 	if ((rc = etcd3_scan_begin(&s->scan, &s->c3, f->prefix, f->prefix_len, revision,
 				   page_size, serializable, err)))
