@@ -123,10 +123,19 @@ h_assert_contains "$(<"$H_TMP/race.err")" "put back to its previous state" "the 
 h_assert_eq "" "$(v3val race /calico/v1/Ready)" "Ready is as before the run (absent), not left false"
 h_pass "concurrent writer detected"
 
-# Killed half-way, run again: ends equal to the snapshot.
+# Killed half-way, run again: ends equal to the snapshot. A bigger store, so
+# that the restore is still writing when the kill comes, however loaded the
+# machine is (v2 writes are one request per key).
+h_etcd_start big --v2
+h_run "$DSCK_FIXTURE" --endpoint "$(h_endpoint big)" --hosts 40 --workloads-per-host 25 --seed 9
+h_assert_rc 0 "load the bigger fixture"
+h_run "$DSCK" snapshot save "$H_TMP/big.snap" --api v2 --endpoints "$(h_endpoint big)"
+h_assert_rc 0 "snapshot of the bigger fixture"
+h_etcd_stop big
+bigsnap=$H_TMP/big.snap
 h_etcd_start kill --v2
 KILL=$(h_endpoint kill)
-"$DSCK" snapshot restore "$snap" --endpoints "$KILL" -q >/dev/null 2>&1 &
+"$DSCK" snapshot restore "$bigsnap" --endpoints "$KILL" -q >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 100); do
 	n=$(curl -s "$KILL/v2/keys/calico?recursive=true" | { grep -o '"key"' || true; } | wc -l)
@@ -135,15 +144,15 @@ for _ in $(seq 100); do
 done
 kill -KILL "$pid" 2>/dev/null || true
 wait "$pid" 2>/dev/null || true
-h_run "$DSCK" diff "$snap" v2 --endpoints "$KILL"
+h_run "$DSCK" diff "$bigsnap" v2 --endpoints "$KILL"
 h_assert_rc 1 "a killed restore is incomplete"
-h_run "$DSCK" snapshot restore "$snap" --endpoints "$KILL"
+h_run "$DSCK" snapshot restore "$bigsnap" --endpoints "$KILL"
 h_assert_rc 1 "re-run after kill -9: the Ready=false left behind is a conflict, never lifted silently"
 h_assert_contains "$H_ERR" "Calico is paused" "the re-run says why"
 h_assert_eq false "$(curl -s "$KILL/v2/keys/calico/v1/Ready" | jq -r .node.value)" "Ready stays false"
-h_run "$DSCK" snapshot restore "$snap" --endpoints "$KILL" --on-conflict overwrite
+h_run "$DSCK" snapshot restore "$bigsnap" --endpoints "$KILL" --on-conflict overwrite
 h_assert_rc 0 "re-run with --on-conflict overwrite"
-h_run "$DSCK" diff "$snap" v2 --endpoints "$KILL"
+h_run "$DSCK" diff "$bigsnap" v2 --endpoints "$KILL"
 h_assert_rc 0 "re-run converges to the snapshot"
 h_pass "restore killed half-way and re-run"
 
