@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz the parsers (SPEC §12) with libFuzzer for a bounded time each.
+# Fuzz the parsers (docs/testing.md) with libFuzzer for a bounded time each.
 #
 #   scripts/fuzz.sh [TARGET...]        every target (or the ones named), 20 s each
 #   FUZZ_SECONDS=600 scripts/fuzz.sh snapshot     longer, one target

@@ -20,7 +20,7 @@ rc=0
 meson test -C "$builddir" --print-errorlogs --num-processes 2 "$@" || rc=$?
 
 # The parsers under libFuzzer for a few seconds each, and the main commands
-# under valgrind (SPEC §12). DSCK_QUICK=1 leaves them out on a developer box.
+# under valgrind (docs/testing.md). DSCK_QUICK=1 leaves them out on a developer box.
 extra_pass=0 extra_fail=0
 if [[ ${DSCK_QUICK:-0} != 1 ]]; then
 	for step in "FUZZ_SECONDS=${FUZZ_SECONDS:-5} bash scripts/fuzz.sh" "bash scripts/valgrind.sh"; do

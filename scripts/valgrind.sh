@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run dsck's main commands under valgrind memcheck against a throwaway etcd
-# (SPEC §12, issue 11): zero memory errors and no definite leaks allowed.
+# (docs/testing.md): zero memory errors and no definite leaks allowed.
 #
 #   scripts/valgrind.sh            VALGRIND_ARGS="--track-origins=yes" for more detail
 #

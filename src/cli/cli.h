@@ -1,7 +1,7 @@
 /*
  * cli: what every command of the dsck tool shares: the parsed command line,
  * the command table entry, messages, output format and the single mapping
- * from library errors to exit codes (SPEC §10).
+ * from library errors to exit codes (docs/exit-codes.md).
  *
  * How to add a command: write cmd_<name>.c with an `int cmd_<name>(struct
  * cli *)` that computes a result with the library and then renders it; add
@@ -21,7 +21,7 @@
 #include "base/macro.h"
 #include "net/settings.h"
 
-/* Exit codes of SPEC §10. */
+/* Exit codes (docs/exit-codes.md). */
 enum exit_code {
 	EXIT_OK = 0,
 	EXIT_DIFFERENT = 1,

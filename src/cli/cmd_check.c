@@ -1,6 +1,6 @@
 /*
  * dsck verify-migrate, dsck check pre-migrate, dsck check v2-content: the
- * checks around etcdctl migrate, member by member (SPEC §7).
+ * checks around etcdctl migrate, member by member (docs/checks.md).
  */
 #include <jansson.h>
 

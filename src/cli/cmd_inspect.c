@@ -1,6 +1,6 @@
 /*
  * dsck inspect [SNAPSHOT] --api v2|v3: the Calico-aware summary of a live
- * store or of a snapshot (SPEC §7a). The library computes; this file opens
+ * store or of a snapshot (docs/calico-model.md). The library computes; this file opens
  * the source and renders. Exit 1 when a finding is an error.
  */
 #include <jansson.h>

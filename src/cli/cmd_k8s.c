@@ -1,6 +1,6 @@
 /*
  * dsck check k8s-crd-migration, policy-semantics and node-roll: the
- * Kubernetes checks (SPEC §8, §9, §3), over the API or over `kubectl get
+ * Kubernetes checks (docs/checks.md), over the API or over `kubectl get
  * -o json` dumps in --from-dir DIR.
  */
 #include <jansson.h>

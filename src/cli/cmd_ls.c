@@ -1,6 +1,6 @@
 /*
  * dsck ls / dsck get: raw keys with their metadata, from either store.
- * JSON records are exactly the snapshot records (SPEC §4), streamed.
+ * JSON records are exactly the snapshot records (docs/snapshot-format.md), streamed.
  */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * dsck snapshot restore / dsck migrate v2-to-v3: plan against the live
- * target, print the plan, then write with guards (SPEC §5).
+ * target, print the plan, then write with guards (docs/restore-safety.md).
  */
 #include <errno.h>
 #include <jansson.h>

@@ -1,6 +1,6 @@
 /*
  * dsck snapshot save / verify: logical snapshots of the Calico keys
- * (SPEC §4), written as they are read and verified as they are streamed.
+ * (docs/snapshot-format.md), written as they are read and verified as they are streamed.
  */
 #include <errno.h>
 #include <jansson.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Kubernetes-datastore checks (SPEC §8 k8s-crd-migration, §9 policy-semantics)
+# Kubernetes-datastore checks (k8s-crd-migration, policy-semantics: docs/checks.md)
 # against tests/k8s_api_server.py: HTTPS with a CA made here, bearer token,
 # basic auth or client certificates, limit/continue paging (2 items a page),
 # every fixture scenario of fixtures/k8s/ through a kubeconfig, and the same
@@ -255,7 +255,7 @@ run "$DSCK" check policy-semantics --kubeconfig "$(kc policies)" -o json
 h_assert_rc 1 "namespaces need ACTION: exit 1"
 POL=$H_OUT
 h_assert_eq "default=OK frontend=ACTION kube-system=OK legacy=WARN locked=ACTION lowercase=WARN oldlegacy=ACTION secure=OK typo=WARN" \
-	"$(jq -r '[.namespaces[] | "\(.name)=\(.verdict)"] | join(" ")' <<<"$POL")" "a verdict per namespace (calico-data.md §5.3)"
+	"$(jq -r '[.namespaces[] | "\(.name)=\(.verdict)"] | join(" ")' <<<"$POL")" "a verdict per namespace (docs/kubernetes-datastore.md)"
 ns() { jq -c --arg n "$1" '.namespaces[] | select(.name == $n)' <<<"$POL"; }
 h_assert_eq '{"action":"kubectl delete networkpolicy -n frontend allow-metrics allow-web","annotation":null,"has_default_deny":false,"isolated":false,"policies":["allow-metrics","allow-web"],"verdict":"ACTION"}' \
 	"$(ns frontend | jq -cS '{action,annotation,has_default_deny,isolated,policies,verdict}')" \

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# dsck check node-roll (SPEC §3, issue 12) against tests/k8s_api_server.py:
+# dsck check node-roll (docs/checks.md) against tests/k8s_api_server.py:
 # clusters before, during and after a roll of calico-node v2.5.1 -> v2.6.2,
 # and one cluster per fault (fixtures/k8s/roll-*), through a kubeconfig with a
 # bearer token over HTTPS (2 items a page), and the same results from

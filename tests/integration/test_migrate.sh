@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The etcd 2 -> 3 story with the real `etcdctl migrate`: check pre-migrate,
 # verify-migrate on a single member and on a 3-member cluster, every finding
-# of SPEC §7 produced for real and asserted with its code, key and member.
+# of docs/checks.md produced for real and asserted with its code, key and member.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/harness.sh"
 

@@ -1,6 +1,6 @@
 /*
  * Unit tests: the Calico key classifier (every key pattern of
- * reference/calico-data.md §1.2 and §2.1), the value shape checks, the CIDR
+ * docs/calico-model.md), the value shape checks, the CIDR
  * and version helpers, and the inspect cross-checks fed record by record.
  */
 #include <setjmp.h>

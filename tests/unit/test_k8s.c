@@ -153,7 +153,7 @@ static void test_kubeconfig_unknown_keys_ignored(void **state)
 	kubeconfig_release(&kc);
 }
 
-/* --- TPR -> CRD comparisons (calico-data.md §4.4) --- */
+/* --- TPR -> CRD comparisons (docs/kubernetes-datastore.md) --- */
 
 static json_t *js(const char *text)
 {
@@ -320,7 +320,7 @@ static void test_image_version(void **state)
 	assert_false(crd_image_version("", &major, &minor));
 }
 
-/* --- DefaultDeny (calico-data.md §5) --- */
+/* --- DefaultDeny (docs/kubernetes-datastore.md) --- */
 
 static void test_annotation_parse(void **state)
 {
@@ -370,7 +370,7 @@ static void test_default_deny_policy(void **state)
 static void test_verdicts(void **state)
 {
 	(void)state;
-	/* The table of calico-data.md §5.3, row by row. */
+	/* The table of docs/kubernetes-datastore.md, row by row. */
 	assert_int_equal(policy_verdict(ANNOTATION_ABSENT, false, 0, false), VERDICT_OK);
 	assert_int_equal(policy_verdict(ANNOTATION_ABSENT, false, 2, false), VERDICT_ACTION);
 	assert_int_equal(policy_verdict(ANNOTATION_DEFAULT_DENY, false, 2, true), VERDICT_OK);

@@ -82,7 +82,7 @@ static void test_precedence_every_source(void **state)
 	assert_string_equal(settings_get(&s, SET_DIAL_TIMEOUT), "2s");
 	settings_release(&s);
 
-	/* Without the flag, the first environment variable in SPEC order wins. */
+	/* Without the flag, the first environment variable in the documented order (docs/settings.md) wins. */
 	settings_init(&s);
 	settings_load_env(&s, &err);
 	assert_string_equal(settings_get(&s, SET_ENDPOINTS), "http://from-etcdctl-env:2379");

@@ -1,5 +1,5 @@
 /*
- * findings: what a check found, as data (SPEC §3: code, severity, key,
+ * findings: what a check found, as data (docs/findings.md: code, severity, key,
  * member, detail). Checks add findings; the CLI renders them. Memory is
  * bounded: past a cap per code, findings are only counted.
  */

@@ -28,7 +28,7 @@ bool keyfilter_under_prefix(const struct keyfilter *f, const char *key, size_t l
 /* True when the key is in scope: under the prefix, not ephemeral, not ignored. */
 bool keyfilter_wants(const struct keyfilter *f, const char *key, size_t len);
 
-/* SPEC §4 ephemeral keys: Felix status and endpoint status. */
+/* Ephemeral keys (docs/snapshot-format.md): Felix status and endpoint status. */
 bool calico_key_is_ephemeral(const char *key, size_t len);
 
 #endif

@@ -83,7 +83,7 @@ struct pattern {
 	struct capture caps[4];    /* one per wildcard, in order */
 };
 
-/* reference/calico-data.md §1.2 (v1 model, both stores) and §2.1 (v3 resources). */
+/* docs/calico-model.md: the v1 model (both stores) and v3 resources. */
 static const struct pattern patterns[] = {
 	{ "v1/Ready", CALICO_READY, CALICO_FMT_READY, 0, { { 0 } } },
 	{ "v1/config/**", CALICO_GLOBAL_CONFIG, CALICO_FMT_TEXT, 0, { N(config) } },

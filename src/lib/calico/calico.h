@@ -1,6 +1,6 @@
 /*
- * calico: the Calico data model as stored in etcd (reference/calico-data.md
- * §1 and §2): which kind of object a key holds, the names the key carries,
+ * calico: the Calico data model as stored in etcd (docs/calico-model.md):
+ * which kind of object a key holds, the names the key carries,
  * and whether a value has the shape Calico writes for that key.
  *
  * Keys are classified by their path alone (and the v2 directory flag), so the
@@ -27,7 +27,7 @@
 
 #include "base/err.h"
 
-/* SPEC §7a kind names, in this order (see calico_kind_name()). */
+/* Kind names (docs/calico-model.md), in this order (see calico_kind_name()). */
 enum calico_kind {
 	CALICO_READY,
 	CALICO_GLOBAL_CONFIG,

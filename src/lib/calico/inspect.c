@@ -8,7 +8,7 @@
 #include "base/macro.h"
 #include "base/utf8.h"
 
-/* Where the two sides of each cross-check live (reference/calico-data.md §1.2, §2). */
+/* Where the two sides of each cross-check live (docs/calico-model.md). */
 #define READY_KEY "/calico/v1/Ready"
 #define VERSION_KEY "/calico/v1/config/CalicoVersion"
 #define PROFILES "/calico/v1/policy/profile"
@@ -18,10 +18,10 @@
 #define AFFINITIES "/calico/ipam/v2/host"
 #define HANDLES "/calico/ipam/v2/handle"
 
-/* calico-upgrade's minUpgradeVersion (reference/calico-data.md §3.1). */
+/* calico-upgrade's minUpgradeVersion (docs/calico-upgrade.md). */
 static const struct calico_version min_upgrade_version = { 2, 6, 5 };
 
-/* SPEC §7a finding codes. */
+/* Finding codes (docs/calico-model.md). */
 enum code {
 	READY_NOT_TRUE,
 	MALFORMED_VALUE,

@@ -1,5 +1,5 @@
 /*
- * inspect: the Calico-aware summary of one store or snapshot (SPEC §7a):
+ * inspect: the Calico-aware summary of one store or snapshot (docs/calico-model.md):
  * keys counted per kind, Ready / CalicoVersion / ClusterGUID, which data
  * model the keys follow, and findings.
  *
@@ -50,7 +50,7 @@ struct inspect {
 	enum inspect_ready ready;
 	char *calico_version;               /* display text (\xNN escapes); NULL when unknown */
 	char *cluster_guid;                 /* likewise */
-	struct findings findings;           /* SPEC §7a codes, in the order found */
+	struct findings findings;           /* finding codes, in the order found */
 	const struct keyfilter *scope;      /* borrowed; NULL: the whole keyspace */
 	struct inspect_xref *xref;          /* cross-check state (private) */
 };

@@ -1,5 +1,5 @@
 /*
- * k8s-crd-migration (SPEC §8; calico-data.md §4.3-4.6): read everything
+ * k8s-crd-migration (docs/checks.md, docs/kubernetes-datastore.md): read everything
  * first (CRD and TPR definitions, both sets of objects, the calico-node
  * DaemonSet and its RBAC), then judge, kind by kind.
  */
@@ -152,7 +152,7 @@ static bool has_string(const json_t *arr, const char *s)
 	return false;
 }
 
-/* --- comparisons (calico-data.md §4.4) --- */
+/* --- comparisons (docs/kubernetes-datastore.md) --- */
 
 /* Append "FIELD: TPR 'WANT', CRD 'HAVE'" to the mismatch detail. */
 static void differ(struct buf *d, const char *field, const char *want, const char *have)

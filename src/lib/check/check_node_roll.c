@@ -1,5 +1,5 @@
 /*
- * node-roll (SPEC §3): the Kubernetes steps of Calico's upgrade guide
+ * node-roll (docs/checks.md): the Kubernetes steps of Calico's upgrade guide
  * around the roll of calico-node, judged from the API (or dumps):
  *
  *  - the policy controller Deployment (calico-kube-controllers, or

@@ -1,5 +1,5 @@
 /*
- * policy-semantics (SPEC §9; calico-data.md §5): per namespace, the
+ * policy-semantics (docs/checks.md, docs/kubernetes-datastore.md): per namespace, the
  * DefaultDeny annotation, the NetworkPolicies, and what the upgrade to the
  * v1 NetworkPolicy semantics does to them, with the kubectl command that
  * keeps today's behaviour.
@@ -212,7 +212,7 @@ static enum dsck_err action_text(const struct policy_namespace *ns, const char *
 	return rc;
 }
 
-/* Why the verdict (calico-data.md §5.3). */
+/* Why the verdict (docs/kubernetes-datastore.md). */
 static enum dsck_err reason_text(const struct policy_namespace *ns, const char *deny,
 				 const char *dd, struct buf *b)
 {

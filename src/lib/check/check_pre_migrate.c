@@ -1,6 +1,6 @@
 /*
  * pre-migrate: before `etcdctl migrate`, on every member: the v3 keyspace
- * is empty (a migrate over v3 data destroys it, etcd-protocols.md §4.7), v2
+ * is empty (a migrate over v3 data destroys it, docs/etcd-facts.md), v2
  * is served and holds the Calico data, TTL keys that migrate would make
  * permanent, and the member is healthy.
  */

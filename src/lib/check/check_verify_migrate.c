@@ -1,5 +1,5 @@
 /*
- * verify-migrate: after `etcdctl migrate` (etcd-protocols.md §4), member by
+ * verify-migrate: after `etcdctl migrate` (docs/etcd-facts.md), member by
  * member: the v2 API is still served, the v2 data is as before (--before),
  * every v2 leaf has an identical v3 copy, and the members agree.
  *

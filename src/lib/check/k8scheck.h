@@ -3,14 +3,14 @@
  * `kubectl get -o json` dumps). They compute results as data; the CLI
  * renders them.
  *
- *  - k8s-crd-migration (SPEC §8, calico-data.md §4): before calico-node
+ *  - k8s-crd-migration (docs/checks.md, docs/kubernetes-datastore.md): before calico-node
  *    >= v2.5 rolls, is the ThirdPartyResource data copied into the five
  *    CustomResourceDefinitions, with the values mapped right, and may
  *    calico-node read them?
- *  - policy-semantics (SPEC §9, calico-data.md §5.3): per namespace, what
+ *  - policy-semantics (docs/checks.md, docs/kubernetes-datastore.md): per namespace, what
  *    the NetworkPolicy semantics change will do and the kubectl command
  *    that keeps today's behaviour.
- *  - node-roll (SPEC §3): the steps of Calico's upgrade guide around the
+ *  - node-roll (docs/checks.md): the steps of Calico's upgrade guide around the
  *    roll of calico-node: one policy controller, rolled with Recreate; no
  *    pre-2.0 ReplicaSet left; calico-node image per node; nodes cordoned
  *    while their pod is replaced and uncordoned after; ConfigMap changes
@@ -56,7 +56,7 @@ enum dsck_err check_k8s_crd_migration(struct k8s_source *src, struct crd_migrati
 enum crd_compare { CRD_MATCH, CRD_MISMATCH, CRD_UNPARSEABLE };
 
 /*
- * The mapping of calico-data.md §4.4, one function per kind. On
+ * The mapping of docs/kubernetes-datastore.md, one function per kind. On
  * CRD_MISMATCH @detail names the fields; on CRD_UNPARSEABLE it says what
  * is wrong with the TPR object.
  */

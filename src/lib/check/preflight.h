@@ -1,5 +1,5 @@
 /*
- * preflight: one go/no-go report before an upgrade (SPEC §3). Decides which
+ * preflight: one go/no-go report before an upgrade (docs/checks.md). Decides which
  * checks apply from what it can reach and runs them; each check ends as
  * passed, failed (error findings), skipped because it does not apply (with
  * the reason), or could not run (with the error). GO only when every check

@@ -2,7 +2,7 @@
  * settings: the effective connection settings and where each came from.
  *
  * Precedence: command-line flag > environment > calicoctl config file >
- * default (SPEC §2). Every value remembers its source and origin (the flag,
+ * default (docs/settings.md). Every value remembers its source and origin (the flag,
  * the variable, or "FILE:LINE"), so `dsck config` can explain itself. Secret
  * values (password, token) are stored but never rendered by this module.
  */
@@ -77,7 +77,7 @@ enum dsck_err settings_set(struct dsck_settings *s, enum setting_id id,
 const char *settings_get(const struct dsck_settings *s, enum setting_id id);
 bool settings_is_set(const struct dsck_settings *s, enum setting_id id);
 
-/* Read the environment (SPEC §2 variables, in-cluster service account). */
+/* Read the environment (docs/settings.md: variables, in-cluster service account). */
 enum dsck_err settings_load_env(struct dsck_settings *s, struct dsck_error *err);
 
 /* Load the calicoctl config file named by SET_CONFIG, if any. */

@@ -1,5 +1,5 @@
 /*
- * diff: streaming merge of two sorted record sources (SPEC §6). Key sets and
+ * diff: streaming merge of two sorted record sources (docs/diff.md). Key sets and
  * values are compared; revisions and indexes are per store and never are.
  * v2 directories are ignored when the other side is v3 (the v3 keyspace is
  * flat). Each difference is handed to a callback as it is found, so memory

@@ -1,6 +1,6 @@
 /*
  * restore: write a sorted record source (a snapshot, or the live v2 store for
- * `migrate v2-to-v3`) into a live etcd store, safely (SPEC §5).
+ * `migrate v2-to-v3`) into a live etcd store, safely (docs/restore-safety.md).
  *
  * Plan first: a streaming merge of the source with the target under the
  * prefix classifies every key as create, same, update or conflict (and

@@ -1,6 +1,6 @@
 /*
  * record: one key of an etcd store as dsck sees it, in either API, and its
- * JSON form. The JSON form is shared by snapshots (SPEC §4) and
+ * JSON form. The JSON form is shared by snapshots (docs/snapshot-format.md) and
  * `ls/get -o json`, so a record looks the same wherever it appears.
  *
  * Records borrow their bytes: key, value and expiration point into memory

@@ -1,5 +1,5 @@
 /*
- * snapshot: the dsck snapshot format, version 1 (SPEC §4), written and read
+ * snapshot: the dsck snapshot format, version 1 (docs/snapshot-format.md), written and read
  * as a stream.
  *
  * A snapshot is JSON Lines: a header, one record per key in strictly
