@@ -1,6 +1,5 @@
 /*
- * check: the checks around an etcd 2 -> 3 migration (docs/checks.md and the
- * `check` rows of §3). Each looks at every member separately (v2 reads
+ * check: the checks around an etcd 2 -> 3 migration (docs/checks.md). Each looks at every member separately (v2 reads
  * without quorum, v3 serializable, so each member answers from its own
  * stores) and reports findings; the CLI renders them.
  *

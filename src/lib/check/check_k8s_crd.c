@@ -22,7 +22,7 @@ typedef enum crd_compare (*compare_fn)(const char *name, const json_t *tpr_spec,
 static enum crd_compare compare_policy(const char *name, const json_t *tpr_spec,
 				       const json_t *crd_spec, struct buf *detail);
 
-/* One CRD of the v2.5 manifests and the TPR kind it replaces (§4.3, §4.4). */
+/* One CRD of the v2.5 manifests and the TPR kind it replaces (docs/kubernetes-datastore.md). */
 struct crd_kind {
 	const char *crd;
 	const char *kind, *plural, *singular;
