@@ -1562,7 +1562,9 @@ json_t *upgrade_canonical(json_t *doc, bool ipam)
 
 		if (json_is_integer(bs) && json_integer_value(bs) == dflt)
 			json_object_del(spec, "blockSize");
-		if (json_equal(json_object_get(spec, "nodeSelector"), json_string("all()")))
+		const char *ns = json_string_value(json_object_get(spec, "nodeSelector"));
+
+		if (ns && strcmp(ns, "all()") == 0)
 			json_object_del(spec, "nodeSelector");
 	}
 	canonical_rules(json_object_get(spec, "ingress"));
