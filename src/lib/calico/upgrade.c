@@ -845,13 +845,13 @@ static enum dsck_err flush_profile(struct upgrade *u, struct dsck_error *err)
 {
 	_cleanup_(json_decrefp) json_t *p = TAKE_PTR(u->profile);
 	_cleanup_free_ char *pname = TAKE_PTR(u->profile_name);
-	char v1_key[UPGRADE_NAME_MAX + 64], name[UPGRADE_NAME_MAX], why[DETAIL_MAX] = "";
+	_cleanup_free_ char *v1_key = TAKE_PTR(u->profile_key);
+	char name[UPGRADE_NAME_MAX], why[DETAIL_MAX] = "";
 	json_t *labels, *tags, *tag, *doc, *spec, *in, *eg;
 	size_t i;
 
 	if (!p)
 		return DSCK_OK;
-	snprintf(v1_key, sizeof(v1_key), "/calico/v1/policy/profile/%s", pname);
 	if (strncmp(pname, "k8s_ns.", 7) == 0)
 		return note(u, UPGRADE_NOTE_SKIPPED, v1_key, err,
 			    "Kubernetes namespace profile: recreated as kns.* by "
@@ -890,14 +890,16 @@ static enum dsck_err flush_profile(struct upgrade *u, struct dsck_error *err)
 	return emit_resource(u, v1_key, "profiles", doc, err);
 }
 
-static enum dsck_err add_profile_part(struct upgrade *u, const struct calico_key *k, json_t *v,
-				      struct dsck_error *err)
+/* @v1_key: the leaf's key as stored; the profile is named by its directory. */
+static enum dsck_err add_profile_part(struct upgrade *u, const char *v1_key,
+				      const struct calico_key *k, json_t *v, struct dsck_error *err)
 {
 	const char *leaf = k->format == CALICO_FMT_PROFILE_TAGS ? "tags"
 			   : k->format == CALICO_FMT_PROFILE_RULES ? "rules" : "labels";
 
 	if (!u->profile) {
-		if (!(u->profile = json_object()) || !(u->profile_name = strdup(k->profile)))
+		if (!(u->profile = json_object()) || !(u->profile_name = strdup(k->profile)) ||
+		    !(u->profile_key = strndup(v1_key, (size_t)(strrchr(v1_key, '/') - v1_key))))
 			return nomem(err);
 	}
 	json_object_set(u->profile, leaf, v);
@@ -1289,6 +1291,7 @@ void upgrade_release(struct upgrade *u)
 	json_decref(u->nodes);
 	json_decref(u->profile);
 	free(u->profile_name);
+	free(u->profile_key);
 	free(u->calico_version);
 	memset(u, 0, sizeof(*u));
 }
@@ -1370,7 +1373,7 @@ static enum dsck_err convert_key(struct upgrade *u, const char *v1_key, const st
 			json_object_set_new(n, "v1", json_true());
 		return conv_hep(u, v1_key, k, v->doc, err);
 	case CALICO_PROFILE:
-		return add_profile_part(u, k, v->doc, err);
+		return add_profile_part(u, v1_key, k, v->doc, err);
 	case CALICO_POLICY:
 		return conv_policy(u, v1_key, k, v->doc, err);
 	case CALICO_IP_POOL:

@@ -98,6 +98,7 @@ struct upgrade {
 	json_t *nodes;             /* v1 host name -> {"config":{}, "ip4":..., ...} */
 	json_t *profile;           /* the profile being assembled, or NULL */
 	char *profile_name;
+	char *profile_key;         /* its directory, as stored (escaped) */
 };
 
 void upgrade_init(struct upgrade *u, const struct upgrade_sink *sink);
