@@ -92,7 +92,23 @@ h_assert_eq "$converted" "$(jq '[.converted[] | select(.state == "same")] | leng
 	"every converted object is in v3 unchanged"
 h_assert_eq warning "$(jq -r '.findings[] | select(.code == "upgrade-paused") | .severity' <<<"$H_OUT")" \
 	"paused with a complete copy: a warning to run calico-upgrade complete"
+check_after=$H_OUT
 h_pass "after passes on the correct conversion"
+
+# inspect reads the v3 model: kinds per plural, ClusterInformation as Ready, affinity states.
+h_run "$DSCK" inspect --api v3 -o json
+h_assert_eq '"v3" "false"' "$(jq -c .model,.ready <<<"$H_OUT" | tr '\n' ' ' | sed 's/ $//')" \
+	"inspect: a v3-only store, Ready from datastoreReady"
+h_assert_eq 0 "$(jq .kinds.unknown <<<"$H_OUT")" "inspect: no unknown keys"
+for kind in WorkloadEndpoint:workloadendpoints Node:nodes Profile:profiles IPPool:ippools \
+	GlobalNetworkPolicy:globalnetworkpolicies ClusterInformation:clusterinformations; do
+	want=$(jq --arg k "${kind%%:*}" '[.converted[] | select(.kind == $k)] | length' <<<"$check_after")
+	h_assert_eq "$want" "$(jq --arg p "${kind#*:}" '.v3_kinds[$p]' <<<"$H_OUT")" \
+		"inspect counts v3 ${kind#*:}"
+done
+h_assert_eq 3 "$(jq '.affinity_states.none' <<<"$H_OUT")" \
+	"inspect: affinities as calico-upgrade writes them have no state yet"
+h_pass "inspect understands the v3 store"
 
 h_run "$DSCK" snapshot save "$H_TMP/v3.snap" --api v3 -q
 h_assert_rc 0 "v3 snapshot"

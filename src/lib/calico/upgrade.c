@@ -836,7 +836,8 @@ static enum dsck_err conv_affinity(struct upgrade *u, const char *v1_key,
 	if (!upgrade_normalize_name(k->host, node, sizeof(node)))
 		return note(u, UPGRADE_NOTE_ERROR, v1_key, err, "node name too long");
 	ipam_affinity_key(key, sizeof(key), node, k->family, k->cidr);
-	return emit_ipam(u, v1_key, key, "IPAMAffinity", true, json_object(), err);
+	/* calico-upgrade re-serialises affinities: the v3 struct with an empty state. */
+	return emit_ipam(u, v1_key, key, "IPAMAffinity", true, json_pack("{s:s}", "state", ""), err);
 }
 
 /* ---------------------------------------------------------------- profiles */
