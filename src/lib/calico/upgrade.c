@@ -4,6 +4,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <math.h>
 #include <openssl/sha.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "base/macro.h"
+#include "base/utf8.h"
 #include "calico/calico.h"
 #include "calico/upgrade.h"
 
@@ -455,6 +457,8 @@ static bool entity_v3(json_t *rule, const char *pfx, json_t **out, char *why, si
 bad:
 	json_decref(nets);
 	json_decref(notnets);
+	json_decref(e);
+	*out = NULL;
 	return false;
 }
 
@@ -479,7 +483,7 @@ static json_t *rules_v3(json_t *rules, char *why, size_t cap)
 	size_t i;
 
 	json_array_foreach(rules, i, rule) {
-		json_t *r = json_object(), *src, *dst, *x;
+		json_t *r = json_object(), *src = NULL, *dst = NULL, *x;
 
 		json_array_append_new(out, r);
 		json_object_set_new(r, "action", json_string(action_v3(str_of(rule, "action"))));
@@ -859,8 +863,8 @@ static enum dsck_err flush_profile(struct upgrade *u, struct dsck_error *err)
 			    "calico-kube-controllers v3");
 	if (!upgrade_profile_name(pname, name, sizeof(name)))
 		return note(u, UPGRADE_NOTE_ERROR, v1_key, err, "profile name too long");
-	labels = json_deep_copy(json_object_get(p, "labels") ? json_object_get(p, "labels")
-							       : json_object());
+	labels = json_object_get(p, "labels") ? json_deep_copy(json_object_get(p, "labels"))
+					      : json_object();
 	tags = json_object_get(p, "tags");
 	json_array_foreach(tags, i, tag) {
 		const char *t = json_string_value(tag);
@@ -1123,12 +1127,15 @@ static bool felix_set(json_t *spec, const struct felix_field *f, const char *val
 	case F_SECS:
 	case F_MILLIS:
 		d = strtod(value, &end);
-		if (!*value || *end) {
+		if (f->type == F_MILLIS)
+			d /= 1000;
+		/* Beyond what a Go time.Duration holds (or NaN): no meaningful v3 value. */
+		if (!*value || *end || !(d > -9.2e9 && d < 9.2e9)) {
 			snprintf(why, cap, "%s: '%s' is not a number of %s", f->v1, value,
 				 f->type == F_SECS ? "seconds" : "milliseconds");
 			return false;
 		}
-		duration_text(f->type == F_SECS ? d : d / 1000, text, sizeof(text));
+		duration_text(d, text, sizeof(text));
 		json_object_set_new(spec, f->v3, json_string(text));
 		return true;
 	case F_PORTS:
@@ -1408,6 +1415,15 @@ enum dsck_err upgrade_add(struct upgrade *u, const struct dsck_record *r, struct
 	char host[UPGRADE_NAME_MAX], key[CALICO_KEY_MAX];
 	enum dsck_err rc;
 
+	/* Names become map keys and v3 keys: text only (Calico writes no other). */
+	if (!utf8_valid((const unsigned char *)r->key, r->key_len) ||
+	    memchr(r->key, '\0', r->key_len) || r->key_len >= sizeof(key)) {
+		if (u->profile && (rc = flush_profile(u, err)))
+			return rc;
+		return strncmp(r->key, "/calico/", r->key_len < 8 ? r->key_len : 8) ? DSCK_OK
+		       : note(u, UPGRADE_NOTE_DROPPED, "(a key that is not text)", err,
+			      "a key under /calico that is not UTF-8 text or too long: not converted");
+	}
 	calico_key_parse(&k, r->key, r->key_len, r->dir);
 	/* k.text holds the decoded names; notes and objects name the key as stored. */
 	snprintf(key, sizeof(key), "%.*s", (int)r->key_len, r->key);
@@ -1485,7 +1501,8 @@ static json_t *prune(json_t *j)
 	const char *k;
 	size_t i;
 
-	if (json_is_real(j) && json_real_value(j) == (double)(json_int_t)json_real_value(j))
+	if (json_is_real(j) && fabs(json_real_value(j)) < 9e18 &&
+	    json_real_value(j) == (double)(json_int_t)json_real_value(j))
 		return json_integer((json_int_t)json_real_value(j));
 	if (json_is_object(j)) {
 		out = json_object();
