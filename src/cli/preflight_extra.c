@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "calico/inspect.h"
+#include "check/check_calico_upgrade.h"
 #include "check/k8scheck.h"
 #include "check/preflight.h"
 #include "store/source.h"
@@ -55,6 +56,49 @@ static enum dsck_err copy_findings(struct preflight_check *c, const struct findi
 {
 	return findings_append(&c->findings, from) ? dsck_fail(err, DSCK_ERR_NOMEM, "out of memory")
 						   : DSCK_OK;
+}
+
+/* check calico-upgrade, when the data says an upgrade is under way (v3 resources, or v1
+ * paused); before that its refusals are not a reason to stop an etcd upgrade. */
+static enum dsck_err upgrade_check(struct preflight *p, const struct dsck_conn *conn,
+				   struct dsck_error *err)
+{
+	struct preflight_check *c = p->any_reachable ? preflight_add(p, "calico-upgrade") : NULL;
+	struct keyfilter f1, f3;
+	struct source v1, v3;
+	struct check_calico_upgrade cu;
+	enum dsck_err rc;
+
+	if (!c)
+		return DSCK_OK;
+	if (!p->v2_served) {
+		preflight_skip(c, "the v2 store is not served: no v1 data to convert");
+		return DSCK_OK;
+	}
+	keyfilter_init(&f1, "/calico", false);
+	keyfilter_init(&f3, "/calico/", false);
+	if ((rc = source_open_v2(&v1, conn, &f1, true, err)))
+		return rc;
+	if ((rc = source_open_v3(&v3, conn, &f3, 0, false, err))) {
+		source_close(&v1);
+		return rc;
+	}
+	rc = check_calico_upgrade_run(&cu, &v1, &v3, CHECK_CALICO_UPGRADE_AUTO, err);
+	if (rc == DSCK_ERR_INPUT || (!rc && cu.phase == CHECK_CALICO_UPGRADE_BEFORE && cu.v1_ready)) {
+		preflight_skip(c, "no calico-upgrade under way (%s); before `calico-upgrade start` run "
+			       "`dsck check calico-upgrade`", rc ? "no v1 data" : cu.phase_reason);
+		dsck_error_clear(err);
+		rc = DSCK_OK;
+	} else if (!rc) {
+		snprintf(c->reason, sizeof(c->reason), "phase %s: %zu converted, %zu missing, "
+			 "%zu differing", check_calico_upgrade_phase_name(cu.phase), cu.converted,
+			 cu.missing, cu.mismatched);
+		rc = copy_findings(c, &cu.findings, err);
+	}
+	check_calico_upgrade_release(&cu);
+	source_close(&v1);
+	source_close(&v3);
+	return rc;
 }
 
 static enum dsck_err crd_check(struct preflight *p, struct k8s_source *src,
@@ -190,7 +234,7 @@ enum dsck_err cli_preflight_extra(struct cli *cli, struct preflight *p,
 {
 	enum dsck_err rc;
 
-	if ((rc = inspect_check(p, conn, f, err)))
+	if ((rc = inspect_check(p, conn, f, err)) || (rc = upgrade_check(p, conn, err)))
 		return rc;
 	return k8s_checks(cli, p, conn, err);
 }

@@ -58,6 +58,9 @@ h_run "$DSCK" check calico-upgrade
 h_assert_rc 0 "table output"
 h_assert_contains "$H_OUT" "phase: before" "table names the phase"
 h_assert_contains "$H_OUT" "calico-upgrade (before): OK" "table verdict"
+h_run "$DSCK" preflight -o json
+h_assert_eq true "$(jq '.checks[] | select(.name == "calico-upgrade") | .skipped' <<<"$H_OUT")" \
+	"preflight: no calico-upgrade under way, the check is skipped"
 h_pass "before passes on the fixture ($converted objects convert)"
 
 # ---------------------------------------------------------------- the conversion, by hand
@@ -93,6 +96,11 @@ h_assert_eq "$converted" "$(jq '[.converted[] | select(.state == "same")] | leng
 h_assert_eq warning "$(jq -r '.findings[] | select(.code == "upgrade-paused") | .severity' <<<"$H_OUT")" \
 	"paused with a complete copy: a warning to run calico-upgrade complete"
 check_after=$H_OUT
+h_run "$DSCK" preflight -o json
+h_assert_eq 'false true' "$(jq -r '.checks[] | select(.name == "calico-upgrade") | "\(.skipped) \(.ok)"' <<<"$H_OUT")" \
+	"preflight runs check calico-upgrade while the upgrade is under way"
+h_assert_contains "$(jq -r '.checks[] | select(.name == "calico-upgrade") | .findings[].code' <<<"$H_OUT")" \
+	upgrade-paused "preflight carries its findings"
 h_pass "after passes on the correct conversion"
 
 # inspect reads the v3 model: kinds per plural, ClusterInformation as Ready, affinity states.
