@@ -398,6 +398,26 @@ static json_t *merge_tag(const char *sel, const char *tag)
 	return j;
 }
 
+/* v1 "<neg><pfx>net" and "<neg><pfx>nets" both feed one v3 list, the single one first. */
+static bool rule_nets(json_t *rule, const char *neg, const char *pfx, json_t *out, char *why,
+		      size_t cap)
+{
+	char f[32], g[32];
+	json_t *one, *list;
+	bool ok;
+
+	snprintf(f, sizeof(f), "%s%snet", neg, pfx);
+	snprintf(g, sizeof(g), "%s%snets", neg, pfx);
+	if ((one = json_object_get(rule, f))) {
+		list = json_pack("[O]", one);
+		ok = nets_append(out, list, why, cap);
+		json_decref(list);
+		if (!ok)
+			return false;
+	}
+	return nets_append(out, json_object_get(rule, g), why, cap);
+}
+
 /* One side of a rule: @pfx is "src_" or "dst_". */
 static bool entity_v3(json_t *rule, const char *pfx, json_t **out, char *why, size_t cap)
 {
@@ -405,32 +425,7 @@ static bool entity_v3(json_t *rule, const char *pfx, json_t **out, char *why, si
 	char f[32], g[32];
 
 	*out = e;
-	/* v1 net and nets both feed v3 nets, the single one first. */
-	snprintf(f, sizeof(f), "%snet", pfx);
-	snprintf(g, sizeof(g), "%snets", pfx);
-	if (json_object_get(rule, f)) {
-		json_t *one = json_pack("[O]", json_object_get(rule, f));
-
-		if (!nets_append(nets, one, why, cap)) {
-			json_decref(one);
-			goto bad;
-		}
-		json_decref(one);
-	}
-	if (!nets_append(nets, json_object_get(rule, g), why, cap))
-		goto bad;
-	snprintf(f, sizeof(f), "!%snet", pfx);
-	snprintf(g, sizeof(g), "!%snets", pfx);
-	if (json_object_get(rule, f)) {
-		json_t *one = json_pack("[O]", json_object_get(rule, f));
-
-		if (!nets_append(notnets, one, why, cap)) {
-			json_decref(one);
-			goto bad;
-		}
-		json_decref(one);
-	}
-	if (!nets_append(notnets, json_object_get(rule, g), why, cap))
+	if (!rule_nets(rule, "", pfx, nets, why, cap) || !rule_nets(rule, "!", pfx, notnets, why, cap))
 		goto bad;
 	json_object_set_new(e, "nets", nets);
 	json_object_set_new(e, "notNets", notnets);
