@@ -6,7 +6,8 @@
 #
 # Targets: snapshot (a whole snapshot file), etcd2 (v2 response bodies), jscan
 # (the JSON scanner, checked against jansson), calico (key classifier and value
-# shapes), config (calicoctl config files), kubeconfig. The harnesses are in
+# shapes), config (calicoctl config files), kubeconfig, upgrade (the
+# calico-upgrade converter and comparison). The harnesses are in
 # tests/fuzz/, the seed corpora in fixtures/fuzz/<target>/ (regenerate them
 # with tests/fuzz/make-seeds.sh).
 #
@@ -20,7 +21,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-20}
 builddir=${FUZZ_BUILDDIR:-build-fuzz}
-all=(snapshot etcd2 jscan calico config kubeconfig k8s)
+all=(snapshot etcd2 jscan calico config kubeconfig k8s upgrade)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do
