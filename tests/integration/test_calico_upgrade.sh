@@ -53,6 +53,11 @@ h_assert_eq "$R/globalnetworkpolicies/default.my-policy-25c5e100" \
 	"converted names list v1 key -> v3 key"
 h_assert_eq 1 "$(count upgrade-skipped /calico/v1/policy/profile/k8s_ns.default)" \
 	"namespace profiles are listed as skipped"
+h_assert_eq warning "$(jq -r '.findings[] | select(.code == "upgrade-namespace-selector") | .severity' <<<"$H_OUT")" \
+	"a rule selector on calico/k8s_ns is a warning (it matches nothing in v3)"
+h_assert_eq /calico/v1/policy/tier/default/policy/ns-rule \
+	"$(jq -r '.findings[] | select(.code == "upgrade-namespace-selector") | .key' <<<"$H_OUT")" \
+	"and names the policy"
 converted=$(jq .summary.converted <<<"$H_OUT")
 h_run "$DSCK" check calico-upgrade
 h_assert_rc 0 "table output"

@@ -210,7 +210,8 @@ static enum dsck_err on_object(void *ctx, const struct upgrade_object *o, struct
 static enum dsck_err on_note(void *ctx, enum upgrade_note_kind kind, const char *v1_key,
 			     const char *detail, struct dsck_error *err)
 {
-	static const char *const names_[] = { "error", "skipped", "dropped", "unchecked" };
+	static const char *const names_[] = { "error", "skipped", "dropped", "unchecked",
+					      "semantics" };
 	struct result *r = ctx;
 	char text[1024];
 
@@ -356,6 +357,8 @@ static void test_policy(void **state)
 			"/calico/resources/v3/projectcalico.org/globalnetworkpolicies/"
 			"default.my-policy-25c5e100"), "spec"), "ingress"), 0), "source"), "selector")),
 		"(calico/k8s_ns == 'prod') && frontend == ''");
+	expect_note(&r, "/calico/v1/policy/tier/default/policy/My_Policy",
+		    "semantics: a rule selector names calico/k8s_ns");
 	expect_note(&r, "/calico/v1/policy/tier/default/policy/knp.default.prod.allow-db",
 		    "skipped:");
 	expect_note(&r, "/calico/v1/policy/tier/k8s-network-policy/policy/old", "dropped:");

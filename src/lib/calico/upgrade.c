@@ -471,6 +471,36 @@ static json_t *icmp_v3(json_t *rule, const char *type, const char *code)
 	return o;
 }
 
+/* True when a selector inside @rules still names the v1 namespace label. */
+static bool rules_use_v1_namespace(json_t *rules)
+{
+	static const char *const fields[] = { "src_selector", "dst_selector", "!src_selector",
+					      "!dst_selector" };
+	json_t *rule;
+	size_t i;
+
+	json_array_foreach(rules, i, rule)
+		for (size_t f = 0; f < ARRAY_SIZE(fields); f++) {
+			const char *s = str_of(rule, fields[f]);
+
+			if (s && strstr(s, "calico/k8s_ns"))
+				return true;
+		}
+	return false;
+}
+
+/* The rule selectors calico-upgrade leaves on a label v3 endpoints no longer carry. */
+static enum dsck_err note_rule_namespace(struct upgrade *u, const char *v1_key, json_t *in,
+					 json_t *out, struct dsck_error *err)
+{
+	if (!rules_use_v1_namespace(in) && !rules_use_v1_namespace(out))
+		return DSCK_OK;
+	return note(u, UPGRADE_NOTE_SEMANTICS, v1_key, err,
+		    "a rule selector names calico/k8s_ns: calico-upgrade v1.0.x keeps it, but v3 "
+		    "endpoints carry projectcalico.org/namespace instead, so the rule matches no "
+		    "endpoint after the upgrade; rewrite the selector (in v1 before, or in v3 after)");
+}
+
 /* v1 rules -> v3 rules; NULL with @why on a conversion error. */
 static json_t *rules_v3(json_t *rules, char *why, size_t cap)
 {
@@ -514,6 +544,7 @@ static enum dsck_err conv_policy(struct upgrade *u, const char *v1_key, const st
 	bool untracked = json_is_true(json_object_get(v, "untracked"));
 	bool prednat = json_is_true(json_object_get(v, "pre_dnat"));
 	_cleanup_free_ char *sel = NULL;
+	enum dsck_err rc;
 	size_t i;
 
 	if (strcmp(k->tier, "default") != 0)
@@ -576,6 +607,11 @@ static enum dsck_err conv_policy(struct upgrade *u, const char *v1_key, const st
 		types = out;
 	}
 	json_object_set_new(spec, "types", types);
+	if ((rc = note_rule_namespace(u, v1_key, json_object_get(v, "inbound_rules"),
+				      json_object_get(v, "outbound_rules"), err))) {
+		json_decref(doc);
+		return rc;
+	}
 	return emit_resource(u, v1_key, "globalnetworkpolicies", doc, err);
 }
 
@@ -848,6 +884,7 @@ static enum dsck_err flush_profile(struct upgrade *u, struct dsck_error *err)
 	_cleanup_free_ char *v1_key = TAKE_PTR(u->profile_key);
 	char name[UPGRADE_NAME_MAX], why[DETAIL_MAX] = "";
 	json_t *labels, *tags, *tag, *doc, *spec, *in, *eg;
+	enum dsck_err rc;
 	size_t i;
 
 	if (!p)
@@ -887,6 +924,13 @@ static enum dsck_err flush_profile(struct upgrade *u, struct dsck_error *err)
 	json_object_set_new(spec, "labelsToApply", labels);
 	json_object_set_new(spec, "ingress", in);
 	json_object_set_new(spec, "egress", eg);
+	if ((rc = note_rule_namespace(u, v1_key,
+				      json_object_get(json_object_get(p, "rules"), "inbound_rules"),
+				      json_object_get(json_object_get(p, "rules"), "outbound_rules"),
+				      err))) {
+		json_decref(doc);
+		return rc;
+	}
 	return emit_resource(u, v1_key, "profiles", doc, err);
 }
 

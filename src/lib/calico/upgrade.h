@@ -77,6 +77,7 @@ enum upgrade_note_kind {
 	UPGRADE_NOTE_SKIPPED,      /* not converted by design (knp.default.*, k8s_ns.*, ...) */
 	UPGRADE_NOTE_DROPPED,      /* silently not migrated by calico-upgrade (bad value, tier) */
 	UPGRADE_NOTE_UNCHECKED,    /* converted by calico-upgrade in a way dsck does not model */
+	UPGRADE_NOTE_SEMANTICS,    /* converted, but it will not mean the same in v3 */
 };
 
 struct upgrade_sink {

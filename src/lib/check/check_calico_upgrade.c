@@ -117,6 +117,7 @@ static enum dsck_err on_note(void *ctx, enum upgrade_note_kind kind, const char 
 		[UPGRADE_NOTE_SKIPPED] = { "upgrade-skipped", SEV_INFO },
 		[UPGRADE_NOTE_DROPPED] = { "upgrade-not-migrated", SEV_WARNING },
 		[UPGRADE_NOTE_UNCHECKED] = { "upgrade-not-checked", SEV_INFO },
+		[UPGRADE_NOTE_SEMANTICS] = { "upgrade-namespace-selector", SEV_WARNING },
 	};
 
 	c->conversion_errors += kind == UPGRADE_NOTE_ERROR;
