@@ -9,7 +9,7 @@ _dsck()
 
 	case $cmd in
 	snapshot) sub="save verify restore" ;;
-	check) sub="pre-migrate v2-content k8s-crd-migration policy-semantics node-roll" ;;
+	check) sub="pre-migrate v2-content calico-upgrade k8s-crd-migration policy-semantics node-roll" ;;
 	migrate) sub="v2-to-v3" ;;
 	esac
 	if ((COMP_CWORD == 1)); then
@@ -25,7 +25,9 @@ _dsck()
 	--api|--to) COMPREPLY=($(compgen -W "v2 v3" -- "$cur")); return ;;
 	-o|--output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
 	--on-conflict) COMPREPLY=($(compgen -W "fail skip overwrite" -- "$cur")); return ;;
-	--cacert|--cert|--key|--password-file|--config|--kubeconfig|--before|--junit|--k8s-cacert)
+	--phase) COMPREPLY=($(compgen -W "auto before after" -- "$cur")); return ;;
+	--cacert|--cert|--key|--password-file|--config|--kubeconfig|--before|--junit|--k8s-cacert|\
+	--v1-snapshot|--v3-snapshot)
 		COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--from-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
 	esac

@@ -8,7 +8,8 @@
 # (the JSON scanner, checked against jansson), calico (key classifier and value
 # shapes), config (calicoctl config files), kubeconfig, k8s (API objects), keys
 # (the v2 key rules and the key text shown), physnap (etcd backend files:
-# bbolt pages and mvcc records). The harnesses are in
+# bbolt pages and mvcc records), upgrade (the calico-upgrade converter and
+# comparison). The harnesses are in
 # tests/fuzz/, the seed corpora in fixtures/fuzz/<target>/ (regenerate them
 # with tests/fuzz/make-seeds.sh).
 #
@@ -22,7 +23,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-20}
 builddir=${FUZZ_BUILDDIR:-build-fuzz}
-all=(snapshot etcd2 jscan calico config kubeconfig k8s keys physnap)
+all=(snapshot etcd2 jscan calico config kubeconfig k8s keys physnap upgrade)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do

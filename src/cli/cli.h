@@ -76,6 +76,9 @@ enum opt_id {
 	OPT_JUNIT,
 	OPT_TO_VERSION,
 	OPT_DATASTORE_TYPE,
+	OPT_PHASE,
+	OPT_V1_SNAPSHOT,
+	OPT_V3_SNAPSHOT,
 	OPT__COUNT
 };
 
@@ -165,6 +168,7 @@ int cmd_check_v2_content(struct cli *cli);
 int cmd_check_k8s_crd_migration(struct cli *cli);
 int cmd_check_policy_semantics(struct cli *cli);
 int cmd_check_node_roll(struct cli *cli);
+int cmd_check_calico_upgrade(struct cli *cli);
 int cmd_preflight(struct cli *cli);
 
 

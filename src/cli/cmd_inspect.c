@@ -75,6 +75,29 @@ static json_t *kinds_json(const struct inspect *in)
 	return kinds;
 }
 
+/* The non-zero counts of v3 kinds and of affinity states. */
+static json_t *v3_kinds_json(const struct inspect *in)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < INSPECT_V3_PLURALS; i++)
+		if (in->v3_kinds[i])
+			json_object_set_new(o, inspect_v3_plural(i),
+					    json_integer((json_int_t)in->v3_kinds[i]));
+	return o;
+}
+
+static json_t *affinity_states_json(const struct inspect *in)
+{
+	json_t *o = json_object();
+
+	for (int s = 0; s < INSPECT_AFFINITY__COUNT; s++)
+		if (in->affinity_states[s])
+			json_object_set_new(o, inspect_affinity_state_name((enum inspect_affinity_state)s),
+					    json_integer((json_int_t)in->affinity_states[s]));
+	return o;
+}
+
 static int render_json(const struct source *src, const struct inspect *in)
 {
 	const struct findings *f = &in->findings;
@@ -86,6 +109,8 @@ static int render_json(const struct source *src, const struct inspect *in)
 	json_object_set_new(doc, "model", json_string(inspect_model_name(inspect_model(in))));
 	json_object_set_new(doc, "keys", json_integer((json_int_t)in->keys));
 	json_object_set_new(doc, "kinds", kinds_json(in));
+	json_object_set_new(doc, "v3_kinds", v3_kinds_json(in));
+	json_object_set_new(doc, "affinity_states", affinity_states_json(in));
 	json_object_set_new(doc, "ready", cli_json_text(ready_text(in->ready)));
 	json_object_set_new(doc, "calico_version", cli_json_text(in->calico_version));
 	json_object_set_new(doc, "cluster_guid", cli_json_text(in->cluster_guid));
@@ -113,9 +138,22 @@ static void render_table(const struct source *src, const struct inspect *in)
 	printf("%-16s %s\n", "CalicoVersion", or_dash(in->calico_version));
 	printf("%-16s %s\n\n", "ClusterGUID", or_dash(in->cluster_guid));
 	printf("%-20s %8s\n", "KIND", "KEYS");
-	for (int k = 0; k < CALICO_KIND__COUNT; k++)
-		if (in->kinds[k])
-			printf("%-20s %8zu\n", calico_kind_name((enum calico_kind)k), in->kinds[k]);
+	for (int k = 0; k < CALICO_KIND__COUNT; k++) {
+		if (!in->kinds[k])
+			continue;
+		printf("%-20s %8zu\n", calico_kind_name((enum calico_kind)k), in->kinds[k]);
+		for (size_t i = 0; k == CALICO_V3_RESOURCE && i < INSPECT_V3_PLURALS; i++)
+			if (in->v3_kinds[i])
+				printf("  %s %*zu\n", inspect_v3_plural(i),
+				       (int)(26 - strlen(inspect_v3_plural(i))), in->v3_kinds[i]);
+		for (int s = 0; k == CALICO_IPAM_AFFINITY && s < INSPECT_AFFINITY__COUNT; s++)
+			if (in->affinity_states[s])
+				printf("  state %s %*zu\n",
+				       inspect_affinity_state_name((enum inspect_affinity_state)s),
+				       (int)(20 - strlen(inspect_affinity_state_name(
+						  (enum inspect_affinity_state)s))),
+				       in->affinity_states[s]);
+	}
 	printf("%-20s %8zu\n\n", "total", in->keys);
 	cli_findings_table(f);
 	printf("inspect: %s\n", !findings_ok(f) ? "FAILED"

@@ -238,7 +238,8 @@ int cmd_preflight(struct cli *cli)
 		/* A Kubernetes-datastore cluster has no etcd of Calico's to check. */
 		preflight_skip(preflight_add(&p, "etcd"), "datastore is kubernetes (%s)",
 			       settings_source_name(cli->settings.v[SET_DATASTORE_TYPE].source));
-	} else if (preflight_etcd(&p, &conn, &f, &err) || preflight_inspect(&p, &conn, &f, &err)) {
+	} else if (preflight_etcd(&p, &conn, &f, &err) || preflight_inspect(&p, &conn, &f, &err) ||
+		   preflight_calico_upgrade(&p, &conn, &err)) {
 		rc = cli_fail(&err);
 		goto out;
 	}

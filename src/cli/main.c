@@ -92,6 +92,12 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 	[OPT_DATASTORE_TYPE] = { "datastore-type", 0, true, SET_DATASTORE_TYPE,
 				 "etcdv2|kubernetes",
 				 "Calico's datastore (default: DATASTORE_TYPE, the config file, etcdv2)" },
+	[OPT_PHASE] = { "phase", 0, true, SET__COUNT, "auto|before|after",
+			"what to judge (default auto: after when v3 holds v3 resources)" },
+	[OPT_V1_SNAPSHOT] = { "v1-snapshot", 0, true, SET__COUNT, "FILE",
+			      "read the v1 data from this v2 snapshot instead of the v2 store" },
+	[OPT_V3_SNAPSHOT] = { "v3-snapshot", 0, true, SET__COUNT, "FILE",
+			      "read the v3 data from this v3 snapshot instead of the v3 store" },
 };
 
 static const int conn_opts[] = {
@@ -117,6 +123,8 @@ static const int k8s_opts[] = { OPT_FROM_DIR, OPT__COUNT };
 static const int policy_opts[] = { OPT_FROM_DIR, OPT_TO_VERSION, OPT__COUNT };
 static const int preflight_opts[] = { OPT_JUNIT, OPT_PREFIX, OPT_DATASTORE_TYPE, OPT_TO_VERSION,
 				      OPT__COUNT };
+static const int calico_upgrade_opts[] = { OPT_PHASE, OPT_V1_SNAPSHOT, OPT_V3_SNAPSHOT,
+					   OPT_PAGE_SIZE, OPT__COUNT };
 static const int inspect_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
 				    OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
 static const int diff_opts[] = { OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_VALUES,
@@ -191,6 +199,12 @@ static const struct cli_cmd commands[] = {
 	{ "check v2-content", cmd_check_v2_content, "",
 	  "before etcd 3.6: what each member still keeps in its v2 store", verify_opts, true,
 	  "dsck check v2-content\ndsck check v2-content -o json" },
+	{ "check calico-upgrade", cmd_check_calico_upgrade, "",
+	  "Calico v2.6 -> v3 on etcd: would calico-upgrade start (before), and is its v3 "
+	  "result complete and faithful (after)?", calico_upgrade_opts, true,
+	  "dsck check calico-upgrade\n"
+	  "dsck check calico-upgrade --phase before -o json | jq '.converted'\n"
+	  "dsck check calico-upgrade --phase after --v1-snapshot before-upgrade.snap" },
 	{ "check k8s-crd-migration", cmd_check_k8s_crd_migration, "",
 	  "Kubernetes datastore, Calico v2.5: is the TPR -> CRD migration complete?", k8s_opts, true,
 	  "dsck check k8s-crd-migration --kubeconfig ~/.kube/config\n"

@@ -18,7 +18,7 @@ OUT=$root/fixtures/fuzz
 [[ -x $DSCK && -x $FIXTURE ]] || { echo "build first: ninja -C build" >&2; exit 1; }
 source "$root/tests/lib/harness.sh"
 
-for t in snapshot etcd2 jscan calico config kubeconfig keys physnap; do
+for t in snapshot etcd2 jscan calico config kubeconfig keys physnap upgrade; do
 	rm -rf "${OUT:?}/$t"
 	mkdir -p "$OUT/$t"
 done
@@ -164,6 +164,27 @@ printf '/calico/ipam/v2/config\n{"strict_affinity":false,"auto_allocate_blocks":
 printf '%s\n%s' /calico/felix/v1/host/node-0001/workload/k8s/payments%2fapi-0/endpoint/eth0 \
 	'{"status":"up"}' >"$c/felix-endpoint-status"
 printf '/somewhere/else\nanything' >"$c/unknown"
+
+# ---------------------------------------------------------------- upgrade (KEY\tVALUE lines)
+u=$OUT/upgrade
+tsv() { jq -r 'if .dir then .key else "\(.key)\t\(.value)" end'; }
+"$FIXTURE" --print --all-dirs --hosts 1 --workloads-per-host 2 --seed 7 --upgradable --no-felix-status |
+	tsv >"$u/fixture-upgradable"
+"$FIXTURE" --print --hosts 1 --workloads-per-host 1 --seed 3 --no-felix-status | tsv >"$u/fixture-mesos-slash"
+tsv <"$root/fixtures/calico-upgrade/v1/objects.jsonl" >"$u/hand-made"
+printf '%s\t%s\n' \
+	/calico/v1/config/FailsafeInboundHostPorts 'tcp:22, udp:68, 179' \
+	/calico/v1/config/RouteRefreshInterval 1.5 \
+	/calico/v1/config/KubeNodePortRanges 30000:32767 \
+	/calico/v1/host/Node_1/config/IpInIpTunnelAddr 192.168.1.0 \
+	/calico/bgp/v1/host/Node_1/ip_addr_v6 fd00::1 \
+	/calico/bgp/v1/host/Node_1/network_v6 fd00::/64 \
+	/calico/bgp/v1/host/Node_1/peer_v6/2006::2:1 '{"ip":"2006::2:1","as_num":"64512.10"}' \
+	/calico/ipam/v2/assignment/ipv4/block/10.0.0.0-31 '{"cidr":"10.0.0.0/31","hostAffinity":"Node_1","allocations":[0,null],"unallocated":[1],"attributes":[{"handle_id":"h","secondary":null}]}' \
+	/calico/ipam/v2/host/old/ipv4/block/10.0.0.2-31 '' \
+	/calico/v1/policy/tier/default/policy/pre '{"selector":"","pre_dnat":true,"inbound_rules":[{"action":"next-tier","!src_net":"10.1.2.3/8","icmp_type":8,"!icmp_code":0}],"outbound_rules":[]}' \
+	>"$u/edge-cases"
+printf '/calico/v1/host/NODE_1\n/calico/v1/host/node-1\n' >"$u/node-clash-dirs"
 
 # ---------------------------------------------------------------- config (calicoctl)
 g=$OUT/config
@@ -341,7 +362,7 @@ printf '/calico/\xc3\xa9\xff\xe2\x82' >"$k/utf8"
 printf '/' >"$k/root"
 
 h_etcd_stop seeds
-for t in snapshot etcd2 jscan calico config kubeconfig keys physnap; do
+for t in snapshot etcd2 jscan calico config kubeconfig keys physnap upgrade; do
 	printf '%-11s %3d seeds, %6d bytes, largest %d\n' "$t" "$(find "$OUT/$t" -type f | wc -l)" \
 		"$(cat "$OUT/$t"/* | wc -c)" "$(wc -c "$OUT/$t"/* | sort -n | tail -2 | head -1 | awk '{print $1}')"
 done

@@ -581,6 +581,52 @@ static enum dsck_err note_v3(struct inspect *in, const struct calico_key *k,
 	return DSCK_OK;
 }
 
+/* ---------------------------------------------------------------- v3 kinds, affinity states */
+
+static const char *const v3_plurals[INSPECT_V3_PLURALS] = {
+	"bgpconfigurations", "bgppeers", "clusterinformations", "felixconfigurations",
+	"globalnetworkpolicies", "globalnetworksets", "hostendpoints", "ippools",
+	"networkpolicies", "networksets", "nodes", "profiles", "workloadendpoints", "other",
+};
+
+static const char *const affinity_states[INSPECT_AFFINITY__COUNT] = {
+	"confirmed", "pending", "pendingDeletion", "none", "other",
+};
+
+const char *inspect_v3_plural(size_t i)
+{
+	return i < INSPECT_V3_PLURALS ? v3_plurals[i] : "other";
+}
+
+const char *inspect_affinity_state_name(enum inspect_affinity_state s)
+{
+	return s < INSPECT_AFFINITY__COUNT ? affinity_states[s] : "other";
+}
+
+static void count_v3_kind(struct inspect *in, const struct calico_key *k)
+{
+	size_t i = 0;
+
+	while (i + 1 < INSPECT_V3_PLURALS && strcmp(k->resource, v3_plurals[i]) != 0)
+		i++;
+	in->v3_kinds[i]++;
+}
+
+static void count_affinity_state(struct inspect *in, const struct dsck_record *r)
+{
+	json_t *doc = r->value ? json_loadb(r->value, r->value_len, 0, NULL) : NULL;
+	const char *state = json_string_value(json_object_get(doc, "state"));
+	size_t i = INSPECT_AFFINITY_OTHER;
+
+	if (json_is_object(doc) && (!state || !*state))
+		i = INSPECT_AFFINITY_NONE;
+	for (size_t s = 0; state && *state && s < INSPECT_AFFINITY_NONE; s++)
+		if (strcmp(state, affinity_states[s]) == 0)
+			i = s;
+	in->affinity_states[i]++;
+	json_decref(doc);
+}
+
 /* ---------------------------------------------------------------- per record */
 
 /* Remember what the cross-checks need from a well-formed value. */
@@ -628,6 +674,10 @@ enum dsck_err inspect_add(struct inspect *in, const struct dsck_record *r, struc
 			      "not a key of the Calico v1 or v3 data model");
 	if (k.format == CALICO_FMT_NONE)
 		return DSCK_OK;
+	if (k.kind == CALICO_V3_RESOURCE)
+		count_v3_kind(in, &k);
+	else if (k.kind == CALICO_IPAM_AFFINITY)
+		count_affinity_state(in, r);
 	rc = calico_value_parse(&v, &k, r->value, r->value_len, err);
 	if (!rc && v.problem[0])
 		rc = report(in, err, MALFORMED_VALUE, r->key, r->key_len, "%s: %s",

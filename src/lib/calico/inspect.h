@@ -42,10 +42,26 @@ enum inspect_ready { INSPECT_READY_UNKNOWN, INSPECT_READY_TRUE, INSPECT_READY_FA
 
 struct inspect_xref;
 
+/* The v3 resource plurals inspect counts one by one (reference: docs/calico-upgrade.md);
+ * anything else under /calico/resources/v3/ is counted as "other". */
+#define INSPECT_V3_PLURALS 14
+/* v3 IPAM affinity values: {"state": confirmed|pending|pendingDeletion}; "none" for a
+ * value without a state (the v1 marker, calico-upgrade's copy), "other" for the rest. */
+enum inspect_affinity_state {
+	INSPECT_AFFINITY_CONFIRMED,
+	INSPECT_AFFINITY_PENDING,
+	INSPECT_AFFINITY_PENDING_DELETION,
+	INSPECT_AFFINITY_NONE,
+	INSPECT_AFFINITY_OTHER,
+	INSPECT_AFFINITY__COUNT
+};
+
 struct inspect {
 	size_t keys;                        /* records seen */
 	uint64_t bytes;                     /* their key and value bytes */
 	size_t kinds[CALICO_KIND__COUNT];
+	size_t v3_kinds[INSPECT_V3_PLURALS];   /* v3 resources per plural (inspect_v3_plural()) */
+	size_t affinity_states[INSPECT_AFFINITY__COUNT];
 	/* From /calico/v1/Ready and /calico/v1/config, else from the v3 ClusterInformation. */
 	enum inspect_ready ready;
 	char *calico_version;               /* display text (\xNN escapes); NULL when unknown */
@@ -74,6 +90,10 @@ enum dsck_err inspect_add(struct inspect *in, const struct dsck_record *r, struc
 enum dsck_err inspect_finish(struct inspect *in, struct dsck_error *err);
 /* Free everything; @in may then be initialized again. */
 void inspect_release(struct inspect *in);
+
+/* The plural counted at @i of v3_kinds ("other" for the last), and an affinity state's name. */
+const char *inspect_v3_plural(size_t i);
+const char *inspect_affinity_state_name(enum inspect_affinity_state s);
 
 enum inspect_model inspect_model(const struct inspect *in);
 const char *inspect_model_name(enum inspect_model model);

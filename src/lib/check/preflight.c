@@ -5,6 +5,7 @@
 #include "base/buf.h"
 #include "calico/inspect.h"
 #include "check/check.h"
+#include "check/check_calico_upgrade.h"
 #include "store/etcd2.h"
 #include "store/etcd3.h"
 #include "store/source.h"
@@ -337,5 +338,61 @@ enum dsck_err preflight_inspect(struct preflight *p, const struct dsck_conn *con
 	}
 	inspect_release(&in);
 	source_close(&src);
+	return rc;
+}
+
+/*
+ * check calico-upgrade, when the data says an upgrade is under way (v3
+ * resources, or v1 paused); before that its refusals are no reason to stop
+ * an etcd upgrade, and `dsck check calico-upgrade` says what it would refuse.
+ */
+enum dsck_err preflight_calico_upgrade(struct preflight *p, const struct dsck_conn *conn,
+				       struct dsck_error *err)
+{
+	struct preflight_check *c = preflight_add(p, "calico-upgrade");
+	struct dsck_error e = DSCK_ERROR_INIT;
+	struct keyfilter f1, f3;
+	struct source v1, v3;
+	struct check_calico_upgrade cu;
+	enum dsck_err rc;
+
+	if (!c)
+		return DSCK_OK;
+	if (!p->any_reachable || !p->v2_served) {
+		preflight_skip(c, "the v2 store is not served: no v1 data to convert");
+		return DSCK_OK;
+	}
+	keyfilter_init(&f1, "/calico", false);
+	keyfilter_init(&f3, "/calico/", false);
+	if ((rc = source_open_v2(&v1, conn, &f1, true, &e))) {
+		preflight_incomplete(c, rc, "could not read the v2 store: %s", e.msg);
+		return rc == DSCK_ERR_NOMEM ? dsck_fail(err, rc, "%s", e.msg) : DSCK_OK;
+	}
+	if ((rc = source_open_v3(&v3, conn, &f3, 0, false, &e))) {
+		source_close(&v1);
+		preflight_incomplete(c, rc, "could not read the v3 store: %s", e.msg);
+		return rc == DSCK_ERR_NOMEM ? dsck_fail(err, rc, "%s", e.msg) : DSCK_OK;
+	}
+	rc = check_calico_upgrade_run(&cu, &v1, &v3, CHECK_CALICO_UPGRADE_AUTO, &e);
+	if (rc == DSCK_ERR_INPUT || (!rc && cu.phase == CHECK_CALICO_UPGRADE_BEFORE && cu.v1_ready)) {
+		preflight_skip(c, "no calico-upgrade under way (%s); before `calico-upgrade start` run "
+			       "`dsck check calico-upgrade`", rc ? "no v1 data" : cu.phase_reason);
+		rc = DSCK_OK;
+	} else if (!rc) {
+		snprintf(c->reason, sizeof(c->reason), "phase %s: %zu converted, %zu missing, "
+			 "%zu differing", check_calico_upgrade_phase_name(cu.phase), cu.converted,
+			 cu.missing, cu.mismatched);
+		findings_release(&c->findings);
+		c->findings = cu.findings;          /* the findings move to the check */
+		findings_init(&cu.findings, 0);
+	} else if (rc != DSCK_ERR_NOMEM) {
+		preflight_incomplete(c, rc, "could not check: %s", e.msg);
+		rc = DSCK_OK;
+	} else {
+		rc = dsck_fail(err, rc, "%s", e.msg);
+	}
+	check_calico_upgrade_release(&cu);
+	source_close(&v1);
+	source_close(&v3);
 	return rc;
 }

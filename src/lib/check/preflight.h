@@ -74,6 +74,9 @@ enum dsck_err preflight_etcd(struct preflight *p, const struct dsck_conn *conn,
 /* The Calico data model of the store that holds the data (after preflight_etcd). */
 enum dsck_err preflight_inspect(struct preflight *p, const struct dsck_conn *conn,
 				const struct keyfilter *f, struct dsck_error *err);
+/* check calico-upgrade while an upgrade is under way (after preflight_etcd). */
+enum dsck_err preflight_calico_upgrade(struct preflight *p, const struct dsck_conn *conn,
+				       struct dsck_error *err);
 /*
  * The Kubernetes checks (preflight_k8s.c), with the credential resolution
  * of the single checks. @kdd: Calico uses the Kubernetes datastore, so the
