@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "base/keytext.h"
 #include "base/keyfilter.h"
 #include "store/snapshot.h"
 
@@ -308,19 +309,18 @@ void progress_done(struct progress *p, size_t keys, uint64_t bytes)
 
 void cli_print_escaped(const char *s, size_t len, size_t max)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
+	/* The one escaping rule of base/keytext, so a key looks the same everywhere. */
+	for (size_t i = 0; i < len;) {
+		char step[KEYTEXT_STEP_MAX];
+		size_t used, n;
 
-		if (i == max) {
+		if (i >= max) {
 			fputs("...", stdout);
 			return;
 		}
-		if (c == '\n')
-			fputs("\\n", stdout);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\x%02x", c);
-		else
-			putchar(c);
+		n = keytext_step(s + i, len - i, step, &used);
+		fwrite(step, 1, n, stdout);
+		i += used;
 	}
 }
 

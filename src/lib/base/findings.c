@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/findings.h"
+#include "base/keytext.h"
 #include "base/utf8.h"
 
 const char *severity_name(enum severity s)
@@ -45,40 +46,6 @@ static struct finding_code_count *code_slot(struct findings *f, const char *code
 	return &f->codes[f->n_codes++];
 }
 
-static bool printable(const char *key, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)key[i] < 0x20 || key[i] == 0x7f)
-			return false;
-	return utf8_valid((const unsigned char *)key, len);
-}
-
-/*
- * Keys are shown as text; bytes that are not UTF-8 or printable are escaped,
- * so a key can never start a new line of a report.
- */
-static char *key_text(const char *key, size_t len)
-{
-	char *out, *o;
-
-	if (printable(key, len))
-		return strndup(key, len);
-	out = malloc(4 * len + 1);
-	if (!out)
-		return NULL;
-	o = out;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)key[i];
-
-		if (c >= 0x20 && c < 0x7f)
-			*o++ = (char)c;
-		else
-			o += sprintf(o, "\\x%02x", c);
-	}
-	*o = '\0';
-	return out;
-}
-
 enum dsck_err findings_add(struct findings *f, enum severity sev, const char *code,
 			   const char *member, const char *key, size_t key_len,
 			   const char *fmt, ...)
@@ -110,7 +77,7 @@ enum dsck_err findings_add(struct findings *f, enum severity sev, const char *co
 	x->sev = sev;
 	if (member && !(x->member = strdup(member)))
 		return DSCK_ERR_NOMEM;
-	if (key && !(x->key = key_text(key, key_len))) {
+	if (key && !(x->key = keytext_dup(key, key_len))) {
 		free(x->member);
 		return DSCK_ERR_NOMEM;
 	}

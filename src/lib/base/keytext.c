@@ -1,5 +1,7 @@
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "base/keytext.h"
 #include "base/utf8.h"
@@ -12,29 +14,56 @@ static size_t utf8_seq(const unsigned char *p, size_t left)
 	return n && n <= left && utf8_valid(p, n) ? n : 0;
 }
 
-const char *keytext(struct keytext *t, const char *key, size_t len)
+size_t keytext_step(const char *key, size_t left, char out[KEYTEXT_STEP_MAX], size_t *used)
 {
 	const unsigned char *k = (const unsigned char *)key;
+	size_t n = k[0] >= 0x80 ? utf8_seq(k, left) : 0;
+
+	if (n) {
+		for (size_t j = 0; j < n; j++)
+			out[j] = (char)k[j];
+		*used = n;
+		return n;
+	}
+	*used = 1;
+	if (k[0] < 0x20 || k[0] == 0x7f || k[0] == '\\' || k[0] >= 0x80)
+		return (size_t)snprintf(out, KEYTEXT_STEP_MAX, "\\x%02x", k[0]);
+	out[0] = (char)k[0];
+	return 1;
+}
+
+const char *keytext(struct keytext *t, const char *key, size_t len)
+{
 	size_t o = 0;
 
 	for (size_t i = 0; i < len;) {
-		size_t n = k[i] >= 0x80 ? utf8_seq(k + i, len - i) : 0;
+		char step[KEYTEXT_STEP_MAX];
+		size_t used, n = keytext_step(key + i, len - i, step, &used);
 
-		if (o + 4 > KEYTEXT_MAX) {
+		if (o + n > KEYTEXT_MAX) {
 			snprintf(t->s + o, sizeof(t->s) - o, "...");
 			return t->s;
 		}
-		if (n) {
-			for (size_t j = 0; j < n; j++)
-				t->s[o++] = (char)k[i + j];
-			i += n;
-		} else if (k[i] < 0x20 || k[i] == 0x7f || k[i] == '\\' || k[i] >= 0x80) {
-			o += (size_t)snprintf(t->s + o, sizeof(t->s) - o, "\\x%02x", k[i]);
-			i++;
-		} else {
-			t->s[o++] = (char)k[i++];
-		}
+		memcpy(t->s + o, step, n);
+		o += n;
+		i += used;
 	}
 	t->s[o] = '\0';
 	return t->s;
+}
+
+char *keytext_dup(const char *key, size_t len)
+{
+	char *out = malloc(4 * len + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len;) {
+		size_t used;
+
+		o += keytext_step(key + i, len - i, o, &used);
+		i += used;
+	}
+	*o = '\0';
+	return out;
 }

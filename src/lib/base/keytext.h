@@ -15,7 +15,18 @@ struct keytext {
 	char s[KEYTEXT_MAX + 8];
 };
 
-/* Render @key into @t and return the text (valid while @t lives). */
+/* The longest text one step can give (a 4-byte UTF-8 sequence, or "\xNN"). */
+#define KEYTEXT_STEP_MAX 8
+
+/*
+ * One step of the escaping, the one rule every place that shows a key or a
+ * value uses: the text for the bytes at @key (a whole UTF-8 sequence, or one
+ * byte) into @out, returning its length; *used is how many bytes it covers.
+ */
+size_t keytext_step(const char *key, size_t left, char out[KEYTEXT_STEP_MAX], size_t *used);
+/* Render @key into @t, cut with "..." past KEYTEXT_MAX (valid while @t lives). */
 const char *keytext(struct keytext *t, const char *key, size_t len);
+/* The whole key escaped, in memory the caller frees; NULL when out of memory. */
+char *keytext_dup(const char *key, size_t len);
 
 #endif
