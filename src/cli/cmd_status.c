@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "calico/calico.h"
 #include "base/findings.h"
 #include "calico/v2trap.h"
 #include "store/etcd2.h"
@@ -153,7 +154,7 @@ static void probe_calico(const struct dsck_conn *conn, bool any_v2, bool any_v3,
 {
 	struct dsck_error err = DSCK_ERROR_INIT;
 	static const char *const keys[] = {
-		"/calico/v1/Ready", "/calico/v1/config/CalicoVersion", "/calico/v1/config/ClusterGUID"
+		CALICO_READY_KEY, "/calico/v1/config/CalicoVersion", "/calico/v1/config/ClusterGUID"
 	};
 	char *out[] = { cs->ready, cs->calico_version, cs->cluster_guid };
 	size_t outlen[] = { sizeof(cs->ready), sizeof(cs->calico_version), sizeof(cs->cluster_guid) };

@@ -21,6 +21,10 @@
 #ifndef DSCK_CALICO_H
 #define DSCK_CALICO_H
 
+/* The v1 lock: "true" lets Felix and the CNI plugin act (docs/calico-model.md). */
+#define CALICO_READY_KEY "/calico/v1/Ready"
+#define CALICO_READY_KEY_LEN (sizeof(CALICO_READY_KEY) - 1)
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>

@@ -9,7 +9,7 @@
 #include "base/utf8.h"
 
 /* Where the two sides of each cross-check live (docs/calico-model.md). */
-#define READY_KEY "/calico/v1/Ready"
+#define READY_KEY CALICO_READY_KEY
 #define VERSION_KEY "/calico/v1/config/CalicoVersion"
 #define PROFILES "/calico/v1/policy/profile"
 #define V1_POOLS "/calico/v1/ipam"

@@ -326,13 +326,13 @@ static enum dsck_err judge_before(struct check_calico_upgrade *c, struct dsck_er
 	if (rc)
 		return rc;
 	if (c->v1_ready == 0)
-		rc = findings_add(&c->findings, SEV_ERROR, "upgrade-paused", NULL, "/calico/v1/Ready",
-				  16, "v1 Ready is not 'true': networking is already paused (an "
+		rc = findings_add(&c->findings, SEV_ERROR, "upgrade-paused", NULL, CALICO_READY_KEY,
+				  CALICO_READY_KEY_LEN, "v1 Ready is not 'true': networking is already paused (an "
 				  "earlier `calico-upgrade start`?); finish that run or "
 				  "`calico-upgrade abort` first");
 	else if (c->v1_ready < 0)
 		rc = findings_add(&c->findings, SEV_WARNING, "upgrade-ready-missing", NULL,
-				  "/calico/v1/Ready", 16,
+				  CALICO_READY_KEY, CALICO_READY_KEY_LEN,
 				  "no v1 Ready key: Felix v2.6 waits for it; calico-upgrade reads it as "
 				  "its lock");
 	if (rc || c->v3_keys == 0)
@@ -369,26 +369,26 @@ static enum dsck_err judge_lock(struct check_calico_upgrade *c, bool complete)
 				    "state cannot be judged");
 	if (c->v1_ready != 1 && c->v3_ready == 0)
 		return complete
-			? findings_add(f, SEV_WARNING, "upgrade-paused", NULL, "/calico/v1/Ready", 16,
+			? findings_add(f, SEV_WARNING, "upgrade-paused", NULL, CALICO_READY_KEY, CALICO_READY_KEY_LEN,
 				       "networking is paused (v1 Ready false, v3 datastoreReady "
 				       "false) and the v3 copy is complete: roll calico/node to v3, "
 				       "then run `calico-upgrade complete`")
-			: findings_add(f, SEV_ERROR, "upgrade-paused", NULL, "/calico/v1/Ready", 16,
+			: findings_add(f, SEV_ERROR, "upgrade-paused", NULL, CALICO_READY_KEY, CALICO_READY_KEY_LEN,
 				       "networking is paused (v1 Ready false) and the v3 copy is "
 				       "incomplete: `calico-upgrade abort` re-enables v1; delete the "
 				       "v3 data before trying again");
 	if (c->v1_ready == 1 && c->v3_ready == 1)
 		return findings_add(f, SEV_ERROR, "upgrade-lock-contradiction", NULL,
-				    "/calico/v1/Ready", 16,
+				    CALICO_READY_KEY, CALICO_READY_KEY_LEN,
 				    "both datastores are enabled (v1 Ready true and v3 datastoreReady "
 				    "true): Calico v2 and v3 components could both act; set one of them "
 				    "false (`calico-upgrade abort` sets v1 true and leaves v3 alone)");
 	if (c->v1_ready == 1 && c->v3_ready == 0)
-		return findings_add(f, SEV_WARNING, "upgrade-aborted", NULL, "/calico/v1/Ready", 16,
+		return findings_add(f, SEV_WARNING, "upgrade-aborted", NULL, CALICO_READY_KEY, CALICO_READY_KEY_LEN,
 				    "v1 is enabled and v3 is locked: an aborted run left its v3 data "
 				    "behind; delete it (`ETCDCTL_API=3 etcdctl del --prefix /calico/`) "
 				    "before the next calico-upgrade start");
-	return findings_add(f, SEV_INFO, "upgrade-completed", NULL, "/calico/v1/Ready", 16,
+	return findings_add(f, SEV_INFO, "upgrade-completed", NULL, CALICO_READY_KEY, CALICO_READY_KEY_LEN,
 			    "v1 is locked and v3 datastoreReady is true: `calico-upgrade complete` "
 			    "has run");
 }

@@ -21,12 +21,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "calico/calico.h"
 #include "base/buf.h"
 #include "store/etcd2.h"
 #include "store/etcd3.h"
 #include "store/source.h"
 
-#define CALICO_READY_KEY "/calico/v1/Ready"
 
 enum restore_conflict { RESTORE_FAIL, RESTORE_SKIP, RESTORE_OVERWRITE };
 
