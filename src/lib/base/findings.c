@@ -3,18 +3,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "base/findings.h"
 #include "base/keytext.h"
 #include "base/utf8.h"
 
 const char *severity_name(enum severity s)
 {
-	switch (s) {
-	case SEV_INFO: return "info";
-	case SEV_WARNING: return "warning";
-	case SEV_ERROR: return "error";
-	}
-	return "?";
+	static const char *const names[] = {
+		[SEV_INFO] = "info", [SEV_WARNING] = "warning", [SEV_ERROR] = "error"
+	};
+
+	return ENUM_NAME(names, s);
 }
 
 void findings_init(struct findings *f, size_t cap_per_code)

@@ -15,6 +15,8 @@
 #define _unused_ __attribute__((unused))
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* The name of enum value @v in a designated-initializer table, "?" when it has none. */
+#define ENUM_NAME(names, v) ((size_t)(v) < ARRAY_SIZE(names) && (names)[v] ? (names)[v] : "?")
 
 /* Hand the pointer over to a new owner and forget it here. */
 #define TAKE_PTR(p) ({ __typeof__(p) p_taken_ = (p); (p) = NULL; p_taken_; })

@@ -44,34 +44,34 @@ struct inputs {
 
 const char *node_roll_state_name(enum node_roll_state s)
 {
-	switch (s) {
-	case NODE_ROLL_UPDATED: return "updated";
-	case NODE_ROLL_REPLACING: return "replacing";
-	case NODE_ROLL_OLD: return "old";
-	}
-	return "?";
+	static const char *const names[] = {
+		[NODE_ROLL_UPDATED] = "updated", [NODE_ROLL_REPLACING] = "replacing",
+		[NODE_ROLL_OLD] = "old"
+	};
+
+	return ENUM_NAME(names, s);
 }
 
 const char *node_roll_phase_name(enum node_roll_phase p)
 {
-	switch (p) {
-	case NODE_ROLL_NO_DAEMONSET: return "no-daemonset";
-	case NODE_ROLL_NO_PODS: return "no-pods";
-	case NODE_ROLL_COMPLETE: return "complete";
-	case NODE_ROLL_ROLLING: return "rolling";
-	case NODE_ROLL_NOT_STARTED: return "not-started";
-	}
-	return "?";
+	static const char *const names[] = {
+		[NODE_ROLL_NO_DAEMONSET] = "no-daemonset", [NODE_ROLL_NO_PODS] = "no-pods",
+		[NODE_ROLL_COMPLETE] = "complete", [NODE_ROLL_ROLLING] = "rolling",
+		[NODE_ROLL_NOT_STARTED] = "not-started"
+	};
+
+	return ENUM_NAME(names, p);
 }
 
 const char *node_roll_config_name(enum node_roll_config c)
 {
-	switch (c) {
-	case NODE_ROLL_CONFIG_APPLIED: return "applied";
-	case NODE_ROLL_CONFIG_NOT_APPLIED: return "not-applied";
-	case NODE_ROLL_CONFIG_UNPROVEN: return "unproven";
-	}
-	return "?";
+	static const char *const names[] = {
+		[NODE_ROLL_CONFIG_APPLIED] = "applied",
+		[NODE_ROLL_CONFIG_NOT_APPLIED] = "not-applied",
+		[NODE_ROLL_CONFIG_UNPROVEN] = "unproven"
+	};
+
+	return ENUM_NAME(names, c);
 }
 
 /* --- small JSON helpers --- */

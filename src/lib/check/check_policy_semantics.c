@@ -17,34 +17,32 @@
 
 const char *policy_annotation_name(enum policy_annotation a)
 {
-	switch (a) {
-	case ANNOTATION_ABSENT: return "absent";
-	case ANNOTATION_DEFAULT_DENY: return "default-deny";
-	case ANNOTATION_OTHER: return "not-default-deny";
-	case ANNOTATION_INVALID: return "invalid-json";
-	}
-	return "?";
+	static const char *const names[] = {
+		[ANNOTATION_ABSENT] = "absent", [ANNOTATION_DEFAULT_DENY] = "default-deny",
+		[ANNOTATION_OTHER] = "not-default-deny", [ANNOTATION_INVALID] = "invalid-json"
+	};
+
+	return ENUM_NAME(names, a);
 }
 
 const char *policy_verdict_name(enum policy_verdict v)
 {
-	switch (v) {
-	case VERDICT_OK: return "OK";
-	case VERDICT_ACTION: return "ACTION";
-	case VERDICT_WARN: return "WARN";
-	case VERDICT_INFO: return "INFO";
-	}
-	return "?";
+	static const char *const names[] = {
+		[VERDICT_OK] = "OK", [VERDICT_ACTION] = "ACTION", [VERDICT_WARN] = "WARN",
+		[VERDICT_INFO] = "INFO"
+	};
+
+	return ENUM_NAME(names, v);
 }
 
 const char *policy_scope_name(enum policy_scope s)
 {
-	switch (s) {
-	case POLICY_APPLIES: return "applies";
-	case POLICY_NOT_APPLICABLE: return "not-applicable";
-	case POLICY_VERSION_UNKNOWN: return "version-unknown";
-	}
-	return "?";
+	static const char *const names[] = {
+		[POLICY_APPLIES] = "applies", [POLICY_NOT_APPLICABLE] = "not-applicable",
+		[POLICY_VERSION_UNKNOWN] = "version-unknown"
+	};
+
+	return ENUM_NAME(names, s);
 }
 
 /* The release that changed the semantics (docs/checks.md). */

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/macro.h"
 #include "base/buf.h"
 #include "calico/inspect.h"
 #include "check/check.h"
@@ -89,12 +90,12 @@ enum preflight_verdict preflight_verdict(const struct preflight *p, enum dsck_er
 
 const char *preflight_verdict_name(enum preflight_verdict v)
 {
-	switch (v) {
-	case PREFLIGHT_GO: return "GO";
-	case PREFLIGHT_NO_GO: return "NO-GO";
-	case PREFLIGHT_INCOMPLETE: return "INCOMPLETE";
-	}
-	return "?";
+	static const char *const names[] = {
+		[PREFLIGHT_GO] = "GO", [PREFLIGHT_NO_GO] = "NO-GO",
+		[PREFLIGHT_INCOMPLETE] = "INCOMPLETE"
+	};
+
+	return ENUM_NAME(names, v);
 }
 
 bool preflight_ok(const struct preflight *p)

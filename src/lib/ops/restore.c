@@ -1,10 +1,10 @@
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/keytext.h"
+#include "base/thread.h"
 #include "base/macro.h"
 #include "ops/diff.h"
 #include "ops/restore.h"
@@ -14,16 +14,13 @@
 
 const char *restore_action_name(enum restore_action a)
 {
-	switch (a) {
-	case RA_CREATE: return "create";
-	case RA_UPDATE: return "update";
-	case RA_SAME: return "same";
-	case RA_CONFLICT: return "conflict";
-	case RA_SKIP: return "skip";
-	case RA_DELETE: return "delete";
-	case RA_OMIT: return "omit";
-	}
-	return "?";
+	static const char *const names[] = {
+		[RA_CREATE] = "create", [RA_UPDATE] = "update", [RA_SAME] = "same",
+		[RA_CONFLICT] = "conflict", [RA_SKIP] = "skip", [RA_DELETE] = "delete",
+		[RA_OMIT] = "omit"
+	};
+
+	return ENUM_NAME(names, a);
 }
 
 /* --- classification --- */
@@ -458,7 +455,6 @@ static enum dsck_err batch_submit(struct restore *r, struct dsck_error *err)
 {
 	struct restore_pipe *p = r->pipe;
 	struct restore_batch *b = r->batch, *next;
-	sigset_t all, old;
 	enum dsck_err rc;
 	int e;
 
@@ -472,12 +468,7 @@ static enum dsck_err batch_submit(struct restore *r, struct dsck_error *err)
 	dsck_error_clear(&b->err);
 	b->rc = DSCK_OK;
 	b->succeeded = false;
-	/* Signals stay with the main thread (it releases the lock). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&b->thread, NULL, batch_run, b);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e)
+	if ((e = thread_start(&b->thread, batch_run, b)))
 		return dsck_fail(err, DSCK_ERR_NOMEM, "cannot start a thread: %s", strerror(e));
 	b->in_flight = true;
 	p->cur = (p->cur + 1) % RESTORE_IN_FLIGHT;

@@ -1,11 +1,11 @@
 #include <grpc/status.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/etcd3.h"
+#include "base/thread.h"
 #include "rpc.pb-c.h"
 #include "base/macro.h"
 #include "net/rpc.h"
@@ -727,7 +727,6 @@ static void build_request(const struct etcd3_scan *s, Etcdserverpb__RangeRequest
 static enum dsck_err prefetch_start(struct etcd3_scan *s, struct dsck_error *err)
 {
 	struct etcd3_prefetch *pf = s->ahead;
-	sigset_t all, old;
 	int e;
 
 	if (!pf) {
@@ -741,12 +740,7 @@ static enum dsck_err prefetch_start(struct etcd3_scan *s, struct dsck_error *err
 	pf->resp = NULL;
 	pf->rc = DSCK_OK;
 	dsck_error_clear(&pf->err);
-	/* Signals stay with the main thread (the snapshot writer's cleanup). */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&pf->thread, NULL, prefetch_run, pf);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e)
+	if ((e = thread_start(&pf->thread, prefetch_run, pf)))
 		return dsck_fail(err, DSCK_ERR_NOMEM, "cannot start a thread: %s", strerror(e));
 	pf->running = true;
 	return DSCK_OK;
