@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 V3_KEYS=${BENCH_V3_KEYS:-1000000}
-V2_HOSTS=${BENCH_V2_HOSTS:-1050}     # x 95 workloads ~ 100,000 v2 leaf keys
+V2_HOSTS=${BENCH_V2_HOSTS:-500}      # x 95 workloads: ~100,000 v2 keys
 RUNS=${BENCH_RUNS:-3}
 GROWTH=${BENCH_GROWTH-100000 1000000 3000000}
 
