@@ -4,7 +4,7 @@ _dsck()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="preflight version config status ls get inspect snapshot migrate diff
-		verify-migrate check"
+		verify-migrate check help"
 	local cmd=${COMP_WORDS[1]:-} sub=""
 
 	case $cmd in
@@ -14,6 +14,10 @@ _dsck()
 	esac
 	if ((COMP_CWORD == 1)); then
 		COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		return
+	fi
+	if ((COMP_CWORD == 2)) && [[ $cmd == help ]]; then
+		COMPREPLY=($(compgen -W "${commands/help/}" -- "$cur"))
 		return
 	fi
 	if ((COMP_CWORD == 2)) && [[ -n $sub ]]; then

@@ -18,6 +18,7 @@
 struct lister {
 	struct cli *cli;
 	int api;
+	bool single;                   /* get: the whole value, or only the value */
 	size_t n;
 	struct buf line;
 };
@@ -30,16 +31,28 @@ static void table_header(int api)
 		printf("%-8s %-8s %-4s %-6s %s\n", "CREATE", "MOD", "VER", "LEASE", "KEY = VALUE");
 }
 
-static enum dsck_err emit(struct lister *l, const struct dsck_record *r)
+static bool value_only(const struct lister *l)
+{
+	return l->single && l->cli->set[OPT_PRINT_VALUE_ONLY];
+}
+
+static enum dsck_err emit(struct lister *l, const struct dsck_record *r, struct dsck_error *err)
 {
 	enum dsck_err rc;
 
-	if (l->cli->format == OUT_JSON) {
+	/* Stop reading once nobody reads our output (`dsck ls | head`). */
+	if (ferror(stdout))
+		return dsck_fail(err, DSCK_ERR_IO, "cannot write to standard output");
+	if (value_only(l)) {
+		/* As etcdctl: the raw value and a newline, nothing else. */
+		if (!r->dir)
+			fwrite(r->value, 1, r->value_len, stdout);
+		putchar('\n');
+	} else if (l->cli->format == OUT_JSON) {
 		buf_reset(&l->line);
-		if (l->n && (rc = buf_appendc(&l->line, ',')))
-			return rc;
-		if ((rc = record_json_append(&l->line, (enum dsck_api)l->api, r)))
-			return rc;
+		if ((l->n && (rc = buf_appendc(&l->line, ','))) ||
+		    (rc = record_json_append(&l->line, (enum dsck_api)l->api, r)))
+			return dsck_fail(err, rc, "record '%.*s' is too large", (int)r->key_len, r->key);
 		fwrite(l->line.data, 1, l->line.len, stdout);
 	} else {
 		char ttl[24] = "-";
@@ -58,7 +71,9 @@ static enum dsck_err emit(struct lister *l, const struct dsck_record *r)
 			fputs("/ (dir)", stdout);
 		else {
 			fputs(" = ", stdout);
-			cli_print_escaped(r->value, r->value_len, TABLE_VALUE_MAX);
+			/* get never shortens; ls tables do, -o json never does. */
+			cli_print_escaped(r->value, r->value_len,
+					  l->single ? SIZE_MAX : TABLE_VALUE_MAX);
 		}
 		putchar('\n');
 	}
@@ -94,17 +109,17 @@ static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *k
 	} else if (rc) {
 		return cli_fail(&err);
 	}
-	if (l->cli->format == OUT_JSON)
+	if (l->cli->format == OUT_JSON && !value_only(l))
 		json_open(l, "etcd_index", lst.etcd_index);
-	else
+	else if (!value_only(l))
 		table_header(2);
 	for (size_t i = 0; i < (single ? (lst.n ? 1 : 0) : lst.n) && !rc; i++) {
 		struct dsck_record r;
 
 		etcd2_listing_at(&lst, i, &r);
-		rc = emit(l, &r);
+		rc = emit(l, &r, &err);
 	}
-	if (l->cli->format == OUT_JSON)
+	if (l->cli->format == OUT_JSON && !value_only(l))
 		printf("]}\n");
 	etcd2_listing_release(&lst);
 	return rc ? cli_fail(&err) : EXIT_OK;
@@ -142,17 +157,17 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 					       key, etcd3_endpoint(&c));
 				break;
 			}
-			if (l->cli->format == OUT_JSON)
+			if (l->cli->format == OUT_JSON && !value_only(l))
 				json_open(l, "revision", s.revision);
-			else
+			else if (!value_only(l))
 				table_header(3);
 			opened = true;
 		}
 		if (done)
 			break;
-		rc = emit(l, &r);
+		rc = emit(l, &r, &err);
 	}
-	if (opened && l->cli->format == OUT_JSON)
+	if (opened && l->cli->format == OUT_JSON && !value_only(l))
 		printf("]}\n");
 	etcd3_scan_release(&s);
 	etcd3_client_release(&c);
@@ -178,6 +193,8 @@ static bool file_wants(const struct source *src, const char *key, size_t klen,
 /* The JSON head or the table header. */
 static void file_open_output(struct lister *l, const struct source *src)
 {
+	if (value_only(l))
+		return;
 	if (l->cli->format == OUT_JSON)
 		json_open(l, l->api == 2 ? "etcd_index" : "revision",
 			  l->api == 2 ? src->etcd_index : src->revision);
@@ -206,7 +223,7 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 		if (!opened)
 			file_open_output(l, &src);
 		opened = true;
-		if ((rc = emit(l, &r)))
+		if ((rc = emit(l, &r, &err)))
 			break;
 	}
 	/* A missing KEY prints no header, as the live get does. */
@@ -216,7 +233,7 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 		file_open_output(l, &src);
 		opened = true;
 	}
-	if (opened && l->cli->format == OUT_JSON)
+	if (opened && l->cli->format == OUT_JSON && !value_only(l))
 		printf("]}\n");
 	source_close(&src);
 	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
@@ -226,7 +243,7 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 
 static int run(struct cli *cli, bool single)
 {
-	struct lister l = { .cli = cli, .line = BUF_INIT((size_t)1 << 30) };
+	struct lister l = { .cli = cli, .single = single, .line = BUF_INIT((size_t)1 << 30) };
 	struct dsck_conn conn;
 	const char *key;
 	int rc;
