@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-20}
 builddir=${FUZZ_BUILDDIR:-build-fuzz}
-all=(snapshot etcd2 jscan calico config kubeconfig k8s keys physnap)
+all=(snapshot snapshot_gz etcd2 jscan calico config kubeconfig k8s keys physnap)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do

@@ -19,6 +19,8 @@ struct lister {
 	struct cli *cli;
 	int api;
 	bool single;                   /* get: the whole value, or only the value */
+	size_t cut;                    /* keys with PREFIX's bytes outside its subtree */
+	char cut_example[256];
 	size_t n;
 	struct buf line;
 };
@@ -85,6 +87,34 @@ static void json_open(const struct lister *l, const char *index_name, int64_t in
 {
 	printf("{\"api\":\"v%d\",\"format_version\":1,\"%s\":%lld,\"records\":[", l->api,
 	       index_name, (long long)index);
+}
+
+/* PREFIX is a subtree for both APIs and every source (docs/conventions.md). */
+static bool wants(struct lister *l, const char *key, size_t klen, const struct dsck_record *r)
+{
+	struct keyfilter under;
+
+	if (l->single)
+		return r->key_len == klen && memcmp(r->key, key, klen) == 0;
+	keyfilter_init(&under, key, true);
+	if (keyfilter_under_prefix(&under, r->key, r->key_len))
+		return true;
+	/* "/calico/v1/ho" and "/calico/v1/host/...": the prefix cut a path segment. */
+	if (r->key_len > under.prefix_len && memcmp(r->key, key, under.prefix_len) == 0 &&
+	    !l->cut++)
+		snprintf(l->cut_example, sizeof(l->cut_example), "%.*s",
+			 (int)(r->key_len < 200 ? r->key_len : 200), r->key);
+	return false;
+}
+
+/* An empty listing because the prefix cut a path segment says so. */
+static void note_cut_segment(struct lister *l, const char *prefix)
+{
+	if (l->n || !l->cut)
+		return;
+	notef(l->cli, "no key under %s, but %zu key%s start%s with those bytes (e.g. '%s'): a "
+	      "PREFIX is a whole path, like a directory (docs/conventions.md)", prefix, l->cut,
+	      l->cut == 1 ? "" : "s", l->cut == 1 ? "s" : "", l->cut_example);
 }
 
 static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *key,
@@ -165,29 +195,18 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 		}
 		if (done)
 			break;
-		rc = emit(l, &r, &err);
+		if (wants(l, key, strlen(key), &r))
+			rc = emit(l, &r, &err);
 	}
 	if (opened && l->cli->format == OUT_JSON && !value_only(l))
 		printf("]}\n");
+	if (!rc)
+		note_cut_segment(l, key);
 	etcd3_scan_release(&s);
 	etcd3_client_release(&c);
 	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
 		dsck_fail(&err, rc, "out of memory");
 	return rc ? cli_fail(&err) : EXIT_OK;
-}
-
-/* v3 files match the byte prefix, as etcd does; v2 files the directory, as v2 does. */
-static bool file_wants(const struct source *src, const char *key, size_t klen,
-		       const struct dsck_record *r, bool single)
-{
-	struct keyfilter under;
-
-	if (single)
-		return r->key_len == klen && memcmp(r->key, key, klen) == 0;
-	if (src->api == DSCK_API_V3)
-		return r->key_len >= klen && memcmp(r->key, key, klen) == 0;
-	keyfilter_init(&under, key, true);
-	return keyfilter_under_prefix(&under, r->key, r->key_len);
 }
 
 /* The JSON head or the table header. */
@@ -218,7 +237,7 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 		return cli_fail(&err);
 	l->api = src.api;
 	while (!(rc = source_next(&src, &r, &done, &err)) && !done) {
-		if (!file_wants(&src, key, klen, &r, single))
+		if (!wants(l, key, klen, &r))
 			continue;
 		if (!opened)
 			file_open_output(l, &src);
@@ -235,6 +254,8 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 	}
 	if (opened && l->cli->format == OUT_JSON && !value_only(l))
 		printf("]}\n");
+	if (!rc)
+		note_cut_segment(l, key);
 	source_close(&src);
 	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
 		dsck_fail(&err, rc, "out of memory");

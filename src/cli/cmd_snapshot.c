@@ -146,9 +146,12 @@ int cmd_snapshot_save(struct cli *cli)
 			warnf("no keys under %.*s in %s: the snapshot is empty", (int)f.prefix_len,
 			      f.prefix, from);
 		else if (!records)
-			warnf("no keys under %.*s in the %s store: the snapshot is empty (is the data "
-			      "in the other API? try --api %s)", (int)f.prefix_len, f.prefix,
-			      dsck_api_name(h.api), h.api == DSCK_API_V3 ? "v2" : "v3");
+			warnf("no keys under %.*s in the %s store: the snapshot is empty (%sis the "
+			      "data in the other API? try --api %s)", (int)f.prefix_len, f.prefix,
+			      dsck_api_name(h.api),
+			      cli->set[OPT_PREFIX] ? "a PREFIX is a whole path: does it cut a key "
+						     "segment short? " : "",
+			      h.api == DSCK_API_V3 ? "v2" : "v3");
 		e = snapshot_writer_commit(&w, &err);
 		writing = false;
 		if (!e && had_old)

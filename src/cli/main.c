@@ -39,7 +39,7 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 	[OPT_COMMAND_TIMEOUT] = { "command-timeout", 0, true, SET_COMMAND_TIMEOUT, "DURATION",
 				  "timeout of each request (default 30s)" },
 	[OPT_INSECURE] = { "insecure-skip-tls-verify", 0, false, SET_INSECURE_SKIP_TLS_VERIFY,
-			   NULL, "do not verify the server's certificate (v2 and Kubernetes only; dangerous)" },
+			   NULL, "do not verify the server's certificate (v2, v3 and Kubernetes; dangerous)" },
 	[OPT_CONFIG] = { "config", 0, true, SET_CONFIG, "FILE",
 			 "calicoctl config file (kind: calicoApiConfig)" },
 	[OPT_KUBECONFIG] = { "kubeconfig", 0, true, SET_KUBECONFIG, "FILE",
