@@ -95,7 +95,17 @@ h_run env ETCDCTL_API=3 "$DSCK" get /calico/v1/Ready --endpoints "$EP" --api v2 
 h_assert_eq "v2" "$(jq -r .api <<<"$H_OUT")" "--api wins over ETCDCTL_API"
 h_run env ETCDCTL_API=4 "$DSCK" get /calico/v1/Ready --endpoints "$EP"
 h_assert_rc 2 "a bad ETCDCTL_API"
-h_pass "durations, endpoints without a scheme, ETCDCTL_* variables"
+# Every variable the source reads is in the man page's text.
+man=$(groff -man -Tutf8 "$SRCDIR/docs/dsck.1" 2>/dev/null | col -bx)
+vars=$({
+	grep -oE '\{ "[A-Z][A-Z0-9_]+"(, "[A-Z][A-Z0-9_]+")* \}' "$SRCDIR/src/lib/net/settings.c"
+	cat "$SRCDIR"/src/lib/*/*.c "$SRCDIR"/src/cli/*.c | grep -oE 'getenv\("[A-Z_]+"\)'
+} | grep -oE '[A-Z][A-Z0-9_]+' | sort -u)
+(($(wc -w <<<"$vars") >= 25)) || h_fail "too few environment variables found: $vars"
+for v in $vars; do
+	h_assert_contains "$man" "$v" "the man page documents $v"
+done
+h_pass "durations, endpoints without a scheme, ETCDCTL_* variables, all documented"
 
 # --- get prints whole values ---
 h_run "$DSCK" get /calico/v1/config/Long --api v3 --endpoints "$EP"
