@@ -117,6 +117,32 @@ static void note_cut_segment(struct lister *l, const char *prefix)
 	      l->cut == 1 ? "" : "s", l->cut == 1 ? "s" : "", l->cut_example);
 }
 
+/*
+ * v2 has no byte-prefix read: for an absent PREFIX, the entries of its parent
+ * directory that start with its last segment's bytes tell that it cut one.
+ */
+static void count_v2_siblings(struct lister *l, struct etcd2_client *c, const char *key,
+			      unsigned quorum)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct etcd2_listing lst;
+	const char *slash = strrchr(key, '/');
+	char parent[1024];
+
+	if (!slash || slash[1] == '\0' || (size_t)(slash - key) >= sizeof(parent))
+		return;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - key), key);
+	if (etcd2_get(c, parent[0] ? parent : "/", quorum, &lst, &err))
+		return;   /* only a hint: a failed look is no error */
+	for (size_t i = 0; i < lst.n; i++) {
+		struct dsck_record r;
+
+		etcd2_listing_at(&lst, i, &r);
+		(void)wants(l, key, strlen(key), &r);
+	}
+	etcd2_listing_release(&lst);
+}
+
 static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *key,
 		   bool recursive, bool single)
 {
@@ -130,15 +156,16 @@ static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *k
 	if (etcd2_client_init(&c, conn, &err))
 		return cli_fail(&err);
 	rc = etcd2_get(&c, key, flags, &lst, &err);
-	etcd2_client_release(&c);
 	if (rc == DSCK_ERR_NOT_FOUND && !single) {
 		/* An absent prefix is an empty listing, as in v3. */
 		memset(&lst, 0, sizeof(lst));
 		dsck_error_clear(&err);
 		rc = DSCK_OK;
-	} else if (rc) {
-		return cli_fail(&err);
+		count_v2_siblings(l, &c, key, flags & ETCD2_QUORUM);
 	}
+	etcd2_client_release(&c);
+	if (rc)
+		return cli_fail(&err);
 	if (l->cli->format == OUT_JSON && !value_only(l))
 		json_open(l, "etcd_index", lst.etcd_index);
 	else if (!value_only(l))
@@ -151,6 +178,8 @@ static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *k
 	}
 	if (l->cli->format == OUT_JSON && !value_only(l))
 		printf("]}\n");
+	if (!rc)
+		note_cut_segment(l, key);
 	etcd2_listing_release(&lst);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }

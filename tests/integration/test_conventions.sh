@@ -284,9 +284,16 @@ done
 h_run "$DSCK" ls /calico/v1/ho --api v3 --endpoints "$EP" -o json
 h_assert_rc 0 "a prefix that cuts a segment is not an error"
 h_assert_eq 0 "$(jq '.records | length' <<<"$H_OUT")" "and selects nothing"
-h_assert_contains "$H_ERR" "start with those bytes" "ls says the prefix cut a segment (v3)"
+h_assert_contains "$H_ERR" "with those bytes" "ls says the prefix cut a segment (v3)"
+h_run "$DSCK" ls /calico/v1/ho --api v2 --endpoints "$EP" -o json
+h_assert_rc 0 "a prefix that cuts a segment is not an error (v2)"
+h_assert_eq 0 "$(jq '.records | length' <<<"$H_OUT")" "and selects nothing (v2)"
+h_assert_contains "$H_ERR" "with those bytes" "ls says the prefix cut a segment (v2)"
+h_run "$DSCK" ls /calico/v1/nothing --api v2 --endpoints "$EP"
+h_assert_rc 0 "an absent v2 prefix"
+h_assert_not_contains "$H_ERR" "with those bytes" "no cut-segment note without such keys"
 h_run "$DSCK" ls /calico/v1/ho pfx-v3.snap
-h_assert_contains "$H_ERR" "start with those bytes" "ls says the prefix cut a segment (file)"
+h_assert_contains "$H_ERR" "with those bytes" "ls says the prefix cut a segment (file)"
 h_run "$DSCK" snapshot save cut.snap --api v3 --endpoints "$EP" --prefix /calico/v1/ho
 h_assert_contains "$H_ERR" "whole path" "snapshot save names the cut segment"
 h_etcdctl two put /calicox/keep yes >/dev/null
