@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	build-essential meson ninja-build pkg-config
 	libgrpc-dev libprotobuf-c-dev protobuf-c-compiler
-	libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libcmocka-dev
+	libcurl4-openssl-dev libjansson-dev libyaml-dev libssl-dev libcmocka-dev zlib1g-dev
 	etcd-server etcd-client openssl curl jq iproute2 python3 procps libxml2-utils time
 	"$@"
 )

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -84,6 +85,8 @@ void notef(struct cli *cli, const char *fmt, ...)
 
 int cli_fail(const struct dsck_error *err)
 {
+	if (err->code == DSCK_ERR_IO && cli_stdout_closed())
+		return EXIT_PIPE;   /* the reader left: no message (docs/conventions.md) */
 	errorf("%s", err->msg[0] ? err->msg : dsck_err_name(err->code));
 	return exit_code_for(err->code);
 }
@@ -170,10 +173,16 @@ int cli_connect_settings(struct cli *cli, struct dsck_conn *conn)
 
 int cli_api(struct cli *cli, int *api)
 {
-	const char *v = cli->val[OPT_API];
+	const char *v = cli->val[OPT_API], *env = getenv("ETCDCTL_API");
 
+	/* As in etcdctl, ETCDCTL_API=2|3 picks the API when --api is not given. */
+	if (!v && env && *env) {
+		if (strcmp(env, "2") != 0 && strcmp(env, "3") != 0)
+			return cli_usage_error(cli, "invalid ETCDCTL_API '%s' (expected 2 or 3)", env);
+		v = env;
+	}
 	if (!v)
-		return cli_usage_error(cli, "missing --api v2|v3");
+		return cli_usage_error(cli, "missing --api v2|v3 (or ETCDCTL_API=2|3)");
 	if (strcmp(v, "v2") == 0 || strcmp(v, "2") == 0)
 		*api = 2;
 	else if (strcmp(v, "v3") == 0 || strcmp(v, "3") == 0)
@@ -200,9 +209,20 @@ json_t *cli_json_text(const char *s)
 	return s && *s ? json_string(s) : json_null();
 }
 
+bool cli_stdout_closed(void)
+{
+	struct pollfd p = { .fd = STDOUT_FILENO, .events = 0 };
+
+	/* A pipe or socket whose reader went away polls as an error or hang-up. */
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP));
+}
+
 int cli_finish_stdout(int rc)
 {
 	if (fflush(stdout) != 0 || ferror(stdout)) {
+		/* `dsck ls | head`: a reader that stopped early is a quiet end (docs/conventions.md). */
+		if (errno == EPIPE || cli_stdout_closed())
+			return EXIT_PIPE;
 		errorf("cannot write to standard output: %s", strerror(errno));
 		return EXIT_IO;
 	}

@@ -30,6 +30,7 @@ enum exit_code {
 	EXIT_AUTH = 4,
 	EXIT_REFUSED = 5,
 	EXIT_IO = 6,
+	EXIT_PIPE = 141,   /* standard output closed early: 128 + SIGPIPE, as shells report it */
 };
 
 int exit_code_for(enum dsck_err code);
@@ -79,6 +80,8 @@ enum opt_id {
 	OPT_PHASE,
 	OPT_V1_SNAPSHOT,
 	OPT_V3_SNAPSHOT,
+	OPT_FORCE,
+	OPT_PRINT_VALUE_ONLY,
 	OPT__COUNT
 };
 
@@ -145,8 +148,13 @@ void cli_print_escaped(const char *s, size_t len, size_t max);
 /* A JSON string, or null when @s is NULL or empty (unknown values). */
 struct json_t *cli_json_text(const char *s);
 
-/* Flush stdout and report a write failure (disk full, closed pipe) as EXIT_IO. */
+/*
+ * Flush stdout and report a write failure (disk full) as EXIT_IO; a reader
+ * that closed the pipe early ends quietly with EXIT_PIPE.
+ */
 int cli_finish_stdout(int rc);
+/* True when stdout is a pipe or socket nobody reads any more. */
+bool cli_stdout_closed(void);
 
 /* Commands. */
 int cmd_version(struct cli *cli);

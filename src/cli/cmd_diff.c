@@ -110,6 +110,8 @@ int cmd_diff(struct cli *cli)
 
 	if (cli->npos != 2)
 		return cli_usage_error(cli, "expected two sources: snapshot files, v2 or v3");
+	if (strcmp(cli->pos[0], "-") == 0 && strcmp(cli->pos[1], "-") == 0)
+		return cli_usage_error(cli, "only one of A and B can be '-' (standard input)");
 	if ((rc = cli_page_size(cli, &page)))
 		return rc;
 	memset(src, 0, sizeof(src));

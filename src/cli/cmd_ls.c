@@ -18,6 +18,9 @@
 struct lister {
 	struct cli *cli;
 	int api;
+	bool single;                   /* get: the whole value, or only the value */
+	size_t cut;                    /* keys with PREFIX's bytes outside its subtree */
+	char cut_example[256];
 	size_t n;
 	struct buf line;
 };
@@ -30,16 +33,28 @@ static void table_header(int api)
 		printf("%-8s %-8s %-4s %-6s %s\n", "CREATE", "MOD", "VER", "LEASE", "KEY = VALUE");
 }
 
-static enum dsck_err emit(struct lister *l, const struct dsck_record *r)
+static bool value_only(const struct lister *l)
+{
+	return l->single && l->cli->set[OPT_PRINT_VALUE_ONLY];
+}
+
+static enum dsck_err emit(struct lister *l, const struct dsck_record *r, struct dsck_error *err)
 {
 	enum dsck_err rc;
 
-	if (l->cli->format == OUT_JSON) {
+	/* Stop reading once nobody reads our output (`dsck ls | head`). */
+	if (ferror(stdout))
+		return dsck_fail(err, DSCK_ERR_IO, "cannot write to standard output");
+	if (value_only(l)) {
+		/* As etcdctl: the raw value and a newline, nothing else. */
+		if (!r->dir)
+			fwrite(r->value, 1, r->value_len, stdout);
+		putchar('\n');
+	} else if (l->cli->format == OUT_JSON) {
 		buf_reset(&l->line);
-		if (l->n && (rc = buf_appendc(&l->line, ',')))
-			return rc;
-		if ((rc = record_json_append(&l->line, (enum dsck_api)l->api, r)))
-			return rc;
+		if ((l->n && (rc = buf_appendc(&l->line, ','))) ||
+		    (rc = record_json_append(&l->line, (enum dsck_api)l->api, r)))
+			return dsck_fail(err, rc, "record '%.*s' is too large", (int)r->key_len, r->key);
 		fwrite(l->line.data, 1, l->line.len, stdout);
 	} else {
 		char ttl[24] = "-";
@@ -58,7 +73,9 @@ static enum dsck_err emit(struct lister *l, const struct dsck_record *r)
 			fputs("/ (dir)", stdout);
 		else {
 			fputs(" = ", stdout);
-			cli_print_escaped(r->value, r->value_len, TABLE_VALUE_MAX);
+			/* get never shortens; ls tables do, -o json never does. */
+			cli_print_escaped(r->value, r->value_len,
+					  l->single ? SIZE_MAX : TABLE_VALUE_MAX);
 		}
 		putchar('\n');
 	}
@@ -70,6 +87,60 @@ static void json_open(const struct lister *l, const char *index_name, int64_t in
 {
 	printf("{\"api\":\"v%d\",\"format_version\":1,\"%s\":%lld,\"records\":[", l->api,
 	       index_name, (long long)index);
+}
+
+/* PREFIX is a subtree for both APIs and every source (docs/conventions.md). */
+static bool wants(struct lister *l, const char *key, size_t klen, const struct dsck_record *r)
+{
+	struct keyfilter under;
+
+	if (l->single)
+		return r->key_len == klen && memcmp(r->key, key, klen) == 0;
+	keyfilter_init(&under, key, true);
+	if (keyfilter_under_prefix(&under, r->key, r->key_len))
+		return true;
+	/* "/calico/v1/ho" and "/calico/v1/host/...": the prefix cut a path segment. */
+	if (r->key_len > under.prefix_len && memcmp(r->key, key, under.prefix_len) == 0 &&
+	    !l->cut++)
+		snprintf(l->cut_example, sizeof(l->cut_example), "%.*s",
+			 (int)(r->key_len < 200 ? r->key_len : 200), r->key);
+	return false;
+}
+
+/* An empty listing because the prefix cut a path segment says so. */
+static void note_cut_segment(struct lister *l, const char *prefix)
+{
+	if (l->n || !l->cut)
+		return;
+	notef(l->cli, "no key under %s, but %zu key%s start%s with those bytes (e.g. '%s'): a "
+	      "PREFIX is a whole path, like a directory (docs/conventions.md)", prefix, l->cut,
+	      l->cut == 1 ? "" : "s", l->cut == 1 ? "s" : "", l->cut_example);
+}
+
+/*
+ * v2 has no byte-prefix read: for an absent PREFIX, the entries of its parent
+ * directory that start with its last segment's bytes tell that it cut one.
+ */
+static void count_v2_siblings(struct lister *l, struct etcd2_client *c, const char *key,
+			      unsigned quorum)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct etcd2_listing lst;
+	const char *slash = strrchr(key, '/');
+	char parent[1024];
+
+	if (!slash || slash[1] == '\0' || (size_t)(slash - key) >= sizeof(parent))
+		return;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - key), key);
+	if (etcd2_get(c, parent[0] ? parent : "/", quorum, &lst, &err))
+		return;   /* only a hint: a failed look is no error */
+	for (size_t i = 0; i < lst.n; i++) {
+		struct dsck_record r;
+
+		etcd2_listing_at(&lst, i, &r);
+		(void)wants(l, key, strlen(key), &r);
+	}
+	etcd2_listing_release(&lst);
 }
 
 static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *key,
@@ -85,27 +156,30 @@ static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *k
 	if (etcd2_client_init(&c, conn, &err))
 		return cli_fail(&err);
 	rc = etcd2_get(&c, key, flags, &lst, &err);
-	etcd2_client_release(&c);
 	if (rc == DSCK_ERR_NOT_FOUND && !single) {
 		/* An absent prefix is an empty listing, as in v3. */
 		memset(&lst, 0, sizeof(lst));
 		dsck_error_clear(&err);
 		rc = DSCK_OK;
-	} else if (rc) {
-		return cli_fail(&err);
+		count_v2_siblings(l, &c, key, flags & ETCD2_QUORUM);
 	}
-	if (l->cli->format == OUT_JSON)
+	etcd2_client_release(&c);
+	if (rc)
+		return cli_fail(&err);
+	if (l->cli->format == OUT_JSON && !value_only(l))
 		json_open(l, "etcd_index", lst.etcd_index);
-	else
+	else if (!value_only(l))
 		table_header(2);
 	for (size_t i = 0; i < (single ? (lst.n ? 1 : 0) : lst.n) && !rc; i++) {
 		struct dsck_record r;
 
 		etcd2_listing_at(&lst, i, &r);
-		rc = emit(l, &r);
+		rc = emit(l, &r, &err);
 	}
-	if (l->cli->format == OUT_JSON)
+	if (l->cli->format == OUT_JSON && !value_only(l))
 		printf("]}\n");
+	if (!rc)
+		note_cut_segment(l, key);
 	etcd2_listing_release(&lst);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
@@ -142,18 +216,21 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 					       key, etcd3_endpoint(&c));
 				break;
 			}
-			if (l->cli->format == OUT_JSON)
+			if (l->cli->format == OUT_JSON && !value_only(l))
 				json_open(l, "revision", s.revision);
-			else
+			else if (!value_only(l))
 				table_header(3);
 			opened = true;
 		}
 		if (done)
 			break;
-		rc = emit(l, &r);
+		if (wants(l, key, strlen(key), &r))
+			rc = emit(l, &r, &err);
 	}
-	if (opened && l->cli->format == OUT_JSON)
+	if (opened && l->cli->format == OUT_JSON && !value_only(l))
 		printf("]}\n");
+	if (!rc)
+		note_cut_segment(l, key);
 	etcd3_scan_release(&s);
 	etcd3_client_release(&c);
 	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
@@ -161,23 +238,11 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
 
-/* v3 files match the byte prefix, as etcd does; v2 files the directory, as v2 does. */
-static bool file_wants(const struct source *src, const char *key, size_t klen,
-		       const struct dsck_record *r, bool single)
-{
-	struct keyfilter under;
-
-	if (single)
-		return r->key_len == klen && memcmp(r->key, key, klen) == 0;
-	if (src->api == DSCK_API_V3)
-		return r->key_len >= klen && memcmp(r->key, key, klen) == 0;
-	keyfilter_init(&under, key, true);
-	return keyfilter_under_prefix(&under, r->key, r->key_len);
-}
-
 /* The JSON head or the table header. */
 static void file_open_output(struct lister *l, const struct source *src)
 {
+	if (value_only(l))
+		return;
 	if (l->cli->format == OUT_JSON)
 		json_open(l, l->api == 2 ? "etcd_index" : "revision",
 			  l->api == 2 ? src->etcd_index : src->revision);
@@ -201,12 +266,12 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 		return cli_fail(&err);
 	l->api = src.api;
 	while (!(rc = source_next(&src, &r, &done, &err)) && !done) {
-		if (!file_wants(&src, key, klen, &r, single))
+		if (!wants(l, key, klen, &r))
 			continue;
 		if (!opened)
 			file_open_output(l, &src);
 		opened = true;
-		if ((rc = emit(l, &r)))
+		if ((rc = emit(l, &r, &err)))
 			break;
 	}
 	/* A missing KEY prints no header, as the live get does. */
@@ -216,8 +281,10 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 		file_open_output(l, &src);
 		opened = true;
 	}
-	if (opened && l->cli->format == OUT_JSON)
+	if (opened && l->cli->format == OUT_JSON && !value_only(l))
 		printf("]}\n");
+	if (!rc)
+		note_cut_segment(l, key);
 	source_close(&src);
 	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
 		dsck_fail(&err, rc, "out of memory");
@@ -226,7 +293,7 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 
 static int run(struct cli *cli, bool single)
 {
-	struct lister l = { .cli = cli, .line = BUF_INIT((size_t)1 << 30) };
+	struct lister l = { .cli = cli, .single = single, .line = BUF_INIT((size_t)1 << 30) };
 	struct dsck_conn conn;
 	const char *key;
 	int rc;

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -42,6 +43,22 @@ static void fill_header(struct snapshot_header *h, const struct source *src,
 	h->ephemeral_included = f->include_ephemeral;
 }
 
+/* --force replaced a file: always say so, and loudly when the new one is smaller. */
+static void note_replaced(struct cli *cli, const char *path, const struct stat *old)
+{
+	struct stat now;
+
+	if (stat(path, &now) != 0)
+		now.st_size = 0;
+	if (now.st_size >= old->st_size)
+		notef(cli, "replaced the existing '%s' (%lld bytes before, %lld now)", path,
+		      (long long)old->st_size, (long long)now.st_size);
+	else
+		warnf("replaced the existing '%s' with a SMALLER snapshot (%lld bytes before, %lld "
+		      "now): the old file is gone", path, (long long)old->st_size,
+		      (long long)now.st_size);
+}
+
 int cmd_snapshot_save(struct cli *cli)
 {
 	struct dsck_error err = DSCK_ERROR_INIT;
@@ -52,7 +69,8 @@ int cmd_snapshot_save(struct cli *cli)
 	struct snapshot_header h;
 	struct dsck_record rec;
 	struct progress prog;
-	bool done = false, writing = false, have_conn = false;
+	bool done = false, writing = false, have_conn = false, had_old;
+	struct stat old;
 	const char *path, *from;
 	int64_t page = 0;
 	int api = 3, rc;
@@ -70,6 +88,13 @@ int cmd_snapshot_save(struct cli *cli)
 	if (!from && ((rc = cli_api(cli, &api)) || (rc = cli_page_size(cli, &page))))
 		return rc;
 	path = cli->pos[0];
+	/* A backup is never replaced by accident (docs/conventions.md). */
+	if (strcmp(path, "-") != 0 && lstat(path, &old) == 0 && !cli->set[OPT_FORCE]) {
+		errorf("'%s' exists: it is kept; choose another name or add --force to replace it",
+		       path);
+		return EXIT_IO;
+	}
+	had_old = strcmp(path, "-") != 0 && lstat(path, &old) == 0;
 	if (from && (e = source_open_snapshot(&src, from, &f, &err)))
 		return cli_fail(&err);
 	if ((rc = cli_keyfilter(cli, &f, from ? src.snap.hdr.prefix : "/calico")))
@@ -104,6 +129,7 @@ int cmd_snapshot_save(struct cli *cli)
 		fill_header(&h, &src, &f);
 		e = snapshot_writer_open(&w, path, &h, &err);
 		writing = !e;
+		w.replace = cli->set[OPT_FORCE];
 	}
 	while (!e && !done) {
 		e = snapshot_writer_add(&w, &rec, &err);
@@ -120,11 +146,16 @@ int cmd_snapshot_save(struct cli *cli)
 			warnf("no keys under %.*s in %s: the snapshot is empty", (int)f.prefix_len,
 			      f.prefix, from);
 		else if (!records)
-			warnf("no keys under %.*s in the %s store: the snapshot is empty (is the data "
-			      "in the other API? try --api %s)", (int)f.prefix_len, f.prefix,
-			      dsck_api_name(h.api), h.api == DSCK_API_V3 ? "v2" : "v3");
+			warnf("no keys under %.*s in the %s store: the snapshot is empty (%sis the "
+			      "data in the other API? try --api %s)", (int)f.prefix_len, f.prefix,
+			      dsck_api_name(h.api),
+			      cli->set[OPT_PREFIX] ? "a PREFIX is a whole path: does it cut a key "
+						     "segment short? " : "",
+			      h.api == DSCK_API_V3 ? "v2" : "v3");
 		e = snapshot_writer_commit(&w, &err);
 		writing = false;
+		if (!e && had_old)
+			note_replaced(cli, path, &old);
 		if (!e && cli->format == OUT_JSON && strcmp(path, "-") != 0) {
 			json_t *doc = json_object();
 

@@ -29,6 +29,7 @@ struct calico_status {
 	long long v2_keys, v3_keys, v3_model_keys;  /* -1: unknown */
 	char ready[16], calico_version[64], cluster_guid[80];
 	struct dsck_error err;        /* the first store that could not be read */
+	char ready_v3[16];   /* v3's own Ready: a restore cut short leaves it false there */
 };
 
 /* Two URLs name the same listener ("http://h:2380" and "http://h:2380/"). */
@@ -197,6 +198,7 @@ static void probe_calico(const struct dsck_conn *conn, bool any_v2, bool any_v3,
 			cs->v3_model_keys = v3_count(&c, "/calico/resources/v3/", &err);
 		if (err.code)
 			dsck_fail(&cs->err, err.code, "v3 store: %s", err.msg);
+		v3_value(&c, keys[0], cs->ready_v3, sizeof(cs->ready_v3));
 		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
 			if (!out[k][0])
 				v3_value(&c, keys[k], out[k], outlen[k]);
@@ -239,6 +241,7 @@ static int render_json(const struct endpoint_status *st, size_t n, const struct 
 	json_object_set_new(cal, "v3_keys", count_json(cs->v3_keys));
 	json_object_set_new(cal, "v3_model_keys", count_json(cs->v3_model_keys));
 	json_object_set_new(cal, "ready", cli_json_text(cs->ready));
+	json_object_set_new(cal, "ready_v3", cli_json_text(cs->ready_v3));
 	json_object_set_new(cal, "calico_version", cli_json_text(cs->calico_version));
 	json_object_set_new(cal, "cluster_guid", cli_json_text(cs->cluster_guid));
 	json_object_set_new(cal, "error", cs->err.code ? json_string(cs->err.msg) : json_null());
@@ -284,6 +287,7 @@ static void render_table(const struct endpoint_status *st, size_t n, const struc
 	print_count("v3 /calico/ keys", cs->v3_keys);
 	print_count("v3-model keys", cs->v3_model_keys);
 	printf("  %-24s %s\n", "Ready", cs->ready[0] ? cs->ready : "-");
+	printf("  %-24s %s\n", "Ready in v3", cs->ready_v3[0] ? cs->ready_v3 : "-");
 	printf("  %-24s %s\n", "CalicoVersion", cs->calico_version[0] ? cs->calico_version : "-");
 	printf("  %-24s %s\n", "ClusterGUID", cs->cluster_guid[0] ? cs->cluster_guid : "-");
 	if (cs->err.code)

@@ -39,7 +39,7 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 	[OPT_COMMAND_TIMEOUT] = { "command-timeout", 0, true, SET_COMMAND_TIMEOUT, "DURATION",
 				  "timeout of each request (default 30s)" },
 	[OPT_INSECURE] = { "insecure-skip-tls-verify", 0, false, SET_INSECURE_SKIP_TLS_VERIFY,
-			   NULL, "do not verify the server's certificate (v2 and Kubernetes only; dangerous)" },
+			   NULL, "do not verify the server's certificate (v2, v3 and Kubernetes; dangerous)" },
 	[OPT_CONFIG] = { "config", 0, true, SET_CONFIG, "FILE",
 			 "calicoctl config file (kind: calicoApiConfig)" },
 	[OPT_KUBECONFIG] = { "kubeconfig", 0, true, SET_KUBECONFIG, "FILE",
@@ -98,6 +98,10 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 			      "read the v1 data from this v2 snapshot instead of the v2 store" },
 	[OPT_V3_SNAPSHOT] = { "v3-snapshot", 0, true, SET__COUNT, "FILE",
 			      "read the v3 data from this v3 snapshot instead of the v3 store" },
+	[OPT_FORCE] = { "force", 0, false, SET__COUNT, NULL,
+			"replace an existing FILE (says so when the new snapshot is smaller)" },
+	[OPT_PRINT_VALUE_ONLY] = { "print-value-only", 0, false, SET__COUNT, NULL,
+				   "print only the value, unescaped, as etcdctl does" },
 };
 
 static const int conn_opts[] = {
@@ -106,8 +110,11 @@ static const int conn_opts[] = {
 	OPT_K8S_API_ENDPOINT, OPT_K8S_TOKEN, OPT_K8S_CACERT, OPT_MAX_RESPONSE_BYTES, OPT__COUNT
 };
 static const int no_opts[] = { OPT__COUNT };
+/* Accepted by every command, listed by the top-level help. */
+static const int global_opts[] = { OPT_OUTPUT, OPT_QUIET, OPT_DEBUG, OPT_HELP, OPT__COUNT };
 static const int ls_opts[] = { OPT_API, OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
-static const int save_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
+static const int get_opts[] = { OPT_API, OPT_SERIALIZABLE, OPT_PRINT_VALUE_ONLY, OPT__COUNT };
+static const int save_opts[] = { OPT_FORCE, OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
 				 OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT_PROGRESS, OPT__COUNT };
 static const int verify_opts[] = { OPT__COUNT };
 static const int restore_opts[] = { OPT_TO, OPT_PREFIX, OPT_DRY_RUN, OPT_ON_CONFLICT, OPT_PRUNE,
@@ -155,8 +162,10 @@ static const struct cli_cmd commands[] = {
 	  "dsck ls /calico/ --api v3 -o json\n"
 	  "dsck ls --api v3 --serializable --endpoints http://10.0.0.2:2379" },
 	{ "get", cmd_get, "KEY [FILE]",
-	  "print one raw key with metadata (exit 1 when missing), live or from FILE", ls_opts, true,
-	  "dsck get /calico/v1/Ready --api v2\ndsck get /calico/v1/Ready --api v3 -o json" },
+	  "print one raw key with metadata and its whole value (exit 1 when missing), live or "
+	  "from FILE", get_opts, true,
+	  "dsck get /calico/v1/Ready --api v2\ndsck get /calico/v1/Ready --api v3 -o json\n"
+	  "dsck get /calico/v1/Ready --api=v3 --print-value-only" },
 	{ "inspect", cmd_inspect, "[FILE]",
 	  "Calico-aware summary: counts per kind, Ready, version, data model, findings",
 	  inspect_opts, true,
@@ -168,12 +177,16 @@ static const struct cli_cmd commands[] = {
 	  save_opts, true,
 	  "dsck snapshot save calico-v2.snap --api v2\n"
 	  "dsck snapshot save calico-v3.snap --api v3 --prefix /calico --include-ephemeral\n"
-	  "dsck snapshot save - --api v3 | gzip > calico.snap.gz\n"
-	  "dsck snapshot save calico.snap backup.db   (convert an etcdctl snapshot save file)" },
+	  "dsck snapshot save calico-v3.snap.gz --api v3   (gzip, by the .gz name)\n"
+	  "dsck snapshot save - --api v3 | gzip > calico-pipe.snap.gz\n"
+	  "dsck snapshot save calico.snap backup.db   (convert an etcdctl snapshot save file)\n"
+	  "dsck snapshot save calico-v2.snap --api v2 --force   (replace an existing file)" },
 	{ "snapshot verify", cmd_snapshot_verify, "FILE",
 	  "check a snapshot or etcd backend file offline (format, order, checksum, bbolt pages) "
 	  "and print its header and counts", verify_opts, false,
 	  "dsck snapshot verify calico-v2.snap\ndsck snapshot verify calico.snap -o json\n"
+	  "dsck snapshot verify calico-v3.snap.gz   (gzip is read transparently)\n"
+	  "gunzip -c calico-pipe.snap.gz | dsck snapshot verify -\n"
 	  "dsck snapshot verify backup.db   (from etcdctl snapshot save, or member/snap/db)" },
 	{ "snapshot restore", cmd_snapshot_restore, "FILE",
 	  "restore a verified snapshot: plan (create/same/update/conflict), then guarded writes",
@@ -235,6 +248,7 @@ static const struct cli_cmd commands[] = {
 	  "dsck diff before.snap v2\n"
 	  "dsck diff v2 v3 --values\n"
 	  "dsck diff before.snap after.snap -o json\n"
+	  "gunzip -c calico-v3.snap.gz | dsck diff - v3   (- reads a snapshot from stdin)\n"
 	  "dsck diff backup.db v3   (a file from etcdctl snapshot save)" },
 };
 
@@ -256,8 +270,11 @@ static const struct cli_cmd *find_command(int argc, char **argv, int *used)
 	return NULL;
 }
 
-/* "dsck check" alone: say which subcommands there are. */
-static bool list_subcommands(const char *word)
+/*
+ * "dsck check", "dsck check --help", "dsck check bogus": the subcommands of
+ * a group word, on stdout when they were asked for. False when @word is no group.
+ */
+static bool list_subcommands(FILE *f, const char *word, const char *bad)
 {
 	size_t n = strlen(word), found = 0;
 
@@ -266,10 +283,17 @@ static bool list_subcommands(const char *word)
 
 		if (strncmp(name, word, n) != 0 || name[n] != ' ')
 			continue;
-		if (!found++)
-			fprintf(stderr, "dsck: error: '%s' needs a subcommand:\n", word);
-		fprintf(stderr, "  dsck %-25s %s\n", name, commands[i].summary);
+		if (found++ == 0 && bad)
+			fprintf(f, "dsck: error: unknown %s '%s'; the %s commands are:\n",
+				strcmp(word, "check") == 0 ? "check" : "subcommand", bad, word);
+		else if (found == 1 && f == stderr)
+			fprintf(f, "dsck: error: '%s' needs a subcommand:\n", word);
+		else if (found == 1)
+			fprintf(f, "Usage: dsck %s SUBCOMMAND [options]\n\n", word);
+		fprintf(f, "  dsck %-25s %s\n", name, commands[i].summary);
 	}
+	if (found && f == stdout)
+		fprintf(f, "\nRun 'dsck %s SUBCOMMAND --help' for the options of one.\n", word);
 	return found > 0;
 }
 
@@ -317,14 +341,24 @@ static void command_help(const struct cli_cmd *cmd)
 
 static void main_help(FILE *f)
 {
-	fprintf(f, "Usage: dsck COMMAND [options]\n\n"
+	fprintf(f, "Usage: dsck [global options] COMMAND [options]\n\n"
 		   "Check, snapshot and verify Calico's etcd datastore around upgrades.\n\n"
 		   "Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
 		fprintf(f, "  %-25s %s\n", commands[i].name, commands[i].summary);
-	fprintf(f, "\nRun 'dsck COMMAND --help' for the options and examples of a command.\n"
+	fprintf(f, "\nGlobal options (before or after the command; --opt=value works too):\n");
+	for (const int *o = global_opts; *o != OPT__COUNT; o++)
+		print_opt(f, *o);
+	fprintf(f, "\nConnection options (commands that talk to etcd or Kubernetes):\n");
+	for (const int *o = conn_opts; *o != OPT__COUNT; o++)
+		print_opt(f, *o);
+	fprintf(f, "\nRun 'dsck help COMMAND' or 'dsck COMMAND --help' for the options and examples "
+		   "of a command.\n"
+		   "Durations are Go durations (500ms, 2s, 1m30s); endpoints without a scheme are "
+		   "http://.\n"
 		   "Exit codes: 0 ok, 1 differences/findings, 2 usage or invalid input, 3 cannot "
-		   "connect,\n4 TLS/auth failure, 5 server refused, 6 local I/O failure.\n");
+		   "connect,\n4 TLS/auth failure, 5 server refused, 6 local I/O failure, 141 standard "
+		   "output closed early.\n");
 }
 
 static bool accepts(const struct cli_cmd *cmd, int id)
@@ -401,7 +435,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 				value = eq + 1;
 		} else {
 			if (a[2])
-				value = a + 2;   /* -ojson */
+				value = a + 2 + (a[2] == '=');   /* -ojson, -o=json */
 			id = find_opt(cli->cmd, NULL, 0, a[1]);
 		}
 		if (id < 0)
@@ -432,34 +466,109 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* Any option by name, for the global options written before the command. */
+static const struct opt_def *any_opt(const char *a)
+{
+	size_t len = strcspn(a + 2, "=");
+
+	for (int i = 0; i < OPT__COUNT; i++) {
+		const struct opt_def *d = &opt_defs[i];
+
+		if (a[1] == '-' ? strlen(d->name) == len && strncmp(d->name, a + 2, len) == 0
+				: d->short_name == a[1])
+			return d;
+	}
+	return NULL;
+}
+
+/*
+ * etcdctl habit: options may come before the command ("dsck --endpoints X
+ * status"). They are moved behind the command words, so the command's own
+ * parser checks them like any other option. Returns the index of the
+ * command word in argv, or -1 after printing a usage error.
+ */
+static int hoist_globals(int argc, char **argv, char **out, int *nout)
+{
+	int i = 1;
+
+	*nout = 0;
+	while (i < argc && argv[i][0] == '-' && argv[i][1] && strcmp(argv[i], "--") != 0) {
+		const struct opt_def *d = any_opt(argv[i]);
+		bool joined = argv[i][1] == '-' ? strchr(argv[i], '=') != NULL : argv[i][2] != '\0';
+
+		if (!d) {
+			errorf("unknown option '%s'", argv[i]);
+			fprintf(stderr, "Run 'dsck --help' for the list of commands and options.\n");
+			return -1;
+		}
+		out[(*nout)++] = argv[i++];
+		if (d->has_arg && !joined && i < argc)
+			out[(*nout)++] = argv[i++];
+	}
+	return i;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli;
-	int used = 0, rc;
+	int used = 0, rc, first, nglob;
+	_cleanup_free_ char **args = calloc((size_t)argc + 1, sizeof(char *));
 
 	memset(&cli, 0, sizeof(cli));
-	if (argc < 2) {
+	if (!args)
+		return EXIT_IO;
+	if (argc > 1 && strcmp(argv[1], "--version") == 0)
+		argv[1] = (char *)"version";
+	first = hoist_globals(argc, argv, args, &nglob);
+	if (first < 0)
+		return EXIT_USAGE;
+	if (first >= argc) {
+		/* Only options: --help and --version stand for commands. */
+		for (int i = 0; i < nglob; i++) {
+			if (strcmp(args[i], "-h") == 0 || strcmp(args[i], "--help") == 0) {
+				main_help(stdout);
+				return cli_finish_stdout(EXIT_OK);
+			}
+		}
 		main_help(stderr);
 		return EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
-	    strcmp(argv[1], "help") == 0) {
-		main_help(stdout);
-		return EXIT_OK;
-	}
-	if (strcmp(argv[1], "--version") == 0)
-		argv[1] = (char *)"version";
-	cli.cmd = find_command(argc - 1, argv + 1, &used);
-	if (!cli.cmd && list_subcommands(argv[1]))
-		return EXIT_USAGE;
-	if (!cli.cmd) {
-		errorf("unknown command '%s'", argv[1]);
+	if (strcmp(argv[first], "help") == 0) {
+		/* "dsck help", "dsck help ls", "dsck help snapshot save", "dsck help check". */
+		if (first + 1 >= argc) {
+			main_help(stdout);
+			return cli_finish_stdout(EXIT_OK);
+		}
+		cli.cmd = find_command(argc - first - 1, argv + first + 1, &used);
+		if (cli.cmd) {
+			command_help(cli.cmd);
+			return cli_finish_stdout(EXIT_OK);
+		}
+		if (list_subcommands(stdout, argv[first + 1], NULL))
+			return cli_finish_stdout(EXIT_OK);
+		errorf("unknown command '%s'", argv[first + 1]);
 		fprintf(stderr, "Run 'dsck --help' for the list of commands.\n");
 		return EXIT_USAGE;
 	}
+	cli.cmd = find_command(argc - first, argv + first, &used);
+	if (!cli.cmd) {
+		const char *next = first + 1 < argc ? argv[first + 1] : NULL;
+		bool want_help = next && (strcmp(next, "--help") == 0 || strcmp(next, "-h") == 0);
+		bool bad = next && next[0] != '-';
+
+		if (list_subcommands(want_help ? stdout : stderr, argv[first],
+				     want_help || !bad ? NULL : next))
+			return want_help ? cli_finish_stdout(EXIT_OK) : EXIT_USAGE;
+		errorf("unknown command '%s'", argv[first]);
+		fprintf(stderr, "Run 'dsck --help' for the list of commands.\n");
+		return EXIT_USAGE;
+	}
+	/* The global options first, then what followed the command words. */
+	for (int i = first + used; i < argc; i++)
+		args[nglob++] = argv[i];
 	signal(SIGPIPE, SIG_IGN);
 	settings_init(&cli.settings);
-	rc = parse_args(&cli, argc - 1 - used, argv + 1 + used);
+	rc = parse_args(&cli, nglob, args);
 	if (rc == EXIT_OK && cli.set[OPT_HELP]) {
 		command_help(cli.cmd);
 		rc = cli_finish_stdout(EXIT_OK);

@@ -18,7 +18,7 @@ OUT=$root/fixtures/fuzz
 [[ -x $DSCK && -x $FIXTURE ]] || { echo "build first: ninja -C build" >&2; exit 1; }
 source "$root/tests/lib/harness.sh"
 
-for t in snapshot etcd2 jscan calico config kubeconfig keys physnap upgrade; do
+for t in snapshot snapshot_gz etcd2 jscan calico config kubeconfig keys physnap upgrade; do
 	rm -rf "${OUT:?}/$t"
 	mkdir -p "$OUT/$t"
 done
@@ -51,6 +51,9 @@ s=$OUT/snapshot
 "$DSCK" snapshot save "$s/v3-bgp.snap" --api v3 --prefix /calico/bgp >/dev/null
 "$DSCK" snapshot save "$s/v2-empty.snap" --api v2 --prefix /nothing/here >/dev/null
 chmod 644 "$s"/*.snap
+# snapshot_gz: plain seeds (the harness gzips them itself) and one gzip file.
+cp "$s/v2-config.snap" "$s/v3-bgp.snap" "$OUT/snapshot_gz/"
+gzip -c "$s/v2-config.snap" >"$OUT/snapshot_gz/v2-config.snap.gz"
 
 # ---------------------------------------------------------------- physnap (etcd backend files)
 # Real files: `etcdctl snapshot save` of the store above (Calico v1 and v3
@@ -362,7 +365,7 @@ printf '/calico/\xc3\xa9\xff\xe2\x82' >"$k/utf8"
 printf '/' >"$k/root"
 
 h_etcd_stop seeds
-for t in snapshot etcd2 jscan calico config kubeconfig keys physnap upgrade; do
+for t in snapshot snapshot_gz etcd2 jscan calico config kubeconfig keys physnap upgrade; do
 	printf '%-11s %3d seeds, %6d bytes, largest %d\n' "$t" "$(find "$OUT/$t" -type f | wc -l)" \
 		"$(cat "$OUT/$t"/* | wc -c)" "$(wc -c "$OUT/$t"/* | sort -n | tail -2 | head -1 | awk '{print $1}')"
 done

@@ -154,7 +154,12 @@ static void test_conn_validation(void **state)
 	assert_int_equal(c.dial_timeout_ms, 2000);
 	assert_int_equal(c.command_timeout_ms, 30000);
 	conn_release(&c);
+	/* No scheme means http://, as in etcdctl; another scheme is refused. */
 	settings_set(&s, SET_ENDPOINTS, "a:1", SRC_FLAG, "--endpoints");
+	assert_int_equal(conn_init(&c, &s, &err), DSCK_OK);
+	assert_string_equal(c.endpoints[0], "http://a:1");
+	conn_release(&c);
+	settings_set(&s, SET_ENDPOINTS, "ftp://a:1", SRC_FLAG, "--endpoints");
 	assert_int_equal(conn_init(&c, &s, &err), DSCK_ERR_USAGE);
 	dsck_error_clear(&err);
 	settings_set(&s, SET_ENDPOINTS, "http://a:1", SRC_FLAG, "--endpoints");
@@ -171,7 +176,17 @@ static void test_durations(void **state)
 	assert_true(settings_parse_duration("2s", &ms) && ms == 2000);
 	assert_true(settings_parse_duration("500ms", &ms) && ms == 500);
 	assert_true(settings_parse_duration("1.5m", &ms) && ms == 90000);
-	assert_true(settings_parse_duration("3", &ms) && ms == 3000);
+	assert_false(settings_parse_duration("3", &ms));
+	assert_true(settings_duration_lacks_unit("3"));
+	assert_false(settings_duration_lacks_unit("3s"));
+	assert_true(settings_parse_duration("0", &ms) && ms == 0);
+	assert_true(settings_parse_duration("1m30s", &ms) && ms == 90000);
+	assert_true(settings_parse_duration("1h2m3s4ms", &ms) && ms == 3723004);
+	assert_true(settings_parse_duration("1500us", &ms) && ms == 1);
+	assert_false(settings_parse_duration("1e3s", &ms));
+	assert_false(settings_parse_duration("2s3", &ms));
+	assert_false(settings_parse_duration("", &ms));
+	assert_false(settings_parse_duration("+2s", &ms));
 	assert_false(settings_parse_duration("x", &ms));
 	assert_false(settings_parse_duration("5d", &ms));
 	assert_false(settings_parse_duration("-1s", &ms));

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,14 +26,37 @@ static enum dsck_err add_endpoint(struct dsck_conn *c, const char *p, size_t n,
 	if (c->n_endpoints == CONN_MAX_ENDPOINTS)
 		return dsck_fail(err, DSCK_ERR_USAGE, "too many endpoints (at most %d)",
 				 CONN_MAX_ENDPOINTS);
-	if (!(n > 7 && strncmp(p, "http://", 7) == 0) && !(n > 8 && conn_is_tls(p)))
-		return dsck_fail(err, DSCK_ERR_USAGE,
-				 "endpoint '%.*s' must start with http:// or https://", (int)n, p);
-	ep = strndup(p, n);
+	if (memmem(p, n, "://", 3)) {
+		if (!(n > 7 && strncmp(p, "http://", 7) == 0) && !(n > 8 && conn_is_tls(p)))
+			return dsck_fail(err, DSCK_ERR_USAGE,
+					 "endpoint '%.*s' must start with http:// or https://",
+					 (int)n, p);
+		ep = strndup(p, n);
+	} else if (asprintf(&ep, "http://%.*s", (int)n, p) < 0) {
+		/* "host:2379" means http://host:2379, as in etcdctl (docs/conventions.md). */
+		ep = NULL;
+	}
 	if (!ep)
 		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 	c->endpoints[c->n_endpoints++] = ep;
 	return DSCK_OK;
+}
+
+/* A timeout in Go form; the message names where the value came from. */
+static enum dsck_err duration(const struct dsck_settings *s, enum setting_id id, long *ms,
+			      struct dsck_error *err)
+{
+	const char *v = settings_get(s, id);
+
+	if (v && settings_parse_duration(v, ms) && *ms > 0)
+		return DSCK_OK;
+	if (v && settings_duration_lacks_unit(v))
+		return dsck_fail(err, DSCK_ERR_USAGE,
+				 "invalid %s '%s' (from %s): add a unit, e.g. '%ss' or '%sms'",
+				 settings_def(id)->flag, v, settings_origin(s, id), v, v);
+	return dsck_fail(err, DSCK_ERR_USAGE,
+			 "invalid %s '%s' (from %s): expected a positive duration such as 2s, "
+			 "500ms or 1m30s", settings_def(id)->flag, v ? v : "", settings_origin(s, id));
 }
 
 enum dsck_err conn_init(struct dsck_conn *c, const struct dsck_settings *s,
@@ -59,19 +83,9 @@ enum dsck_err conn_init(struct dsck_conn *c, const struct dsck_settings *s,
 		rc = dsck_fail(err, DSCK_ERR_USAGE, "no etcd endpoint configured");
 		goto out;
 	}
-	if (!settings_parse_duration(settings_get(s, SET_DIAL_TIMEOUT), &c->dial_timeout_ms) ||
-	    c->dial_timeout_ms <= 0) {
-		rc = dsck_fail(err, DSCK_ERR_USAGE, "invalid --dial-timeout '%s' (e.g. 2s, 500ms)",
-			       settings_get(s, SET_DIAL_TIMEOUT));
+	if ((rc = duration(s, SET_DIAL_TIMEOUT, &c->dial_timeout_ms, err)) ||
+	    (rc = duration(s, SET_COMMAND_TIMEOUT, &c->command_timeout_ms, err)))
 		goto out;
-	}
-	if (!settings_parse_duration(settings_get(s, SET_COMMAND_TIMEOUT),
-				     &c->command_timeout_ms) || c->command_timeout_ms <= 0) {
-		rc = dsck_fail(err, DSCK_ERR_USAGE,
-			       "invalid --command-timeout '%s' (e.g. 30s, 5m)",
-			       settings_get(s, SET_COMMAND_TIMEOUT));
-		goto out;
-	}
 	errno = 0;
 	maxv = strtoull(max ? max : "", &end, 10);
 	if (errno || !max || end == max || *end || maxv < 4096) {

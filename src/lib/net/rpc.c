@@ -77,6 +77,37 @@ static void free_secret(char *p)
 	}
 }
 
+/*
+ * --insecure-skip-tls-verify for gRPC: TLS (still encrypted, still sending
+ * the client certificate) that accepts any server certificate and any host
+ * name. gRPC core's TLS credentials options can turn the verification off;
+ * the plain SSL credentials cannot. The CLI warns loudly before this is used.
+ */
+static grpc_channel_credentials *unverified_credentials(const char *cert, const char *key)
+{
+	grpc_tls_credentials_options *o = grpc_tls_credentials_options_create();
+	grpc_tls_certificate_verifier *v = grpc_tls_certificate_verifier_no_op_create();
+	grpc_tls_certificate_provider *p = NULL;
+	grpc_channel_credentials *creds;
+
+	if (cert) {
+		grpc_tls_identity_pairs *pairs = grpc_tls_identity_pairs_create();
+
+		grpc_tls_identity_pairs_add_pair(pairs, key, cert);
+		p = grpc_tls_certificate_provider_static_data_create(NULL, pairs);
+		grpc_tls_credentials_options_set_certificate_provider(o, p);
+		grpc_tls_credentials_options_watch_identity_key_cert_pairs(o);
+	}
+	grpc_tls_credentials_options_set_verify_server_cert(o, 0);
+	grpc_tls_credentials_options_set_certificate_verifier(o, v);
+	grpc_tls_credentials_options_set_check_call_host(o, 0);
+	creds = grpc_tls_credentials_create(o);   /* takes the options */
+	grpc_tls_certificate_verifier_release(v);
+	if (p)
+		grpc_tls_certificate_provider_release(p);
+	return creds;
+}
+
 static enum dsck_err tls_credentials(const struct dsck_conn *conn,
 				     grpc_channel_credentials **out,
 				     struct dsck_error *err)
@@ -94,9 +125,13 @@ static enum dsck_err tls_credentials(const struct dsck_conn *conn,
 	if (conn->cert && ((rc = read_pem("client certificate (--cert)", conn->cert, &cert, err)) ||
 			   (rc = read_pem("client key (--key)", conn->key, &key, err))))
 		goto out;
-	pair.private_key = key;
-	pair.cert_chain = cert;
-	*out = grpc_ssl_credentials_create(ca, cert ? &pair : NULL, NULL, NULL);
+	if (conn->insecure_skip_tls_verify) {
+		*out = unverified_credentials(cert, key);
+	} else {
+		pair.private_key = key;
+		pair.cert_chain = cert;
+		*out = grpc_ssl_credentials_create(ca, cert ? &pair : NULL, NULL, NULL);
+	}
 	if (!*out)
 		rc = dsck_fail(err, DSCK_ERR_TLS, "cannot set up TLS credentials");
 out:
@@ -117,10 +152,6 @@ enum dsck_err rpc_channel_new(const char *endpoint, const struct dsck_conn *conn
 	struct rpc_channel *ch;
 	enum dsck_err rc;
 
-	if (tls && conn->insecure_skip_tls_verify)
-		return dsck_fail(err, DSCK_ERR_USAGE,
-				 "--insecure-skip-tls-verify is not supported for the v3 gRPC API; "
-				 "give --cacert instead");
 	if (tls) {
 		if ((rc = tls_credentials(conn, &creds, err)))
 			return rc;

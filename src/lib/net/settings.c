@@ -226,6 +226,11 @@ const char *settings_get(const struct dsck_settings *s, enum setting_id id)
 	return s->v[id].value;
 }
 
+const char *settings_origin(const struct dsck_settings *s, enum setting_id id)
+{
+	return s->v[id].origin;
+}
+
 bool settings_is_set(const struct dsck_settings *s, enum setting_id id)
 {
 	return s->v[id].value && s->v[id].value[0];
@@ -369,24 +374,65 @@ enum dsck_err settings_read_password_file(struct dsck_settings *s,
 	return DSCK_OK;
 }
 
+/* Units of a Go duration, longest first so "ms" is not read as "m". */
+static const struct {
+	const char *name;
+	double ms;
+} duration_units[] = {
+	{ "ns", 1e-6 }, { "us", 1e-3 }, { "\xc2\xb5s", 1e-3 }, { "ms", 1.0 },
+	{ "s", 1e3 }, { "m", 6e4 }, { "h", 3.6e6 },
+};
+
 bool settings_parse_duration(const char *text, long *ms)
 {
+	double total = 0;
+	const char *p = text;
+
+	if (strcmp(text, "0") == 0) {
+		*ms = 0;
+		return true;
+	}
+	if (!*p)
+		return false;
+	while (*p) {
+		char *end;
+		size_t best = 0;
+		double v, unit = 0;
+
+		/* strtod alone would take "1e3", "inf" or a sign: only digits and one dot. */
+		if (!isdigit((unsigned char)*p) && !(*p == '.' && isdigit((unsigned char)p[1])))
+			return false;
+		errno = 0;
+		v = strtod(p, &end);
+		if (errno || end == p)
+			return false;
+		for (const char *q = p; q < end; q++)
+			if (!isdigit((unsigned char)*q) && *q != '.')
+				return false;
+		for (size_t i = 0; i < ARRAY_SIZE(duration_units); i++) {
+			size_t n = strlen(duration_units[i].name);
+
+			if (n > best && strncmp(end, duration_units[i].name, n) == 0) {
+				best = n;
+				unit = duration_units[i].ms;
+			}
+		}
+		if (!best)
+			return false;   /* a bare number: the caller hints at a unit */
+		total += v * unit;
+		if (total > 86400.0 * 365 * 1000)
+			return false;
+		p = end + best;
+	}
+	*ms = (long)total;
+	return true;
+}
+
+bool settings_duration_lacks_unit(const char *text)
+{
 	char *end;
-	double v;
 
 	errno = 0;
-	v = strtod(text, &end);
-	if (errno || end == text || v < 0 || v > 86400.0 * 365)
-		return false;
-	if (!*end || strcmp(end, "s") == 0)
-		*ms = (long)(v * 1000);
-	else if (strcmp(end, "ms") == 0)
-		*ms = (long)v;
-	else if (strcmp(end, "m") == 0)
-		*ms = (long)(v * 60000);
-	else if (strcmp(end, "h") == 0)
-		*ms = (long)(v * 3600000);
-	else
-		return false;
-	return true;
+	(void)strtod(text, &end);
+	return !errno && end != text && !*end && strcmp(text, "0") != 0;
 }

@@ -87,7 +87,16 @@ enum dsck_err settings_load_config(struct dsck_settings *s, struct dsck_error *e
 enum dsck_err settings_read_password_file(struct dsck_settings *s,
 					  struct dsck_error *err);
 
-/* Parse "2s", "500ms", "1m", "30" (seconds) into milliseconds. */
+/*
+ * Parse a Go duration ("2s", "500ms", "1m30s", "1.5h"; units ns us ms s m
+ * h) into milliseconds, as etcdctl reads --dial-timeout. A bare number other
+ * than "0" is refused: "30" could mean seconds or nanoseconds.
+ */
 bool settings_parse_duration(const char *text, long *ms);
+/* True for a bare number such as "30": the message then asks for a unit. */
+bool settings_duration_lacks_unit(const char *text);
+
+/* The flag, variable or FILE:LINE a setting came from. */
+const char *settings_origin(const struct dsck_settings *s, enum setting_id id);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "base/b64.h"
 #include "base/jscan.h"
@@ -184,22 +185,60 @@ static enum dsck_err write_all(int fd, const char *p, size_t n)
 	return DSCK_OK;
 }
 
-static enum dsck_err flush_out(struct snapshot_writer *w, struct dsck_error *err)
+/* Compress the pending output into w->zout (all of it; @finish ends the stream). */
+static enum dsck_err deflate_out(struct snapshot_writer *w, bool finish, struct dsck_error *err)
 {
-	if (!w->out.len)
+	z_stream *z = w->gz;
+	int zrc;
+
+	z->next_in = (unsigned char *)w->out.data;
+	z->avail_in = (uInt)w->out.len;
+	buf_reset(&w->zout);
+	do {
+		if (buf_grow(&w->zout, 1u << 16))
+			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		z->next_out = (unsigned char *)w->zout.data + w->zout.len;
+		z->avail_out = 1u << 16;
+		zrc = deflate(z, finish ? Z_FINISH : Z_NO_FLUSH);
+		if (zrc == Z_STREAM_ERROR)
+			return dsck_fail(err, DSCK_ERR_NOMEM, "gzip compression failed");
+		w->zout.len += (1u << 16) - z->avail_out;
+	} while (z->avail_out == 0 || (finish && zrc != Z_STREAM_END));
+	return DSCK_OK;
+}
+
+static enum dsck_err flush_out_gz(struct snapshot_writer *w, bool finish, struct dsck_error *err)
+{
+	const char *p = w->out.data;
+	size_t n = w->out.len;
+	enum dsck_err rc;
+
+	if (!n && !finish)
 		return DSCK_OK;
-	if (write_all(w->fd, w->out.data, w->out.len))
+	if (w->gz) {
+		if ((rc = deflate_out(w, finish, err)))
+			return rc;
+		p = w->zout.data;
+		n = w->zout.len;
+	}
+	if (n && write_all(w->fd, p, n))
 		return dsck_fail(err, DSCK_ERR_IO, "cannot write '%s': %s",
 				 w->to_stdout ? "standard output" : w->tmp_path, strerror(errno));
 	/*
 	 * Start writeback of what is written so far, so the final fsync waits
 	 * only for the tail instead of the whole file (no effect on pipes).
 	 */
-	if (!w->to_stdout)
-		sync_file_range(w->fd, (off64_t)w->bytes, (off64_t)w->out.len, SYNC_FILE_RANGE_WRITE);
+	if (!w->to_stdout && n)
+		sync_file_range(w->fd, (off64_t)w->file_bytes, (off64_t)n, SYNC_FILE_RANGE_WRITE);
+	w->file_bytes += n;
 	w->bytes += w->out.len;
 	buf_reset(&w->out);
 	return DSCK_OK;
+}
+
+static enum dsck_err flush_out(struct snapshot_writer *w, struct dsck_error *err)
+{
+	return flush_out_gz(w, false, err);
 }
 
 /* Append a line (hashing it unless it is the trailer). */
@@ -220,11 +259,44 @@ static void writer_release(struct snapshot_writer *w)
 	w->fd = -1;
 	EVP_MD_CTX_free(w->sha);
 	w->sha = NULL;
+	if (w->gz) {
+		deflateEnd(w->gz);
+		free(w->gz);
+		w->gz = NULL;
+	}
+	buf_release(&w->zout);
 	buf_release(&w->out);
 	buf_release(&w->last_key);
 	free(w->path);
 	free(w->tmp_path);
 	w->path = w->tmp_path = NULL;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), k = strlen(suffix);
+
+	return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
+/* FILE.gz is written as gzip (docs/conventions.md). */
+static enum dsck_err gzip_start(struct snapshot_writer *w, const char *path,
+				struct dsck_error *err)
+{
+	z_stream *z;
+
+	if (!ends_with(path, ".gz"))
+		return DSCK_OK;
+	z = calloc(1, sizeof(*z));
+	/* windowBits 15 + 16: a gzip wrapper, so gzip -d and zcat read the file. */
+	if (!z || deflateInit2(z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+			       Z_DEFAULT_STRATEGY) != Z_OK) {
+		free(z);
+		return dsck_fail(err, DSCK_ERR_NOMEM, "cannot set up gzip compression");
+	}
+	w->gz = z;
+	buf_init(&w->zout, FLUSH_AT + SNAPSHOT_LINE_MAX + (1u << 20));
+	return DSCK_OK;
 }
 
 enum dsck_err snapshot_writer_open(struct snapshot_writer *w, const char *path,
@@ -262,6 +334,8 @@ enum dsck_err snapshot_writer_open(struct snapshot_writer *w, const char *path,
 			goto out;
 		}
 		arm_signal_cleanup(w->tmp_path);
+		if ((rc = gzip_start(w, path, err)))
+			goto out;
 	}
 	if ((rc = snapshot_header_json(&line, hdr))) {
 		rc = dsck_fail(err, rc, "out of memory");
@@ -324,6 +398,22 @@ static enum dsck_err fsync_dir(const char *path)
 	return DSCK_OK;
 }
 
+/* Rename into place; without w->replace an existing file is never replaced. */
+static int finish_rename(const struct snapshot_writer *w)
+{
+	if (w->replace)
+		return rename(w->tmp_path, w->path);
+	if (renameat2(AT_FDCWD, w->tmp_path, AT_FDCWD, w->path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A file system without RENAME_NOREPLACE: link fails on an existing name too. */
+	if (link(w->tmp_path, w->path) != 0)
+		return -1;
+	unlink(w->tmp_path);
+	return 0;
+}
+
 enum dsck_err snapshot_writer_commit(struct snapshot_writer *w, struct dsck_error *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -339,7 +429,8 @@ enum dsck_err snapshot_writer_commit(struct snapshot_writer *w, struct dsck_erro
 	hex(md, mdlen, digest);
 	n = snprintf(trailer, sizeof(trailer), "{\"end\":true,\"records\":%zu,\"sha256\":\"%s\"}",
 		     w->records, digest);
-	if ((rc = put_line(w, trailer, (size_t)n, false, err)) || (rc = flush_out(w, err)))
+	if ((rc = put_line(w, trailer, (size_t)n, false, err)) ||
+	    (rc = flush_out_gz(w, true, err)))
 		goto fail;
 	if (w->to_stdout) {
 		writer_release(w);
@@ -351,9 +442,13 @@ enum dsck_err snapshot_writer_commit(struct snapshot_writer *w, struct dsck_erro
 		goto fail;
 	}
 	w->fd = -1;
-	if (rename(w->tmp_path, w->path) != 0) {
-		rc = dsck_fail(err, DSCK_ERR_IO, "cannot rename '%s' to '%s': %s", w->tmp_path,
-			       w->path, strerror(errno));
+	if (finish_rename(w) != 0) {
+		if (errno == EEXIST)
+			rc = dsck_fail(err, DSCK_ERR_IO, "'%s' appeared while the snapshot was written: "
+				       "it is kept (use --force to replace it)", w->path);
+		else
+			rc = dsck_fail(err, DSCK_ERR_IO, "cannot rename '%s' to '%s': %s", w->tmp_path,
+				       w->path, strerror(errno));
 		goto fail;
 	}
 	signal_tmp_armed = 0;
@@ -416,28 +511,133 @@ changed:
 			 r->block * SNAPSHOT_BLOCK);
 }
 
+#define ZIN_SIZE ((size_t)1 << 16)
+
+/* Refill the raw read-ahead; false on a read error (errno set). */
+static bool zin_fill(struct snapshot_reader *r)
+{
+	ssize_t k;
+
+	if (r->zin_pos < r->zin_len || r->zin_eof)
+		return true;
+	do
+		k = read(r->fd, r->zin, ZIN_SIZE);
+	while (k < 0 && errno == EINTR);
+	if (k < 0)
+		return false;
+	r->zin_pos = 0;
+	r->zin_len = (size_t)k;
+	r->zin_total += (size_t)k;
+	r->zin_eof = k == 0;
+	return true;
+}
+
+/*
+ * Up to @n bytes of the snapshot text: inflated when the input is gzip
+ * (several gzip members in a row are one stream, as gzip -d reads them).
+ * Returns the count, 0 at the end, or an error.
+ */
+static enum dsck_err raw_read(struct snapshot_reader *r, char *dst, size_t n, size_t *got,
+			      struct dsck_error *err)
+{
+	z_stream *z = r->gz;
+
+	*got = 0;
+	if (!zin_fill(r))
+		return dsck_fail(err, DSCK_ERR_IO, "cannot read '%s': %s", r->path, strerror(errno));
+	if (!z) {
+		*got = r->zin_len - r->zin_pos < n ? r->zin_len - r->zin_pos : n;
+		memcpy(dst, r->zin + r->zin_pos, *got);
+		r->zin_pos += *got;
+		return DSCK_OK;
+	}
+	while (!*got && !r->gz_end) {
+		int zrc;
+
+		if (!zin_fill(r))
+			return dsck_fail(err, DSCK_ERR_IO, "cannot read '%s': %s", r->path,
+					 strerror(errno));
+		if (r->zin_pos == r->zin_len && r->zin_eof)
+			return dsck_fail(err, DSCK_ERR_INPUT, "%s: truncated gzip data (at compressed "
+					 "byte %llu)", r->path, (unsigned long long)r->zin_total);
+		z->next_in = r->zin + r->zin_pos;
+		z->avail_in = (uInt)(r->zin_len - r->zin_pos);
+		z->next_out = (unsigned char *)dst;
+		z->avail_out = (uInt)n;
+		zrc = inflate(z, Z_NO_FLUSH);
+		r->zin_pos = r->zin_len - z->avail_in;
+		*got = n - z->avail_out;
+		if (zrc == Z_STREAM_END) {
+			/* Another member may follow; only the end of the input ends the text. */
+			if (!zin_fill(r))
+				return dsck_fail(err, DSCK_ERR_IO, "cannot read '%s': %s", r->path,
+						 strerror(errno));
+			if (r->zin_pos == r->zin_len && r->zin_eof)
+				r->gz_end = true;
+			else
+				inflateReset(z);
+		} else if (zrc != Z_OK && zrc != Z_BUF_ERROR) {
+			return dsck_fail(err, DSCK_ERR_INPUT, "%s: corrupt gzip data near compressed "
+					 "byte %llu: %s", r->path,
+					 (unsigned long long)(r->zin_total - (r->zin_len - r->zin_pos)),
+					 z->msg ? z->msg : "inflate failed");
+		}
+	}
+	return DSCK_OK;
+}
+
+/* Gzip or not, by the first two bytes (1f 8b), never by the name. */
+static enum dsck_err detect_gzip(struct snapshot_reader *r, struct dsck_error *err)
+{
+	z_stream *z;
+
+	r->zin = malloc(ZIN_SIZE);
+	if (!r->zin)
+		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	/* A pipe may deliver one byte at a time: read until two or the end. */
+	while (r->zin_len < 2 && !r->zin_eof) {
+		ssize_t k = read(r->fd, r->zin + r->zin_len, ZIN_SIZE - r->zin_len);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return dsck_fail(err, DSCK_ERR_IO, "cannot read '%s': %s", r->path,
+					 strerror(errno));
+		r->zin_len += (size_t)k;
+		r->zin_total += (size_t)k;
+		r->zin_eof = k == 0;
+	}
+	if (r->zin_len < 2 || r->zin[0] != 0x1f || r->zin[1] != 0x8b)
+		return DSCK_OK;
+	z = calloc(1, sizeof(*z));
+	if (!z || inflateInit2(z, 15 + 16) != Z_OK) {
+		free(z);
+		return dsck_fail(err, DSCK_ERR_NOMEM, "cannot set up gzip decompression");
+	}
+	r->gz = z;
+	return DSCK_OK;
+}
+
 /* Read one whole block (less only at the end of the file). */
 static enum dsck_err read_block(struct snapshot_reader *r, struct dsck_error *err)
 {
 	size_t got = 0;
+	enum dsck_err rc;
 
 	while (got < SNAPSHOT_BLOCK) {
-		ssize_t k = read(r->fd, r->buf + r->end + got, SNAPSHOT_BLOCK - got);
+		size_t k;
 
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return dsck_fail(err, DSCK_ERR_IO, "cannot read '%s': %s", r->path, strerror(errno));
-		}
+		if ((rc = raw_read(r, r->buf + r->end + got, SNAPSHOT_BLOCK - got, &k, err)))
+			return rc;
 		if (k == 0) {
 			r->eof = true;
 			break;
 		}
-		got += (size_t)k;
+		got += k;
 	}
 	if (r->seal) {
-		enum dsck_err rc = seal_block(r, r->buf + r->end, got, err);
-
+		/* Blocks of the inflated text: the same bytes the parser sees. */
+		rc = seal_block(r, r->buf + r->end, got, err);
 		if (rc)
 			return rc;
 	}
@@ -520,6 +720,8 @@ static enum dsck_err reader_start(struct snapshot_reader *r, const char *path, i
 		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
 		goto fail;
 	}
+	if ((rc = detect_gzip(r, err)))
+		goto fail;
 	if ((rc = next_line(r, &line, &len, err)))
 		goto fail;
 	if (!line) {
@@ -616,6 +818,13 @@ void snapshot_reader_close(struct snapshot_reader *r)
 	r->fd = -1;
 	free(r->buf);
 	r->buf = NULL;
+	free(r->zin);
+	r->zin = NULL;
+	if (r->gz) {
+		inflateEnd(r->gz);
+		free(r->gz);
+		r->gz = NULL;
+	}
 	EVP_MD_CTX_free(r->sha);
 	r->sha = NULL;
 	buf_release(&r->prev_key);

@@ -43,6 +43,10 @@ struct snapshot_header {
 struct snapshot_writer {
 	int fd;
 	bool to_stdout;
+	bool replace;              /* set before commit: may replace an existing file */
+	void *gz;                  /* z_stream when writing FILE.gz, else NULL */
+	struct buf zout;           /* compressed output */
+	uint64_t file_bytes;       /* bytes written to the file (compressed or not) */
 	char *path, *tmp_path;
 	void *sha;                 /* EVP_MD_CTX */
 	struct buf out;            /* pending output */
@@ -84,11 +88,19 @@ struct snapshot_reader {
 	bool done;
 	uint64_t bytes;
 	struct snapshot_seal *seal;   /* borrowed; NULL for a plain reader */
+	/* gzip, found by its magic bytes: input is inflated before it is parsed. */
+	void *gz;                     /* z_stream, or NULL for plain input */
+	unsigned char *zin;           /* raw input read ahead (magic check, gzip) */
+	size_t zin_len, zin_pos;
+	bool zin_eof, gz_end;
+	uint64_t zin_total;           /* raw bytes read, for messages */
 	size_t block;                 /* blocks read so far */
 };
 
 /*
- * Start writing @path ("-" for stdout). The header is written at once.
+ * Start writing @path ("-" for stdout); a name ending in ".gz" is written
+ * as gzip (the trailer's SHA-256 still covers the uncompressed bytes, so a
+ * gunzipped copy verifies too). The header is written at once.
  * Fails with DSCK_ERR_IO when the temp file cannot be created.
  */
 enum dsck_err snapshot_writer_open(struct snapshot_writer *w, const char *path,
@@ -114,7 +126,10 @@ void snapshot_seal_release(struct snapshot_seal *s);
 enum dsck_err snapshot_reader_open_sealed(struct snapshot_reader *r, struct snapshot_seal *s,
 					  struct dsck_error *err);
 
-/* Open and validate the header. */
+/*
+ * Open and validate the header. "-" reads standard input; gzip input (by
+ * its magic bytes, not its name) is inflated transparently.
+ */
 enum dsck_err snapshot_reader_open(struct snapshot_reader *r, const char *path,
 				   struct dsck_error *err);
 /*
