@@ -12,7 +12,9 @@ h_assert_rc 0 "man page renders"
 h_assert_eq "" "$H_ERR" "man page renders without warnings"
 text=$(groff -man -Tutf8 "$man" 2>/dev/null | col -bx)
 # Command names fill the first 25 columns of the list (they may hold a space).
-commands=$("$DSCK" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { n = substr($0, 3, 25); sub(/ +$/, "", n); print n } on && /^$/ { exit }')
+# Read the whole help first: awk stops early, and dsck exits 141 on a closed pipe.
+help=$("$DSCK" --help)
+commands=$(awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { n = substr($0, 3, 25); sub(/ +$/, "", n); print n } on && /^$/ { exit }' <<<"$help")
 [[ -n $commands ]] || h_fail "no commands parsed from dsck --help"
 n=0
 while read -r cmd; do
