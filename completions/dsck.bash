@@ -4,7 +4,7 @@ _dsck()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="preflight version config status ls get inspect snapshot migrate diff
-		verify-migrate check"
+		verify-migrate check explain"
 	local cmd=${COMP_WORDS[1]:-} sub=""
 
 	case $cmd in
@@ -18,6 +18,10 @@ _dsck()
 	fi
 	if ((COMP_CWORD == 2)) && [[ -n $sub ]]; then
 		COMPREPLY=($(compgen -W "$sub" -- "$cur"))
+		return
+	fi
+	if [[ $cmd == explain ]] && ((COMP_CWORD == 2)); then
+		COMPREPLY=($(compgen -W "$(dsck explain 2>/dev/null | grep -E '^[a-z0-9-]+$')" -- "$cur"))
 		return
 	fi
 	case $prev in

@@ -166,6 +166,7 @@ int cmd_check_k8s_crd_migration(struct cli *cli);
 int cmd_check_policy_semantics(struct cli *cli);
 int cmd_check_node_roll(struct cli *cli);
 int cmd_preflight(struct cli *cli);
+int cmd_explain(struct cli *cli);
 
 
 /* Render findings: JSON objects, or a table grouped by severity. */

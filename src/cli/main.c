@@ -214,6 +214,11 @@ static const struct cli_cmd commands[] = {
 	  "dsck check node-roll --from-dir ./dumps   (daemonsets.json, deployments.json, "
 	  "replicasets.json, pods.json, configmaps.json: kubectl get ... -n kube-system -o json; "
 	  "nodes.json: kubectl get nodes -o json)" },
+	{ "explain", cmd_explain, "[CODE]",
+	  "print what a finding code means, what was read and what to do (docs/findings.md)",
+	  no_opts, false,
+	  "dsck explain ttl-will-persist\ndsck explain   (lists the codes)\n"
+	  "dsck explain v3-missing -o json" },
 	{ "diff", cmd_diff, "A B",
 	  "compare two key sets; A and B are snapshot or etcd backend files, 'v2' or 'v3' (the "
 	  "live stores)",

@@ -51,17 +51,19 @@ void cli_findings_table(const struct findings *f)
 			if ((int)x->sev != sev || before > TABLE_PER_CODE)
 				continue;
 			if (before == TABLE_PER_CODE) {
-				printf("%s%-5s%s %-34s ... and %zu more (-o json lists them)\n",
-				       cli_color(paint[sev]), label[sev], cli_color(COLOR_RESET), x->code,
-				       findings_count(f, x->code) - TABLE_PER_CODE);
+				printf("%s%-5s%s %-34s ... and %zu more (-o json lists them) "
+				       "(dsck explain %s)\n", cli_color(paint[sev]), label[sev],
+				       cli_color(COLOR_RESET), x->code,
+				       findings_count(f, x->code) - TABLE_PER_CODE, x->code);
 				continue;
 			}
 			printf("%s%-5s%s %-34s %s%s%s%s%s\n", cli_color(paint[sev]), label[sev],
 			       cli_color(COLOR_RESET), x->code, x->key ? x->key : "",
 			       x->key ? "  " : "", x->member ? "[" : "", x->member ? x->member : "",
 			       x->member ? "]" : "");
-			if (x->detail)
-				printf("      %s\n", x->detail);
+			/* Every finding ends with where to read more (docs/findings.md). */
+			printf("      %s%s(dsck explain %s)\n", x->detail ? x->detail : "",
+			       x->detail ? " " : "", x->code);
 		}
 	}
 	if (f->dropped)
