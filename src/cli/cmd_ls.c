@@ -68,8 +68,9 @@ static enum dsck_err emit(struct lister *l, const struct dsck_record *r)
 
 static void json_open(const struct lister *l, const char *index_name, int64_t index)
 {
-	printf("{\"api\":\"v%d\",\"format_version\":1,\"%s\":%lld,\"records\":[", l->api,
-	       index_name, (long long)index);
+	cli_json_printed();
+	printf("{\"api\":\"v%d\",\"command\":\"%s\",\"format_version\":1,\"%s\":%lld,"
+	       "\"records\":[", l->api, l->cli->cmd->name, index_name, (long long)index);
 }
 
 static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *key,
@@ -105,7 +106,7 @@ static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *k
 		rc = emit(l, &r);
 	}
 	if (l->cli->format == OUT_JSON)
-		printf("]}\n");
+		printf("],\"ok\":%s}\n", rc ? "false" : "true");
 	etcd2_listing_release(&lst);
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
@@ -153,7 +154,7 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 		rc = emit(l, &r);
 	}
 	if (opened && l->cli->format == OUT_JSON)
-		printf("]}\n");
+		printf("],\"ok\":%s}\n", rc ? "false" : "true");
 	etcd3_scan_release(&s);
 	etcd3_client_release(&c);
 	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
@@ -217,7 +218,7 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 		opened = true;
 	}
 	if (opened && l->cli->format == OUT_JSON)
-		printf("]}\n");
+		printf("],\"ok\":%s}\n", rc ? "false" : "true");
 	source_close(&src);
 	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
 		dsck_fail(&err, rc, "out of memory");

@@ -423,7 +423,7 @@ static int parse_args(struct cli *cli, int argc, char **argv)
 	return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	struct cli cli;
 	int used = 0, rc;
@@ -451,6 +451,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	settings_init(&cli.settings);
 	rc = parse_args(&cli, argc - 1 - used, argv + 1 + used);
+	cli_errdoc_command(cli.cmd->name, rc == EXIT_OK ? &cli : NULL);
 	if (rc == EXIT_OK && cli.set[OPT_HELP]) {
 		command_help(cli.cmd);
 		rc = cli_finish_stdout(EXIT_OK);
@@ -465,4 +466,11 @@ int main(int argc, char **argv)
 	}
 	settings_release(&cli.settings);
 	return rc;
+}
+
+/* -o json: one document on stdout in every case, errors included (cli.h). */
+int main(int argc, char **argv)
+{
+	cli_errdoc_begin(argc, argv);
+	return cli_errdoc_end(run(argc, argv));
 }

@@ -15,12 +15,10 @@ json_t *cli_findings_json(const struct findings *f)
 
 		json_object_set_new(o, "code", json_string(x->code));
 		json_object_set_new(o, "severity", json_string(severity_name(x->sev)));
-		if (x->member)
-			json_object_set_new(o, "member", json_string(x->member));
-		if (x->key)
-			json_object_set_new(o, "key", json_string(x->key));
-		if (x->detail)
-			json_object_set_new(o, "detail", json_string(x->detail));
+		/* One shape for every finding: null where it is not about a member or key. */
+		json_object_set_new(o, "member", cli_json_text(x->member));
+		json_object_set_new(o, "key", cli_json_text(x->key));
+		json_object_set_new(o, "detail", cli_json_text(x->detail));
 		json_array_append_new(arr, o);
 	}
 	return arr;
