@@ -489,6 +489,11 @@ void progress_done(struct progress *p, size_t keys, uint64_t bytes)
 		progress_print(p, keys, bytes, t, true);
 }
 
+const char *cli_plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 void cli_print_escaped(const char *s, size_t len, size_t max)
 {
 	for (size_t i = 0; i < len; i++) {

@@ -150,6 +150,9 @@ enum cli_color { COLOR_RESET, COLOR_RED, COLOR_GREEN, COLOR_YELLOW, COLOR_BOLD }
 void cli_color_init(const struct cli *cli);
 const char *cli_color(enum cli_color c);
 
+/* "key" or "keys": counts for people agree in number ("1 key", "2 keys"). */
+const char *cli_plural(size_t n, const char *one, const char *many);
+
 /* Print bytes for people: newlines and control bytes escaped, cut after @max. */
 void cli_print_escaped(const char *s, size_t len, size_t max);
 

@@ -194,9 +194,10 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 		      "--on-conflict overwrite sets it to the snapshot's value", CALICO_READY_KEY, target);
 	if (r->counts.conflict) {
 		dsck_fail(&err, DSCK_ERR_CONFLICT,
-			  "%zu keys exist in %s with other values: nothing was written (see the "
+			  "%zu %s in %s with other values: nothing was written (see the "
 			  "conflict lines; --on-conflict skip or overwrite to proceed)",
-			  r->counts.conflict, target);
+			  r->counts.conflict, cli_plural(r->counts.conflict, "key exists", "keys exist"),
+			  target);
 		goto out;
 	}
 	if (!r->counts.create && !r->counts.update && !r->counts.del) {
@@ -236,8 +237,8 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 	cli_defer_signals(false);
 	progress_done(&rc.prog, r->counts.written + r->counts.deleted, 0);
 	if (cli->format != OUT_JSON)
-		printf("restored into %s: %zu keys written, %zu deleted%s\n", target, r->counts.written,
-		       r->counts.deleted,
+		printf("restored into %s: %zu %s written, %zu deleted%s\n", target, r->counts.written,
+		       cli_plural(r->counts.written, "key", "keys"), r->counts.deleted,
 		       r->locked ? " (Ready was false while writing, then restored)" : "");
 out:
 	if (cli->format == OUT_JSON)
@@ -368,9 +369,10 @@ int cmd_migrate_v2_to_v3(struct cli *cli)
 			rc = cli_fail(&err);
 		} else if ((differ = check.counts.create + check.counts.update + check.counts.conflict +
 				     check.counts.skip)) {
-			errorf("verification failed: %zu keys differ between v2 (read again, index %lld) "
+			errorf("verification failed: %zu %s between v2 (read again, index %lld) "
 			       "and v3 (%zu skipped by --on-conflict skip; others written in v2 during "
 			       "the migration?); re-run the migration", differ,
+			       cli_plural(differ, "key differs", "keys differ"),
 			       (long long)src.etcd_index, check.counts.skip);
 			rc = EXIT_DIFFERENT;
 		} else if (cli->format != OUT_JSON) {

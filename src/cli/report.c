@@ -65,7 +65,9 @@ void cli_findings_table(const struct findings *f)
 		}
 	}
 	if (f->dropped)
-		printf("(%zu more findings not kept)\n", f->dropped);
-	printf("%zu errors, %zu warnings, %zu info\n", f->by_sev[SEV_ERROR], f->by_sev[SEV_WARNING],
-	       f->by_sev[SEV_INFO]);
+		printf("(%zu more %s not kept)\n", f->dropped,
+		       cli_plural(f->dropped, "finding", "findings"));
+	printf("%zu %s, %zu %s, %zu info\n", f->by_sev[SEV_ERROR],
+	       cli_plural(f->by_sev[SEV_ERROR], "error", "errors"), f->by_sev[SEV_WARNING],
+	       cli_plural(f->by_sev[SEV_WARNING], "warning", "warnings"), f->by_sev[SEV_INFO]);
 }

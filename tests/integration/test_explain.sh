@@ -79,6 +79,9 @@ h_etcdctl2 one set /calico/felix/v1/host/h1/status x --ttl 300 >/dev/null
 h_run "$DSCK" check pre-migrate --endpoints "$(h_endpoint one)"
 h_assert_contains "$H_OUT" "(dsck explain backup-reminder)" "table points to dsck explain"
 h_assert_contains "$H_OUT" "(dsck explain ttl-will-persist)" "for each code"
+h_assert_contains "$H_OUT" "0 errors, 2 warnings, 1 info" "the sum line counts in plural"
+h_run "$DSCK" check v2-content --endpoints "$(h_endpoint one)"
+h_assert_contains "$H_OUT" "1 error, 0 warnings, 0 info" "and in singular"
 h_run "$DSCK" check pre-migrate --endpoints "$(h_endpoint one)" -o json
 h_assert_not_contains "$H_OUT" "dsck explain" "JSON details stay as they were"
 
