@@ -4,7 +4,7 @@ _dsck()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
 	local commands="preflight version config status ls get inspect snapshot migrate diff
-		verify-migrate check help"
+		verify-migrate check help explain"
 	# Global options may come before the command (docs/conventions.md): skip
 	# them, and the value of those that take one, to find the command word.
 	local valued=" --endpoints --cacert --cert --key --user --password-file --dial-timeout
@@ -33,6 +33,10 @@ _dsck()
 	fi
 	if ((COMP_CWORD == ci + 1)) && [[ -n $sub ]]; then
 		COMPREPLY=($(compgen -W "$sub" -- "$cur"))
+		return
+	fi
+	if [[ $cmd == explain ]] && ((COMP_CWORD == 2)); then
+		COMPREPLY=($(compgen -W "$(dsck explain 2>/dev/null | grep -E '^[a-z0-9-]+$')" -- "$cur"))
 		return
 	fi
 	case $prev in

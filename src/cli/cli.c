@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "base/b64.h"
+#include "base/buf.h"
 #include "base/keytext.h"
+#include "base/utf8.h"
 #include "base/keyfilter.h"
 #include "store/snapshot.h"
 
@@ -47,11 +50,128 @@ int exit_code_for(enum dsck_err code)
 	return EXIT_IO;
 }
 
+/*
+ * With -o json every run prints exactly one document on stdout; a run that
+ * fails before printing its own prints the error document (docs/json.md).
+ * The first error reported is the one described: later ones are cleanup.
+ */
+static struct {
+	bool json, printed, have;
+	const char *command;
+	const char *code;          /* dsck_err_name() or "usage" */
+	const char *hint;
+	char message[DSCK_ERROR_MSG_MAX];
+	char usage_hint[160];
+} errdoc;
+
+static void errdoc_record(const char *code, const char *hint, const char *fmt, va_list ap)
+{
+	if (errdoc.have)
+		return;
+	errdoc.have = true;
+	errdoc.code = code;
+	errdoc.hint = hint;
+	vsnprintf(errdoc.message, sizeof(errdoc.message), fmt, ap);
+}
+
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
+	va_list copy;
+
+	va_copy(copy, ap);
+	if (strcmp(prefix, "error: ") == 0)
+		errdoc_record(NULL, NULL, fmt, copy);
+	va_end(copy);
 	fprintf(stderr, "dsck: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+}
+
+/* -o json, --output json, -ojson, -o=json, --output=json; the last one counts. */
+void cli_errdoc_begin(int argc, char **argv)
+{
+	memset(&errdoc, 0, sizeof(errdoc));
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		const char *a = argv[i], *v = NULL;
+
+		if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
+			v = i + 1 < argc ? argv[++i] : "";
+		else if (strncmp(a, "--output=", 9) == 0)
+			v = a + 9;
+		else if (strncmp(a, "-o", 2) == 0)
+			v = a + 2 + (a[2] == '=');
+		if (v)
+			errdoc.json = strcmp(v, "json") == 0;
+	}
+}
+
+void cli_errdoc_command(const char *command, const struct cli *cli)
+{
+	errdoc.command = command;
+	if (cli)
+		errdoc.json = cli->format == OUT_JSON;
+}
+
+void cli_json_printed(void)
+{
+	errdoc.printed = true;
+}
+
+/* What to try next, per error; NULL when the message says it all. */
+static const char *hint_for(enum dsck_err code)
+{
+	switch (code) {
+	case DSCK_ERR_CONNECT:
+		return "check --endpoints (client URLs) and that etcd runs; 'dsck config' shows the "
+		       "settings in effect";
+	case DSCK_ERR_TLS:
+		return "check --cacert, --cert and --key against the server's certificate";
+	case DSCK_ERR_AUTH:
+		return "check --user and --password-file (or the client certificate's user)";
+	case DSCK_ERR_V2_DISABLED:
+		return "start etcd with --enable-v2=true, or use --api v3";
+	case DSCK_ERR_COMPACTED:
+		return "run again: the revision read was compacted during the scan";
+	case DSCK_ERR_TOO_LARGE:
+		return "raise the cap named in the message (--max-response-bytes)";
+	default:
+		return NULL;
+	}
+}
+
+json_t *cli_error_json(const struct dsck_error *err)
+{
+	return json_pack("{s:s, s:i, s:s, s:o}", "code", dsck_err_name(err->code), "exit",
+			 exit_code_for(err->code), "message",
+			 err->msg[0] ? err->msg : dsck_err_name(err->code), "hint",
+			 cli_json_text(hint_for(err->code)));
+}
+
+static const char *code_for_exit(int rc)
+{
+	static const char *const names[] = { "ok", "different", "usage", "connect", "auth",
+					     "refused", "io" };
+
+	return rc >= 0 && rc < (int)ARRAY_SIZE(names) ? names[rc] : "io";
+}
+
+int cli_errdoc_end(int rc)
+{
+	json_t *doc, *e;
+
+	if (!errdoc.json || errdoc.printed || rc == EXIT_OK)
+		return rc;
+	if (!errdoc.command && !errdoc.hint)
+		errdoc.hint = "run 'dsck --help' for the list of commands";
+	e = json_pack("{s:s, s:i, s:s, s:o}", "code", errdoc.code ? errdoc.code
+			: code_for_exit(rc), "exit", rc, "message",
+			errdoc.have ? errdoc.message : "failed: see the messages on stderr", "hint",
+			cli_json_text(errdoc.hint));
+	doc = json_pack("{s:o, s:b, s:o}", "command", cli_json_text(errdoc.command), "ok", 0,
+			"error", e);
+	if (cli_print_json(doc) || fflush(stdout) != 0)
+		return EXIT_IO;
+	return rc;
 }
 
 void errorf(const char *fmt, ...)
@@ -87,7 +207,13 @@ int cli_fail(const struct dsck_error *err)
 {
 	if (err->code == DSCK_ERR_IO && cli_stdout_closed())
 		return EXIT_PIPE;   /* the reader left: no message (docs/conventions.md) */
+	bool first = !errdoc.have;
+
 	errorf("%s", err->msg[0] ? err->msg : dsck_err_name(err->code));
+	if (first) {
+		errdoc.code = dsck_err_name(err->code);
+		errdoc.hint = hint_for(err->code);
+	}
 	return exit_code_for(err->code);
 }
 
@@ -95,9 +221,17 @@ int cli_usage_error(const struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
+	bool first = !errdoc.have;
+
 	va_start(ap, fmt);
 	vmsg("error: ", fmt, ap);
 	va_end(ap);
+	if (first) {
+		errdoc.code = "usage";
+		snprintf(errdoc.usage_hint, sizeof(errdoc.usage_hint), "run 'dsck %s --help' for usage",
+			 cli->cmd ? cli->cmd->name : "");
+		errdoc.hint = errdoc.usage_hint;
+	}
 	fprintf(stderr, "Run 'dsck %s --help' for usage.\n", cli->cmd ? cli->cmd->name : "");
 	return EXIT_USAGE;
 }
@@ -195,6 +329,10 @@ int cli_api(struct cli *cli, int *api)
 int cli_print_json(json_t *doc)
 {
 	json_object_set_new(doc, "format_version", json_integer(1));
+	/* Every document names the command that ran (docs/json.md). */
+	if (!json_object_get(doc, "command") && errdoc.command)
+		json_object_set_new(doc, "command", json_string(errdoc.command));
+	errdoc.printed = true;
 	if (json_dumpf(doc, stdout, JSON_SORT_KEYS | JSON_COMPACT) < 0) {
 		json_decref(doc);
 		return EXIT_IO;
@@ -202,6 +340,45 @@ int cli_print_json(json_t *doc)
 	fputc('\n', stdout);
 	json_decref(doc);
 	return EXIT_OK;
+}
+
+void cli_json_set_snake(json_t *obj, const char *key, json_t *value)
+{
+	char name[64];
+	size_t i;
+
+	for (i = 0; key[i] && i + 1 < sizeof(name); i++)
+		name[i] = key[i] == '-' ? '_' : key[i];
+	name[i] = '\0';
+	json_object_set_new(obj, name, value);
+}
+
+/* "name":"text", or "name_b64":"base64" for bytes that are not UTF-8, as in snapshots. */
+void cli_json_set_bytes(json_t *obj, const char *name, const char *p, size_t n)
+{
+	struct buf b = BUF_INIT(n / 3 * 4 + 8);
+	char b64name[32];
+
+	if (utf8_valid((const unsigned char *)p, n)) {
+		json_object_set_new(obj, name, json_stringn(p, n));
+		return;
+	}
+	snprintf(b64name, sizeof(b64name), "%s_b64", name);
+	if (b64_encode(&b, p, n) == DSCK_OK)
+		json_object_set_new(obj, b64name, json_stringn(b.data, b.len));
+	buf_release(&b);
+}
+
+/* An added or removed key: its text, or {"key_b64": ...}. */
+json_t *cli_json_key(const char *p, size_t n)
+{
+	json_t *o;
+
+	if (utf8_valid((const unsigned char *)p, n))
+		return json_stringn(p, n);
+	o = json_object();
+	cli_json_set_bytes(o, "key", p, n);
+	return o;
 }
 
 json_t *cli_json_text(const char *s)
@@ -298,8 +475,14 @@ static void progress_print(struct progress *p, size_t keys, uint64_t bytes, doub
 {
 	double el = t - p->start, rate = el > 0 ? (double)keys / el : 0.0;
 
-	fprintf(stderr, "\r%s: %zu keys, %.1f MB, %.0f keys/s", p->what, keys,
-		(double)bytes / 1e6, rate);
+	/* Erase the previous line first: a shorter line must not keep its tail. */
+	fputs(isatty(STDERR_FILENO) ? "\r\033[K" : "\r", stderr);
+	fprintf(stderr, "%s: %zu %s", p->what, keys, keys == 1 ? "key" : "keys");
+	if (p->total)
+		fprintf(stderr, " of %zu", p->total);
+	if (bytes)
+		fprintf(stderr, ", %.1f MB", (double)bytes / 1e6);
+	fprintf(stderr, ", %.0f keys/s", rate);
 	if (p->total > keys && rate > 0 && !final)
 		fprintf(stderr, ", ETA %.0f s ", (double)(p->total - keys) / rate);
 	fputs(final ? "\n" : "   ", stderr);
@@ -325,6 +508,11 @@ void progress_done(struct progress *p, size_t keys, uint64_t bytes)
 
 	if (p->enabled && t - p->start >= 1.0)
 		progress_print(p, keys, bytes, t, true);
+}
+
+const char *cli_plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
 }
 
 void cli_print_escaped(const char *s, size_t len, size_t max)

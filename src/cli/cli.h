@@ -119,6 +119,20 @@ void errorf(const char *fmt, ...) _printf_(1, 2);
 void warnf(const char *fmt, ...) _printf_(1, 2);
 void notef(struct cli *cli, const char *fmt, ...) _printf_(2, 3);
 
+/*
+ * -o json prints one document in every case (docs/json.md): main calls
+ * begin with argv (before options are parsed), names the command once it is
+ * known (with the parsed cli, or NULL), and passes its exit code through
+ * end, which prints the error document when nothing was printed. Commands
+ * that stream JSON themselves call cli_json_printed.
+ */
+void cli_errdoc_begin(int argc, char **argv);
+void cli_errdoc_command(const char *command, const struct cli *cli);
+void cli_json_printed(void);
+int cli_errdoc_end(int rc);
+/* {"code","exit","message","hint"}: the error object of every document. */
+struct json_t *cli_error_json(const struct dsck_error *err);
+
 /* Report a library failure and return its exit code. */
 int cli_fail(const struct dsck_error *err);
 /* Report a usage error (with a hint to --help) and return EXIT_USAGE. */
@@ -142,8 +156,19 @@ enum cli_color { COLOR_RESET, COLOR_RED, COLOR_GREEN, COLOR_YELLOW, COLOR_BOLD }
 void cli_color_init(const struct cli *cli);
 const char *cli_color(enum cli_color c);
 
+/* "key" or "keys": counts for people agree in number ("1 key", "2 keys"). */
+const char *cli_plural(size_t n, const char *one, const char *many);
+
 /* Print bytes for people: newlines and control bytes escaped, cut after @max. */
 void cli_print_escaped(const char *s, size_t len, size_t max);
+
+/* Set @key with '-' written as '_': no kebab-case keys in JSON (docs/json.md). */
+void cli_json_set_snake(struct json_t *obj, const char *key, struct json_t *value);
+
+/* "name":"text", or "name_b64":"base64" for bytes that are not UTF-8 (docs/json.md). */
+void cli_json_set_bytes(struct json_t *obj, const char *name, const char *p, size_t n);
+/* A key as a JSON string, or {"key_b64": ...} when it is not UTF-8. */
+struct json_t *cli_json_key(const char *p, size_t n);
 
 /* A JSON string, or null when @s is NULL or empty (unknown values). */
 struct json_t *cli_json_text(const char *s);
@@ -178,6 +203,7 @@ int cmd_check_policy_semantics(struct cli *cli);
 int cmd_check_node_roll(struct cli *cli);
 int cmd_check_calico_upgrade(struct cli *cli);
 int cmd_preflight(struct cli *cli);
+int cmd_explain(struct cli *cli);
 
 
 /* Render findings: JSON objects, or a table grouped by severity. */

@@ -16,14 +16,21 @@ static json_t *member_json(const struct check_member *m)
 	json_object_set_new(o, "reachable", json_boolean(m->reachable));
 	if (m->error[0])
 		json_object_set_new(o, "error", json_string(m->error));
-	json_object_set_new(o, "v2_served", m->v2_served < 0 ? json_null()
-							      : json_boolean(m->v2_served));
-	json_object_set_new(o, "v2_keys", json_integer((json_int_t)m->v2_leaves));
-	json_object_set_new(o, "v2_dirs", json_integer((json_int_t)m->v2_dirs));
-	json_object_set_new(o, "v2_ttl_keys", json_integer((json_int_t)m->v2_ttl));
+	bool v2_read = m->reachable && m->v2_served == 1;
+
+	/* status calls it v2_enabled: one name per concept (docs/json.md). */
+	json_object_set_new(o, "v2_enabled", m->v2_served < 0 ? json_null()
+							       : json_boolean(m->v2_served));
+	json_object_set_new(o, "v2_keys", v2_read ? json_integer((json_int_t)m->v2_leaves)
+						  : json_null());
+	json_object_set_new(o, "v2_dirs", v2_read ? json_integer((json_int_t)m->v2_dirs)
+						  : json_null());
+	json_object_set_new(o, "v2_ttl_keys", v2_read ? json_integer((json_int_t)m->v2_ttl)
+						      : json_null());
 	json_object_set_new(o, "v3_keys", m->v3_counted ? json_integer((json_int_t)m->v3_keys)
 							 : json_null());
-	json_object_set_new(o, "v3_model_keys", json_integer((json_int_t)m->v3_model_keys));
+	json_object_set_new(o, "v3_model_keys", m->v3_counted
+				? json_integer((json_int_t)m->v3_model_keys) : json_null());
 	if (m->n_prefixes) {
 		json_t *p = json_object();
 

@@ -38,9 +38,10 @@ int cmd_config(struct cli *cli)
 					    json_string(v ? settings_source_name(s->v[i].source) : "unset"));
 			if (v)
 				json_object_set_new(e, "origin", json_string(s->v[i].origin));
-			json_object_set_new(set, settings_def((enum setting_id)i)->name, e);
+			cli_json_set_snake(set, settings_def((enum setting_id)i)->name, e);
 		}
 		json_object_set_new(doc, "settings", set);
+		json_object_set_new(doc, "ok", json_true());
 		return cli_print_json(doc);
 	}
 	printf("%-26s %-8s %-40s %s\n", "SETTING", "SOURCE", "ORIGIN", "VALUE");

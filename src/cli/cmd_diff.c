@@ -19,27 +19,12 @@ struct diff_out {
 	json_t *added, *removed, *changed;
 };
 
-static json_t *bytes_json(const char *p, size_t n)
+static void set_value(json_t *obj, const char *name, const struct dsck_record *r)
 {
-	static const char hx[] = "0123456789abcdef";
-	struct buf b = BUF_INIT(2 * n + 1);
-	json_t *o;
-
-	if (utf8_valid((const unsigned char *)p, n))
-		return json_stringn(p, n);
-	/* Binary data is shown as hex instead of being mangled. */
-	for (size_t i = 0; i < n; i++) {
-		buf_appendc(&b, hx[(unsigned char)p[i] >> 4]);
-		buf_appendc(&b, hx[(unsigned char)p[i] & 15]);
-	}
-	o = json_pack("{s:s}", "hex", buf_str(&b));
-	buf_release(&b);
-	return o;
-}
-
-static json_t *value_json(const struct dsck_record *r)
-{
-	return r->dir ? json_string("<directory>") : bytes_json(r->value, r->value_len);
+	if (r->dir)
+		json_object_set_new(obj, name, json_string("<directory>"));
+	else
+		cli_json_set_bytes(obj, name, r->value, r->value_len);
 }
 
 static void print_value(const struct dsck_record *r)
@@ -59,15 +44,15 @@ static enum dsck_err on_diff(void *ctx, enum diff_kind kind, const struct dsck_r
 	(void)err;
 	if (o->cli->format == OUT_JSON) {
 		if (kind == DIFF_ADDED) {
-			json_array_append_new(o->added, bytes_json(r->key, r->key_len));
+			json_array_append_new(o->added, cli_json_key(r->key, r->key_len));
 		} else if (kind == DIFF_REMOVED) {
-			json_array_append_new(o->removed, bytes_json(r->key, r->key_len));
+			json_array_append_new(o->removed, cli_json_key(r->key, r->key_len));
 		} else {
 			json_t *c = json_object();
 
-			json_object_set_new(c, "key", bytes_json(r->key, r->key_len));
-			json_object_set_new(c, "a", value_json(a));
-			json_object_set_new(c, "b", value_json(b));
+			cli_json_set_bytes(c, "key", r->key, r->key_len);
+			set_value(c, "a", a);
+			set_value(c, "b", b);
 			json_array_append_new(o->changed, c);
 		}
 		return DSCK_OK;
@@ -161,6 +146,7 @@ int cmd_diff(struct cli *cli)
 		json_object_set_new(doc, "removed", out.removed);
 		json_object_set_new(doc, "changed", out.changed);
 		json_object_set_new(doc, "summary", s);
+		json_object_set_new(doc, "ok", json_boolean(!(sum.added + sum.removed + sum.changed)));
 		out.added = out.removed = out.changed = NULL;
 		rc = cli_print_json(doc);
 	} else {

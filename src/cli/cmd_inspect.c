@@ -65,6 +65,12 @@ static const char *ready_text(enum inspect_ready ready)
 	return ready == INSPECT_READY_TRUE ? "true" : ready == INSPECT_READY_FALSE ? "false" : NULL;
 }
 
+static json_t *ready_json(enum inspect_ready ready)
+{
+	return ready == INSPECT_READY_UNKNOWN ? json_null()
+					      : json_boolean(ready == INSPECT_READY_TRUE);
+}
+
 static json_t *kinds_json(const struct inspect *in)
 {
 	json_t *kinds = json_object();
@@ -111,7 +117,7 @@ static int render_json(const struct source *src, const struct inspect *in)
 	json_object_set_new(doc, "kinds", kinds_json(in));
 	json_object_set_new(doc, "v3_kinds", v3_kinds_json(in));
 	json_object_set_new(doc, "affinity_states", affinity_states_json(in));
-	json_object_set_new(doc, "ready", cli_json_text(ready_text(in->ready)));
+	json_object_set_new(doc, "ready", ready_json(in->ready));
 	json_object_set_new(doc, "calico_version", cli_json_text(in->calico_version));
 	json_object_set_new(doc, "cluster_guid", cli_json_text(in->cluster_guid));
 	json_object_set_new(doc, "ok", json_boolean(findings_ok(f)));

@@ -85,8 +85,9 @@ static enum dsck_err emit(struct lister *l, const struct dsck_record *r, struct 
 
 static void json_open(const struct lister *l, const char *index_name, int64_t index)
 {
-	printf("{\"api\":\"v%d\",\"format_version\":1,\"%s\":%lld,\"records\":[", l->api,
-	       index_name, (long long)index);
+	cli_json_printed();
+	printf("{\"api\":\"v%d\",\"command\":\"%s\",\"format_version\":1,\"%s\":%lld,"
+	       "\"records\":[", l->api, l->cli->cmd->name, index_name, (long long)index);
 }
 
 /* PREFIX is a subtree for both APIs and every source (docs/conventions.md). */
@@ -177,7 +178,7 @@ static int list_v2(struct lister *l, const struct dsck_conn *conn, const char *k
 		rc = emit(l, &r, &err);
 	}
 	if (l->cli->format == OUT_JSON && !value_only(l))
-		printf("]}\n");
+		printf("],\"ok\":%s}\n", rc ? "false" : "true");
 	if (!rc)
 		note_cut_segment(l, key);
 	etcd2_listing_release(&lst);
@@ -228,7 +229,7 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 			rc = emit(l, &r, &err);
 	}
 	if (opened && l->cli->format == OUT_JSON && !value_only(l))
-		printf("]}\n");
+		printf("],\"ok\":%s}\n", rc ? "false" : "true");
 	if (!rc)
 		note_cut_segment(l, key);
 	etcd3_scan_release(&s);
@@ -282,7 +283,7 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 		opened = true;
 	}
 	if (opened && l->cli->format == OUT_JSON && !value_only(l))
-		printf("]}\n");
+		printf("],\"ok\":%s}\n", rc ? "false" : "true");
 	if (!rc)
 		note_cut_segment(l, key);
 	source_close(&src);

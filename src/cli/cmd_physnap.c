@@ -166,8 +166,8 @@ int cmd_snapshot_verify_physical(struct cli *cli, const char *path)
 	findings_init(&f, 100);
 	if (physnap_open(&p, path, &err)) {
 		if (cli->format == OUT_JSON)
-			cli_print_json(json_pack("{s:s,s:s,s:b,s:s}", "file", path, "format",
-						 "etcd-backend", "ok", 0, "error", err.msg));
+			cli_print_json(json_pack("{s:s,s:s,s:b,s:o}", "file", path, "format",
+						 "etcd-backend", "ok", 0, "error", cli_error_json(&err)));
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -206,8 +206,8 @@ static int render_json(const struct preflight *p)
 	json_object_set_new(doc, "ok", json_boolean(v == PREFLIGHT_GO));
 	json_object_set_new(doc, "verdict", json_string(preflight_verdict_name(v)));
 	json_object_set_new(doc, "checks", checks);
-	if (p->next_step[0] && v == PREFLIGHT_GO)
-		json_object_set_new(doc, "next_step", json_string(p->next_step));
+	/* null when there is no next step: one shape (docs/json.md). */
+	json_object_set_new(doc, "next_step", cli_json_text(v == PREFLIGHT_GO ? p->next_step : NULL));
 	return cli_print_json(doc);
 }
 

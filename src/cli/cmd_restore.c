@@ -24,13 +24,6 @@ struct restore_cli {
 	struct progress prog;
 };
 
-static json_t *key_json(const struct dsck_record *r)
-{
-	if (utf8_valid((const unsigned char *)r->key, r->key_len))
-		return json_stringn(r->key, r->key_len);
-	return json_string("<binary key>");
-}
-
 static void on_plan(void *ctx, enum restore_action a, const struct dsck_record *src,
 		    const struct dsck_record *live)
 {
@@ -42,11 +35,13 @@ static void on_plan(void *ctx, enum restore_action a, const struct dsck_record *
 		return;
 	if (rc->cli->format == OUT_JSON) {
 		if (a == RA_CONFLICT && json_array_size(rc->conflicts) < LISTED_MAX)
-			json_array_append_new(rc->conflicts, key_json(r));
-		if (rc->plan && json_array_size(rc->plan) < LISTED_MAX * 100)
-			json_array_append_new(rc->plan, json_pack("{s:s,s:o}", "action",
-								  restore_action_name(a), "key",
-								  key_json(r)));
+			json_array_append_new(rc->conflicts, cli_json_key(r->key, r->key_len));
+		if (rc->plan && json_array_size(rc->plan) < LISTED_MAX * 100) {
+			json_t *step = json_pack("{s:s}", "action", restore_action_name(a));
+
+			cli_json_set_bytes(step, "key", r->key, r->key_len);
+			json_array_append_new(rc->plan, step);
+		}
 		return;
 	}
 	{
@@ -136,8 +131,7 @@ static int render_json(struct restore_cli *rc, const struct restore *r, const ch
 	const struct restore_counts *n = &r->counts;
 	json_t *doc = json_object();
 
-	json_object_set_new(doc, "check", json_string("restore"));
-	json_object_set_new(doc, "from", json_string(from));
+	json_object_set_new(doc, "source", json_string(from));
 	json_object_set_new(doc, "target", json_string(target));
 	json_object_set_new(doc, "dry_run", json_boolean(rc->dry_run));
 	json_object_set_new(doc, "ok", json_boolean(err->code == DSCK_OK && !n->conflict));
@@ -155,7 +149,7 @@ static int render_json(struct restore_cli *rc, const struct restore *r, const ch
 		rc->plan = NULL;
 	}
 	if (err->code)
-		json_object_set_new(doc, "error", json_string(err->msg));
+		json_object_set_new(doc, "error", cli_error_json(err));
 	return cli_print_json(doc);
 }
 
@@ -200,13 +194,23 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 		      "--on-conflict overwrite sets it to the snapshot's value", CALICO_READY_KEY, target);
 	if (r->counts.conflict) {
 		dsck_fail(&err, DSCK_ERR_CONFLICT,
-			  "%zu keys exist in %s with other values: nothing was written (see the "
+			  "%zu %s in %s with other values: nothing was written (see the "
 			  "conflict lines; --on-conflict skip or overwrite to proceed)",
-			  r->counts.conflict, target);
+			  r->counts.conflict, cli_plural(r->counts.conflict, "key exists", "keys exist"),
+			  target);
+		goto out;
+	}
+	if (!r->counts.create && !r->counts.update && !r->counts.del) {
+		/* Say so, rather than report an empty write. */
+		if (cli->format != OUT_JSON)
+			printf("nothing to do: %s already holds every key of %s under %.*s\n", target,
+			       from->name, (int)f->prefix_len, f->prefix);
 		goto out;
 	}
 	if (rc.dry_run)
 		goto out;
+	/* The ETA of the progress line comes from the plan's total. */
+	rc.prog.total = r->counts.create + r->counts.update + r->counts.del;
 	if (o->prune && r->counts.del && !cli->set[OPT_YES]) {
 		/* Deleting needs a yes: typed on a terminal, or --yes in scripts. */
 		if (!isatty(STDIN_FILENO)) {
@@ -233,8 +237,8 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 	cli_defer_signals(false);
 	progress_done(&rc.prog, r->counts.written + r->counts.deleted, 0);
 	if (cli->format != OUT_JSON)
-		printf("restored into %s: %zu keys written, %zu deleted%s\n", target, r->counts.written,
-		       r->counts.deleted,
+		printf("restored into %s: %zu %s written, %zu deleted%s\n", target, r->counts.written,
+		       cli_plural(r->counts.written, "key", "keys"), r->counts.deleted,
 		       r->locked ? " (Ready was false while writing, then restored)" : "");
 out:
 	if (cli->format == OUT_JSON)
@@ -365,9 +369,10 @@ int cmd_migrate_v2_to_v3(struct cli *cli)
 			rc = cli_fail(&err);
 		} else if ((differ = check.counts.create + check.counts.update + check.counts.conflict +
 				     check.counts.skip)) {
-			errorf("verification failed: %zu keys differ between v2 (read again, index %lld) "
+			errorf("verification failed: %zu %s between v2 (read again, index %lld) "
 			       "and v3 (%zu skipped by --on-conflict skip; others written in v2 during "
 			       "the migration?); re-run the migration", differ,
+			       cli_plural(differ, "key differs", "keys differ"),
 			       (long long)src.etcd_index, check.counts.skip);
 			rc = EXIT_DIFFERENT;
 		} else if (cli->format != OUT_JSON) {

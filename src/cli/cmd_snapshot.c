@@ -165,6 +165,7 @@ int cmd_snapshot_save(struct cli *cli)
 			json_object_set_new(doc, h.api == DSCK_API_V3 ? "revision" : "etcd_index",
 					    json_integer(h.api == DSCK_API_V3 ? h.revision : h.etcd_index));
 			json_object_set_new(doc, "endpoint", json_string(h.endpoint));
+			json_object_set_new(doc, "ok", json_true());
 			rc = cli_print_json(doc);
 		} else if (!e) {
 			FILE *out = strcmp(path, "-") == 0 ? stderr : stdout;
@@ -222,7 +223,7 @@ int cmd_snapshot_verify(struct cli *cli)
 		json_object_set_new(doc, "file", json_string(cli->pos[0]));
 		json_object_set_new(doc, "ok", json_boolean(!e));
 		if (e)
-			json_object_set_new(doc, "error", json_string(err.msg));
+			json_object_set_new(doc, "error", cli_error_json(&err));
 		json_object_set_new(hdr, "api", json_string(dsck_api_name(r.hdr.api)));
 		json_object_set_new(hdr, "created", json_string(r.hdr.created));
 		json_object_set_new(hdr, "tool", json_string(r.hdr.tool));

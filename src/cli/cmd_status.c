@@ -212,7 +212,7 @@ static json_t *count_json(long long n)
 }
 
 static int render_json(const struct endpoint_status *st, size_t n, const struct calico_status *cs,
-		       const struct findings *f)
+		       const struct findings *f, bool ok)
 {
 	json_t *doc = json_object(), *eps = json_array(), *cal = json_object();
 	char hex[24];
@@ -240,14 +240,20 @@ static int render_json(const struct endpoint_status *st, size_t n, const struct 
 	json_object_set_new(cal, "v2_keys", count_json(cs->v2_keys));
 	json_object_set_new(cal, "v3_keys", count_json(cs->v3_keys));
 	json_object_set_new(cal, "v3_model_keys", count_json(cs->v3_model_keys));
-	json_object_set_new(cal, "ready", cli_json_text(cs->ready));
-	json_object_set_new(cal, "ready_v3", cli_json_text(cs->ready_v3));
+	/* A boolean as everywhere; the raw value beside it (docs/json.md). */
+	json_object_set_new(cal, "ready", cs->ready[0] ? json_boolean(strcmp(cs->ready, "true") == 0)
+						       : json_null());
+	json_object_set_new(cal, "ready_value", cli_json_text(cs->ready));
+	json_object_set_new(cal, "ready_v3", cs->ready_v3[0] ?
+			    json_boolean(strcmp(cs->ready_v3, "true") == 0) : json_null());
+	json_object_set_new(cal, "ready_v3_value", cli_json_text(cs->ready_v3));
 	json_object_set_new(cal, "calico_version", cli_json_text(cs->calico_version));
 	json_object_set_new(cal, "cluster_guid", cli_json_text(cs->cluster_guid));
 	json_object_set_new(cal, "error", cs->err.code ? json_string(cs->err.msg) : json_null());
 	json_object_set_new(doc, "endpoints", eps);
 	json_object_set_new(doc, "calico", cal);
 	json_object_set_new(doc, "findings", cli_findings_json(f));
+	json_object_set_new(doc, "ok", json_boolean(ok));
 	return cli_print_json(doc);
 }
 
@@ -349,7 +355,7 @@ int cmd_status(struct cli *cli)
 	if (cs.v2_keys > 0 && v2trap_add_online(&f, (size_t)cs.v2_keys))
 		rc = EXIT_IO;
 	else if (cli->format == OUT_JSON)
-		rc = render_json(st, conn.n_endpoints, &cs, &f);
+		rc = render_json(st, conn.n_endpoints, &cs, &f, worst == EXIT_OK);
 	else
 		render_table(st, conn.n_endpoints, &cs);
 	if (!rc && cli->format != OUT_JSON && f.n) {

@@ -21,9 +21,10 @@ int cmd_version(struct cli *cli)
 		json_t *doc = json_object(), *libs = json_object();
 
 		for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-			json_object_set_new(libs, names[i], json_string(vers[i]));
+			cli_json_set_snake(libs, names[i], json_string(vers[i]));
 		json_object_set_new(doc, "version", json_string(DSCK_VERSION));
 		json_object_set_new(doc, "libraries", libs);
+		json_object_set_new(doc, "ok", json_true());
 		return cli_print_json(doc);
 	}
 	printf("dsck %s\n", DSCK_VERSION);

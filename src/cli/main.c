@@ -241,6 +241,11 @@ static const struct cli_cmd commands[] = {
 	  "dsck check node-roll --from-dir ./dumps   (daemonsets.json, deployments.json, "
 	  "replicasets.json, pods.json, configmaps.json: kubectl get ... -n kube-system -o json; "
 	  "nodes.json: kubectl get nodes -o json)" },
+	{ "explain", cmd_explain, "[CODE]",
+	  "print what a finding code means, what was read and what to do (docs/findings.md)",
+	  no_opts, false,
+	  "dsck explain ttl-will-persist\ndsck explain   (lists the codes)\n"
+	  "dsck explain v3-missing -o json" },
 	{ "diff", cmd_diff, "A B",
 	  "compare two key sets; A and B are snapshot or etcd backend files, 'v2' or 'v3' (the "
 	  "live stores)",
@@ -508,7 +513,7 @@ static int hoist_globals(int argc, char **argv, char **out, int *nout)
 	return i;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
 	struct cli cli;
 	int used = 0, rc, first, nglob;
@@ -569,6 +574,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	settings_init(&cli.settings);
 	rc = parse_args(&cli, nglob, args);
+	cli_errdoc_command(cli.cmd->name, rc == EXIT_OK ? &cli : NULL);
 	if (rc == EXIT_OK && cli.set[OPT_HELP]) {
 		command_help(cli.cmd);
 		rc = cli_finish_stdout(EXIT_OK);
@@ -583,4 +589,11 @@ int main(int argc, char **argv)
 	}
 	settings_release(&cli.settings);
 	return rc;
+}
+
+/* -o json: one document on stdout in every case, errors included (cli.h). */
+int main(int argc, char **argv)
+{
+	cli_errdoc_begin(argc, argv);
+	return cli_errdoc_end(run(argc, argv));
 }

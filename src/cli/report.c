@@ -15,12 +15,10 @@ json_t *cli_findings_json(const struct findings *f)
 
 		json_object_set_new(o, "code", json_string(x->code));
 		json_object_set_new(o, "severity", json_string(severity_name(x->sev)));
-		if (x->member)
-			json_object_set_new(o, "member", json_string(x->member));
-		if (x->key)
-			json_object_set_new(o, "key", json_string(x->key));
-		if (x->detail)
-			json_object_set_new(o, "detail", json_string(x->detail));
+		/* One shape for every finding: null where it is not about a member or key. */
+		json_object_set_new(o, "member", cli_json_text(x->member));
+		json_object_set_new(o, "key", cli_json_text(x->key));
+		json_object_set_new(o, "detail", cli_json_text(x->detail));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -51,21 +49,25 @@ void cli_findings_table(const struct findings *f)
 			if ((int)x->sev != sev || before > TABLE_PER_CODE)
 				continue;
 			if (before == TABLE_PER_CODE) {
-				printf("%s%-5s%s %-34s ... and %zu more (-o json lists them)\n",
-				       cli_color(paint[sev]), label[sev], cli_color(COLOR_RESET), x->code,
-				       findings_count(f, x->code) - TABLE_PER_CODE);
+				printf("%s%-5s%s %-34s ... and %zu more (-o json lists them) "
+				       "(dsck explain %s)\n", cli_color(paint[sev]), label[sev],
+				       cli_color(COLOR_RESET), x->code,
+				       findings_count(f, x->code) - TABLE_PER_CODE, x->code);
 				continue;
 			}
 			printf("%s%-5s%s %-34s %s%s%s%s%s\n", cli_color(paint[sev]), label[sev],
 			       cli_color(COLOR_RESET), x->code, x->key ? x->key : "",
 			       x->key ? "  " : "", x->member ? "[" : "", x->member ? x->member : "",
 			       x->member ? "]" : "");
-			if (x->detail)
-				printf("      %s\n", x->detail);
+			/* Every finding ends with where to read more (docs/findings.md). */
+			printf("      %s%s(dsck explain %s)\n", x->detail ? x->detail : "",
+			       x->detail ? " " : "", x->code);
 		}
 	}
 	if (f->dropped)
-		printf("(%zu more findings not kept)\n", f->dropped);
-	printf("%zu errors, %zu warnings, %zu info\n", f->by_sev[SEV_ERROR], f->by_sev[SEV_WARNING],
-	       f->by_sev[SEV_INFO]);
+		printf("(%zu more %s not kept)\n", f->dropped,
+		       cli_plural(f->dropped, "finding", "findings"));
+	printf("%zu %s, %zu %s, %zu info\n", f->by_sev[SEV_ERROR],
+	       cli_plural(f->by_sev[SEV_ERROR], "error", "errors"), f->by_sev[SEV_WARNING],
+	       cli_plural(f->by_sev[SEV_WARNING], "warning", "warnings"), f->by_sev[SEV_INFO]);
 }

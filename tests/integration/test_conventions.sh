@@ -81,7 +81,7 @@ h_run "$DSCK" status --endpoints "$EP" --dial-timeout 1m30s --command-timeout=1m
 h_assert_rc 0 "Go durations 1m30s and 1m"
 h_run env ETCDCTL_COMMAND_TIMEOUT=500ms ETCDCTL_DIAL_TIMEOUT=2s "$DSCK" config -o json
 h_assert_rc 0 "ETCDCTL_* timeouts"
-h_assert_eq "500ms" "$(jq -r '.settings["command-timeout"].value' <<<"$H_OUT")" \
+h_assert_eq "500ms" "$(jq -r '.settings["command_timeout"].value' <<<"$H_OUT")" \
 	"ETCDCTL_COMMAND_TIMEOUT honoured"
 h_run "$DSCK" ls /calico/v1/Ready --api v3 --endpoints "$HOSTPORT" -o json
 h_assert_rc 0 "an endpoint without a scheme"

@@ -64,7 +64,7 @@ expect_clean() { # API WHAT
 KINDS='["bgp_global","bgp_host","bgp_peer","directory","felix_status","global_config","host",
 "host_config","host_endpoint","ip_pool","ipam_affinity","ipam_block","ipam_config","ipam_handle",
 "policy","profile","ready","unknown","v3_resource","workload_endpoint"]'
-DOC_KEYS='["affinity_states","api","calico_version","check","cluster_guid","findings","format_version",
+DOC_KEYS='["affinity_states","api","calico_version","check","cluster_guid","command","findings","format_version",
 "keys","kinds","model","ok","ready","source","summary","v3_kinds"]'
 GUID=$(value_of /calico/v1/config/ClusterGUID)
 for api in v2 v3; do

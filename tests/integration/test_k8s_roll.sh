@@ -205,7 +205,9 @@ h_pass "table output"
 # ---- what cannot be read
 run "$DSCK" check node-roll --kubeconfig "$(kc no-such-cluster)" -o json
 h_assert_rc 5 "nothing served (every list 404): cannot check, exit 5"
-h_assert_eq "" "$H_OUT" "no report that could be read as a result"
+h_assert_eq '["command","error","format_version","ok"] false 5' \
+	"$(jq -r '"\(keys | tojson) \(.ok) \(.error.exit)"' <<<"$H_OUT")" \
+	"no report that could be read as a result: only the error document"
 h_assert_contains "$H_ERR" "the API server does not serve daemonsets" "names what is not served"
 run "$DSCK" check node-roll --kubeconfig "$(kc migrated)" -o json
 h_assert_rc 0 "a Kubernetes-datastore cluster (no policy controller needed)"

@@ -106,7 +106,7 @@ h_run "$DSCK_FIXTURE" --endpoint "$(h_endpoint c-1)" --hosts 3 --workloads-per-h
 h_assert_rc 0 "load the cluster"
 h_run "$DSCK" check pre-migrate --endpoints "$CEPS" -o json
 h_assert_rc 0 "pre-migrate on the cluster"
-h_assert_eq 3 "$(jq '[.members[] | select(.reachable and .v2_served)] | length' <<<"$H_OUT")" "three members checked"
+h_assert_eq 3 "$(jq '[.members[] | select(.reachable and .v2_enabled)] | length' <<<"$H_OUT")" "three members checked"
 for m in c-3 c-2 c-1; do h_etcd_stop "$m"; done
 for m in c-1 c-2 c-3; do migrate "$m"; done
 for m in c-1 c-2 c-3; do h_etcd_restart "$m" --v2 --no-wait; done

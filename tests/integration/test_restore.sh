@@ -189,6 +189,11 @@ h_run "$DSCK" migrate v2-to-v3 --endpoints "$SRC" -o json
 h_assert_rc 0 "second migrate"
 h_assert_eq 0 "$(jq .written <<<"$H_OUT")" "second migrate writes nothing"
 h_assert_eq "$after" "$(rev src)" "second migrate: revision unchanged"
+h_run "$DSCK" migrate v2-to-v3 --endpoints "$SRC"
+h_assert_rc 0 "third migrate"
+h_assert_contains "$H_OUT" "nothing to do: v3 already holds every key" "nothing to do says so"
+h_assert_not_contains "$H_OUT" "keys written" "and reports no empty write"
+h_assert_eq "$after" "$(rev src)" "third migrate: revision unchanged"
 ((after > before)) || h_fail "first migrate wrote nothing"
 h_run h_etcdctl src get /calico/felix --prefix --keys-only
 h_assert_not_contains "$H_OUT" "/status" "TTL keys are not migrated unless asked"

@@ -198,7 +198,7 @@ write_v2() {
 }
 during_pause mig write_v2 migrate v2-to-v3 --endpoints "$M"
 h_assert_eq 1 "$RC" "a v2 write during the migration: exit 1"
-h_assert_contains "$(<"$H_TMP/mig.err")" "verification failed: 1 keys differ" "the verification sees it"
+h_assert_contains "$(<"$H_TMP/mig.err")" "verification failed: 1 key differs" "the verification sees it"
 h_assert_not_contains "$(<"$H_TMP/mig.out")" "verified:" "it does not say verified"
 h_run "$DSCK" diff v2 v3 --endpoints "$M"
 h_assert_rc 1 "diff agrees: the stores differ"

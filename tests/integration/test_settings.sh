@@ -10,7 +10,7 @@ unset DSCK_ENDPOINTS ETCDCTL_ENDPOINTS ETCD_ENDPOINTS ETCDCTL_CACERT ETCD_CA_CER
 	K8S_API_ENDPOINT K8S_API_TOKEN KUBERNETES_SERVICE_HOST ETCDCTL_API ETCDCTL_DIAL_TIMEOUT \
 	ETCDCTL_COMMAND_TIMEOUT ETCDCTL_INSECURE_SKIP_TLS_VERIFY
 
-field() { jq -r ".settings[\"$1\"].$2" <<<"$H_OUT"; }
+field() { jq -r ".settings[\"${1//-/_}\"].$2" <<<"$H_OUT"; }
 
 h_run "$DSCK" config -o json
 h_assert_rc 0 "config runs with no settings"
@@ -105,7 +105,7 @@ h_run "$DSCK" --help
 h_assert_rc 0 "dsck --help"
 h_run "$DSCK" version -o json
 h_assert_rc 0 "version"
-for lib in grpc protobuf-c libcurl jansson libyaml; do
+for lib in grpc protobuf_c libcurl jansson libyaml; do
 	h_assert_eq true "$(jq ".libraries | has(\"$lib\")" <<<"$H_OUT")" "version lists $lib"
 done
 h_pass "help and version"
