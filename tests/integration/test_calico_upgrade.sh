@@ -110,7 +110,7 @@ h_pass "after passes on the correct conversion"
 
 # inspect reads the v3 model: kinds per plural, ClusterInformation as Ready, affinity states.
 h_run "$DSCK" inspect --api v3 -o json
-h_assert_eq '"v3" "false"' "$(jq -c .model,.ready <<<"$H_OUT" | tr '\n' ' ' | sed 's/ $//')" \
+h_assert_eq '"v3" false' "$(jq -c .model,.ready <<<"$H_OUT" | tr '\n' ' ' | sed 's/ $//')" \
 	"inspect: a v3-only store, Ready from datastoreReady"
 h_assert_eq 0 "$(jq .kinds.unknown <<<"$H_OUT")" "inspect: no unknown keys"
 for kind in WorkloadEndpoint:workloadendpoints Node:nodes Profile:profiles IPPool:ippools \
