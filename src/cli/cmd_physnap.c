@@ -173,7 +173,7 @@ int cmd_snapshot_verify_physical(struct cli *cli, const char *path)
 	}
 	count(&p, &c);
 	if (!c.calico && v2trap_add_offline(&f, path)) {
-		dsck_fail(&err, DSCK_ERR_NOMEM, "out of memory");
+		dsck_oom(&err);
 		rc = cli_fail(&err);
 		goto out;
 	}

@@ -55,3 +55,8 @@ void dsck_error_clear(struct dsck_error *err)
 	err->code = DSCK_OK;
 	err->msg[0] = '\0';
 }
+
+enum dsck_err dsck_oom(struct dsck_error *err)
+{
+	return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+}

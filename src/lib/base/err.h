@@ -58,6 +58,8 @@ enum dsck_err dsck_vfail(struct dsck_error *err, enum dsck_err code,
 			 const char *fmt, va_list ap)
 	__attribute__((format(printf, 3, 0)));
 
+/* The one out-of-memory failure: DSCK_ERR_NOMEM with its message. */
+enum dsck_err dsck_oom(struct dsck_error *err);
 /* Forget a recorded failure (used when a caller recovers, e.g. failover). */
 void dsck_error_clear(struct dsck_error *err);
 

@@ -852,7 +852,7 @@ enum dsck_err inspect_run(struct inspect *in, struct source *src, inspect_progre
 	if (src->kind == SOURCE_PHYSICAL &&
 	    !physnap_count_prefix(&src->phys, V2TRAP_PREFIX, strlen(V2TRAP_PREFIX)) &&
 	    v2trap_add_offline(&in->findings, src->name))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	return DSCK_OK;
 }
 

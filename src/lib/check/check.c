@@ -91,7 +91,7 @@ enum dsck_err check_each_member(const struct dsck_conn *conn, struct check_resul
 		    findings_add(&res->findings, SEV_ERROR, "member-unreachable", m->endpoint, NULL, 0,
 				 "the member does not answer, so it was not checked (%s): start it, "
 				 "or leave it out of --endpoints", m->error[0] ? m->error : "no answer"))
-			rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			rc = dsck_oom(err);
 	}
 	return rc;
 }

@@ -379,7 +379,7 @@ static enum dsck_err read_list(struct k8s_source *src, enum k8s_res r, bool abse
 	*out = absent_ok ? NULL : json_array();
 	if (from)
 		*from = NULL;
-	return *out || absent_ok ? DSCK_OK : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	return *out || absent_ok ? DSCK_OK : dsck_oom(err);
 }
 
 static enum dsck_err read_inputs(struct k8s_source *src, struct inputs *in,
@@ -426,7 +426,7 @@ static enum dsck_err add(struct crd_migration *res, enum severity sev, const cha
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
 	if (findings_add(&res->findings, sev, code, NULL, key, key ? strlen(key) : 0, "%s", detail))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	return DSCK_OK;
 }
 
@@ -573,7 +573,7 @@ static enum dsck_err judge_kind(struct crd_migration *res, const struct inputs *
 	json_t *tpr_idx = index_by_name(in->tpr_objs[i]);
 	const json_t *it;
 	enum dsck_err rc = crd_idx && tpr_idx ? DSCK_OK
-					      : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+					      : dsck_oom(err);
 	size_t j;
 
 	json_array_foreach(in->tpr_objs[i], j, it)

@@ -479,7 +479,7 @@ void node_roll_release(struct node_roll *r)
 
 static enum dsck_err nomem(struct dsck_error *err)
 {
-	return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	return dsck_oom(err);
 }
 
 static enum dsck_err add(struct node_roll *res, enum severity sev, const char *code,

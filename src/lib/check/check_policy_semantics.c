@@ -345,7 +345,7 @@ static enum dsck_err judge_all(struct policy_semantics *res, const json_t *names
 
 	if (!by_ns || !(res->ns = calloc(json_array_size(namespaces) + 1, sizeof(*res->ns)))) {
 		json_decref(by_ns);
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	}
 	k8s_source_api_version(from, policies, res->np_api_version, sizeof(res->np_api_version));
 	if (!res->np_api_version[0])
@@ -591,7 +591,7 @@ enum dsck_err check_policy_semantics(struct k8s_source *src, struct policy_seman
 	for (size_t i = 0; i < res->n && !rc && res->scope == POLICY_NOT_APPLICABLE; i++) {
 		res->by_verdict[res->ns[i].verdict]--;
 		if (not_applicable(&res->ns[i]))
-			rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			rc = dsck_oom(err);
 		res->by_verdict[res->ns[i].verdict]++;
 	}
 	if (!rc && res->n > 1)

@@ -126,7 +126,7 @@ enum dsck_err check_pre_migrate(const struct dsck_conn *conn, const struct keyfi
 			v2_keys = res->members[i].v2_leaves;
 	/* The usual backup would hold none of it. */
 	if (!rc && v2_keys && v2trap_add_online(&res->findings, v2_keys))
-		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		rc = dsck_oom(err);
 
 	/* The way forward only when there is one. */
 	if (!rc && findings_ok(&res->findings) && !res->unreachable)

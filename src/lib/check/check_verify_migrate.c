@@ -269,7 +269,7 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 	m->reachable = m->v3_ok = m->v3_counted = true;
 	/* The snapshot first: which v2 keys changed since decides whom a difference blames. */
 	if (v2_open && before && (w.edited = json_object()) == NULL)
-		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		rc = dsck_oom(err);
 	if (!rc && v2_open && before)
 		rc = check_before(&w, before, mc, f, err);
 	if (rc) {

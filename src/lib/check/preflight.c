@@ -237,7 +237,7 @@ static enum dsck_err run_check(struct preflight *p, const char *name, const stru
 	}
 	v2_data_is_warning(&r.findings);
 	if (!rc && findings_append(&c->findings, &r.findings))
-		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		rc = dsck_oom(err);
 	for (size_t i = 0; i < r.n_members; i++)
 		if (r.members[i].reachable)
 			buf_printf(&who, "%s%s", who.len ? ", " : "", r.members[i].endpoint);
@@ -287,7 +287,7 @@ enum dsck_err preflight_etcd(struct preflight *p, const struct dsck_conn *conn,
 				 "the v2 API is not served and v3 holds no keys under %.*s: is this "
 				 "an etcd client URL (not the peer port), and the right cluster?",
 				 (int)f->prefix_len, f->prefix))
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(err);
 	}
 	if (!rc && p->v2_served)
 		rc = run_check(p, "v2-content", conn, f, err);

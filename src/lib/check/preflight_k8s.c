@@ -13,7 +13,7 @@
 
 static enum dsck_err nomem(struct dsck_error *err)
 {
-	return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	return dsck_oom(err);
 }
 
 /* A failure of a check: out of memory stops the preflight, anything else is "could not run". */

@@ -37,7 +37,7 @@ static enum dsck_err add_endpoint(struct dsck_conn *c, const char *p, size_t n,
 		ep = NULL;
 	}
 	if (!ep)
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	c->endpoints[c->n_endpoints++] = ep;
 	return DSCK_OK;
 }
@@ -117,7 +117,7 @@ enum dsck_err conn_init_member(struct dsck_conn *member, const struct dsck_conn 
 	member->endpoints[0] = strdup(c->endpoints[i]);
 	member->n_endpoints = 1;
 	if (!member->endpoints[0])
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	return DSCK_OK;
 }
 

@@ -246,7 +246,7 @@ enum dsck_err http_request(struct http_client *c, const char *method, const char
 
 		authz = malloc(n);
 		if (!authz)
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(err);
 		snprintf(authz, n, "Authorization: Bearer %s", c->bearer_token);
 		hdrs = curl_slist_append(hdrs, authz);
 	} else if (conn->user) {

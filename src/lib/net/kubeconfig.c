@@ -128,7 +128,7 @@ static enum dsck_err decode_data(struct kc_file *f, yaml_node_t *map, const char
 		return DSCK_OK;
 	d = malloc(strlen(v) + 1);
 	if (!d)
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	for (const char *p = v; *p; p++)
 		if (*p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
 			d[n++] = *p;
@@ -157,7 +157,7 @@ static enum dsck_err get_pem(struct kc_file *f, yaml_node_t *map, const char *fi
 	if (get_scalar(f, map, file_key, &v, err))
 		return err->code;
 	if (v && !(pem->file = resolve_path(f, v)))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	return decode_data(f, map, data_key, pem, err);
 }
 
@@ -169,7 +169,7 @@ static enum dsck_err dup_scalar(struct kc_file *f, yaml_node_t *map, const char 
 	if (get_scalar(f, map, key, &v, err))
 		return err->code;
 	if (v && !(*out = strdup(v)))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	return DSCK_OK;
 }
 
@@ -197,7 +197,7 @@ static enum dsck_err load_cluster(struct kubeconfig *kc, struct kc_entry *e,
 		return dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu: cluster '%s': server '%s' names no host",
 				 e->file->path, e->line, kc->cluster, server);
 	if (!(kc->server = strndup(server, n)))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	kc->insecure_skip_tls_verify = insecure && strcmp(insecure, "true") == 0;
 	return get_pem(e->file, e->body, "certificate-authority", "certificate-authority-data",
 		       &kc->ca, err);
@@ -224,7 +224,7 @@ static enum dsck_err load_user(struct kubeconfig *kc, struct kc_entry *e,
 	if (!tf && get_scalar(f, e->body, "token-file", &tf, err))
 		return err->code;
 	if (tf && !kc->token && !(kc->token_file = resolve_path(f, tf)))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	if (get_pem(f, e->body, "client-certificate", "client-certificate-data", &kc->cert, err) ||
 	    get_pem(f, e->body, "client-key", "client-key-data", &kc->key, err))
 		return err->code;
@@ -325,7 +325,7 @@ static enum dsck_err load_doc(struct kc_file *f, FILE *in, const char *text, siz
 	enum dsck_err rc = DSCK_OK;
 
 	if (!yaml_parser_initialize(&parser))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	if (in)
 		yaml_parser_set_input_file(&parser, in);
 	else

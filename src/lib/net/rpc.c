@@ -66,7 +66,7 @@ static enum dsck_err read_pem(const char *what, const char *path, char **out,
 		return dsck_fail(err, DSCK_ERR_TLS, "%s '%s' is not a PEM file", what, path);
 	}
 	*out = buf_detach(&b, NULL);
-	return *out ? DSCK_OK : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	return *out ? DSCK_OK : dsck_oom(err);
 }
 
 static void free_secret(char *p)
@@ -169,7 +169,7 @@ enum dsck_err rpc_channel_new(const char *endpoint, const struct dsck_conn *conn
 	if (!ch || !(ch->endpoint = strdup(endpoint))) {
 		free(ch);
 		grpc_channel_credentials_release(creds);
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	}
 	ch->dial_timeout_ms = conn->dial_timeout_ms;
 	ch->ch = grpc_channel_create(target, creds, &cargs);

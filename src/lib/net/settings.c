@@ -247,7 +247,7 @@ enum dsck_err settings_load_env(struct dsck_settings *s, struct dsck_error *err)
 			if (!val || !*val)
 				continue;
 			if (settings_set(s, (enum setting_id)i, val, SRC_ENV, defs[i].env[k]))
-				return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+				return dsck_oom(err);
 			break;
 		}
 	}
@@ -261,7 +261,7 @@ enum dsck_err settings_load_env(struct dsck_settings *s, struct dsck_error *err)
 		snprintf(url, sizeof(url), strchr(host, ':') ? "https://[%s]:%s" : "https://%s:%s",
 			 host, port && *port ? port : "443");
 		if (settings_set(s, SET_K8S_API_ENDPOINT, url, SRC_ENV, "in-cluster"))
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(err);
 	}
 	return DSCK_OK;
 }
@@ -313,7 +313,7 @@ static enum dsck_err load_config_doc(struct dsck_settings *s, const char *path,
 			continue;
 		snprintf(origin, sizeof(origin), "%s:%zu", path, yamldoc_line(n));
 		if (settings_set(s, (enum setting_id)i, scalar(n), SRC_CONFIG, origin))
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(err);
 	}
 	return DSCK_OK;
 }
@@ -333,7 +333,7 @@ enum dsck_err settings_load_config(struct dsck_settings *s, struct dsck_error *e
 		return dsck_fail(err, DSCK_ERR_INPUT, "cannot open config file '%s': %s",
 				 path, strerror(errno));
 	if (!yaml_parser_initialize(&parser))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	yaml_parser_set_input_file(&parser, f);
 	if (!yaml_parser_load(&parser, &doc)) {
 		rc = dsck_fail(err, DSCK_ERR_INPUT, "%s:%zu:%zu: invalid YAML: %s", path,

@@ -209,7 +209,7 @@ static enum dsck_err plan_step(struct restore *r, enum restore_action a,
 		buf_reset(&r->ready_prev);
 		if (buf_append(&r->ready_value, final->value, final->value_len) ||
 		    (live && buf_append(&r->ready_prev, live->value, live->value_len)))
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(err);
 	}
 	if (r->on_plan && a != RA_SAME)
 		r->on_plan(r->ctx, a, src, live);
@@ -303,7 +303,7 @@ static enum dsck_err batch_init(struct restore *r, struct dsck_error *err)
 	struct restore_pipe *p = calloc(1, sizeof(*p));
 
 	if (!p)
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	r->pipe = p;
 	for (size_t i = 0; i < RESTORE_IN_FLIGHT; i++) {
 		struct restore_batch *b = &p->b[i];
@@ -313,7 +313,7 @@ static enum dsck_err batch_init(struct restore *r, struct dsck_error *err)
 		b->ops = calloc(b->alloc, sizeof(*b->ops));
 		b->g = calloc(b->alloc, sizeof(*b->g));
 		if (!b->ops || !b->g)
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(err);
 	}
 	r->batch = &p->b[0];
 	return DSCK_OK;
@@ -518,7 +518,7 @@ static enum dsck_err batch_add(struct restore *r, const struct dsck_record *key_
 	op->key_off = b->arena.len;
 	op->key_len = key_rec->key_len;
 	if (buf_append(&b->arena, key_rec->key, key_rec->key_len))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	op->val_off = b->arena.len;
 	op->val_len = vlen;
 	if (vlen && buf_append(&b->arena, val_rec->value, vlen)) {
@@ -573,10 +573,10 @@ static enum dsck_err v2_write(struct restore *r, enum restore_action a,
 
 			if (buf_append(&r->dir_keys, live->key, live->key_len) ||
 			    buf_appendc(&r->dir_keys, '\0'))
-				return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+				return dsck_oom(err);
 			end = r->dir_keys.len;
 			return buf_append(&r->dir_ends, &end, sizeof(end))
-				       ? dsck_fail(err, DSCK_ERR_NOMEM, "out of memory") : DSCK_OK;
+				       ? dsck_oom(err) : DSCK_OK;
 		}
 		if (live->key_len >= sizeof(key))
 			return dsck_fail(err, DSCK_ERR_TOO_LARGE, "key too long for v2: '%.64s...'",

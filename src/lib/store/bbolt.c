@@ -131,7 +131,7 @@ enum dsck_err bbolt_open(struct bbolt *db, const uint8_t *data, size_t size, con
 				 "range", name, db->meta, (unsigned long long)db->freelist);
 	db->seen = calloc((size_t)(db->npages + 7) / 8, 1);
 	if (!db->seen)
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	return DSCK_OK;
 }
 

@@ -83,7 +83,7 @@ static enum dsck_err new_slot(struct walker *w, size_t *slot)
 		struct etcd2_node *r = realloc(w->nodes, n * sizeof(*r));
 
 		if (!r)
-			return dsck_fail(w->err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(w->err);
 		w->nodes = r;
 		w->alloc = n;
 	}
@@ -317,7 +317,7 @@ enum dsck_err etcd2_parse_listing(char *body, size_t len, const char *what,
 		rc = dsck_fail(err, DSCK_ERR_SERVER, "%s: etcd error %lld: %s", what,
 			       (long long)w.error_code, w.message ? w.message : "");
 	if (rc == DSCK_OK && w.n && !(out = calloc(w.n, sizeof(*out))))
-		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		rc = dsck_oom(err);
 	if (rc == DSCK_OK)
 		for (size_t i = 0; i < w.n; i++)
 			node_record(body, &w.nodes[i], &out[i]);

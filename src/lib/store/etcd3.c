@@ -150,7 +150,7 @@ static enum dsck_err authenticate(struct etcd3_client *c, struct rpc_channel *ch
 		return DSCK_OK;
 	c->token = strdup(resp->token ? resp->token : "");
 	protobuf_c_message_free_unpacked(&resp->base, NULL);
-	return c->token ? DSCK_OK : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	return c->token ? DSCK_OK : dsck_oom(err);
 }
 
 static void trace_call(const struct etcd3_client *c, const char *method,
@@ -279,7 +279,7 @@ enum dsck_err etcd3_count(struct etcd3_client *c, const char *prefix, size_t len
 	enum dsck_err rc;
 
 	if (!end)
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	if (len) {
 		req.key = (ProtobufCBinaryData){ len, (uint8_t *)prefix };
 		req.range_end = (ProtobufCBinaryData){ etcd3_prefix_end(prefix, len, end),
@@ -387,7 +387,7 @@ static enum dsck_err txn_msgs_build(struct txn_msgs *m, const struct etcd3_guard
 	m->dels = calloc(n, sizeof(*m->dels));
 	if (!m->cmp || !m->cmpp || !m->ops || !m->opsp || !m->puts || !m->dels) {
 		txn_msgs_release(m);
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	}
 	for (size_t i = 0; i < n; i++) {
 		ProtobufCBinaryData key = { g[i].key_len, (uint8_t *)g[i].key };
@@ -498,7 +498,7 @@ enum dsck_err etcd3_scan_begin(struct etcd3_scan *s, struct etcd3_client *c,
 	s->end = malloc(len + 1);
 	if (!s->start || !s->end) {
 		etcd3_scan_release(s);
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	}
 	if (len) {
 		memcpy(s->start, prefix, len);
@@ -655,7 +655,7 @@ static enum dsck_err choose_window(struct etcd3_scan *s, struct dsck_error *err)
 	to = from + s->win_step;
 	w = realloc(s->win, n);
 	if (!w)
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	s->win = w;
 	memcpy(w, s->start, base);
 	if (to < from) {
@@ -731,7 +731,7 @@ static enum dsck_err prefetch_start(struct etcd3_scan *s, struct dsck_error *err
 
 	if (!pf) {
 		if (!(pf = calloc(1, sizeof(*pf))))
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(err);
 		etcd3_client_init(&pf->client, s->c->conn, NULL);
 		pf->client.current = s->c->current;
 		s->ahead = pf;

@@ -108,7 +108,7 @@ static enum dsck_err replace(char **dst, const char *src, struct dsck_error *err
 	char *copy = src ? strdup(src) : NULL;
 
 	if (src && !copy)
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	free_secret(dst);
 	*dst = copy;
 	return DSCK_OK;
@@ -140,7 +140,7 @@ static enum dsck_err read_token_file(const char *path, char **out, struct dsck_e
 	if (!rc && !b.len)
 		rc = dsck_fail(err, DSCK_ERR_INPUT, "token file '%s' is empty", path);
 	if (!rc && !(*out = buf_detach(&b, NULL)))
-		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		rc = dsck_oom(err);
 	if (b.data)
 		explicit_bzero(b.data, b.len);
 	buf_release(&b);
@@ -175,7 +175,7 @@ static enum dsck_err pem_path(struct k8s_client *c, int slot, const struct kubec
 	free(*out);
 	if (asprintf(out, "/proc/self/fd/%d", fd) < 0) {
 		*out = NULL;
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	}
 	return DSCK_OK;
 }
@@ -260,7 +260,7 @@ static enum dsck_err apply_overrides(struct k8s_client *c, const struct dsck_set
 			n--;
 		free(c->server);
 		if (!(c->server = strndup(ep->value, n)))
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(err);
 		if (!c->source[0])
 			snprintf(c->source, sizeof(c->source), "%s", ep->origin);
 	}
@@ -443,7 +443,7 @@ static enum dsck_err fetch(struct k8s_client *c, const char *path, const char *q
 	if (asprintf(&url, "%s%s%s", c->server, path, query ? query : "") < 0 ||
 	    asprintf(&where, "'%s%s'", c->server, path) < 0) {
 		free(url);
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	}
 	http_response_init(&resp, c->conn.max_response_bytes);
 	rc = http_request(&c->http, "GET", url, NULL, &resp, &e);
@@ -512,7 +512,7 @@ static enum dsck_err take_page(json_t *page, const char *where, json_t *all,
 		return dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: 'metadata.continue' must be a string",
 				 where);
 	if (items && json_array_extend(all, items))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	if (cont && json_string_length(cont))
 		*next = json_string_value(cont);
 	return DSCK_OK;
@@ -556,7 +556,7 @@ enum dsck_err k8s_list(struct k8s_client *c, const char *path, json_t **items,
 			break;
 		free(cont);
 		if (!(cont = strdup(next)))
-			rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			rc = dsck_oom(err);
 		json_decref(page);
 		page = NULL;
 	}
@@ -628,7 +628,7 @@ static enum dsck_err dir_items(json_t *doc, const char *path, json_t **items,
 		*items = NULL;
 		return err->code;
 	}
-	return *items ? DSCK_OK : dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+	return *items ? DSCK_OK : dsck_oom(err);
 }
 
 enum dsck_err k8s_source_list(struct k8s_source *s, enum k8s_res r, json_t **items,

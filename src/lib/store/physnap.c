@@ -295,7 +295,7 @@ enum dsck_err physnap_open_mem(struct physnap *p, const uint8_t *data, size_t si
 	memset(p, 0, sizeof(*p));
 	p->fd = -1;
 	if (!(p->path = strdup(name)))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	if (size % TRAILER_ALIGN == PHYSNAP_TRAILER)
 		db_size = size - PHYSNAP_TRAILER;
 	else if (size % TRAILER_ALIGN)

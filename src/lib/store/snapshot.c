@@ -196,7 +196,7 @@ static enum dsck_err deflate_out(struct snapshot_writer *w, bool finish, struct 
 	buf_reset(&w->zout);
 	do {
 		if (buf_grow(&w->zout, 1u << 16))
-			return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			return dsck_oom(err);
 		z->next_out = (unsigned char *)w->zout.data + w->zout.len;
 		z->avail_out = 1u << 16;
 		zrc = deflate(z, finish ? Z_FINISH : Z_NO_FLUSH);
@@ -248,7 +248,7 @@ static enum dsck_err put_line(struct snapshot_writer *w, const char *p, size_t n
 	if (hash && (!EVP_DigestUpdate(w->sha, p, n) || !EVP_DigestUpdate(w->sha, "\n", 1)))
 		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
 	if (buf_append(&w->out, p, n) || buf_appendc(&w->out, '\n'))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	return w->out.len >= FLUSH_AT ? flush_out(w, err) : DSCK_OK;
 }
 
@@ -322,7 +322,7 @@ enum dsck_err snapshot_writer_open(struct snapshot_writer *w, const char *path,
 		w->path = strdup(path);
 		if (!w->path || asprintf(&w->tmp_path, "%s.tmp", path) < 0) {
 			w->tmp_path = NULL;
-			rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+			rc = dsck_oom(err);
 			goto out;
 		}
 		/* A stale temp file from an earlier crash is ours to replace. */
@@ -491,7 +491,7 @@ static enum dsck_err seal_block(struct snapshot_reader *r, const char *p, size_t
 				void *v = realloc(s->sums, na * sizeof(*s->sums));
 
 				if (!v)
-					return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+					return dsck_oom(err);
 				s->sums = v;
 				s->alloc = na;
 			}
@@ -593,7 +593,7 @@ static enum dsck_err detect_gzip(struct snapshot_reader *r, struct dsck_error *e
 
 	r->zin = malloc(ZIN_SIZE);
 	if (!r->zin)
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	/* A pipe may deliver one byte at a time: read until two or the end. */
 	while (r->zin_len < 2 && !r->zin_eof) {
 		ssize_t k = read(r->fd, r->zin + r->zin_len, ZIN_SIZE - r->zin_len);
@@ -687,7 +687,7 @@ static enum dsck_err next_line(struct snapshot_reader *r, char **line, size_t *l
 			char *p = realloc(r->buf, ncap);
 
 			if (!p)
-				return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+				return dsck_oom(err);
 			r->buf = p;
 			r->cap = ncap;
 		}
@@ -717,7 +717,7 @@ static enum dsck_err reader_start(struct snapshot_reader *r, const char *path, i
 		goto fail;
 	}
 	if (!r->buf || !r->sha || !EVP_DigestInit_ex(r->sha, EVP_sha256(), NULL)) {
-		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		rc = dsck_oom(err);
 		goto fail;
 	}
 	if ((rc = detect_gzip(r, err)))
@@ -775,7 +775,7 @@ enum dsck_err snapshot_seal_open(struct snapshot_seal *s, const char *path,
 		goto fail;
 	}
 	if (!s->path) {
-		rc = dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		rc = dsck_oom(err);
 		goto fail;
 	}
 	/* Only a regular file can be read twice and give the same bytes. */
@@ -1042,7 +1042,7 @@ enum dsck_err snapshot_reader_next(struct snapshot_reader *r, struct dsck_record
 	}
 	buf_reset(&r->prev_key);
 	if (buf_append(&r->prev_key, rec->key, rec->key_len))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "out of memory");
+		return dsck_oom(err);
 	r->have_prev = true;
 	r->records++;
 	return DSCK_OK;
