@@ -117,7 +117,9 @@ err_doc() {
 }
 
 # Usage errors: every command of the help, unknown option and bad value.
-commands=$("$DSCK" --help | awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { n = substr($0, 3, 25); sub(/ +$/, "", n); print n } on && /^$/ { exit }')
+# Read the whole help first: awk stops early, and dsck exits 141 on a closed pipe.
+help=$("$DSCK" --help)
+commands=$(awk '/^Commands:/ { on = 1; next } on && /^  [a-z]/ { n = substr($0, 3, 25); sub(/ +$/, "", n); print n } on && /^$/ { exit }' <<<"$help")
 n=0
 while read -r cmd; do
 	err_doc "$cmd" -- --no-such-option
