@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "table.h"
 #include "check/check.h"
 #include "base/keyfilter.h"
 
@@ -66,8 +67,14 @@ static int render(struct cli *cli, const struct check_result *r)
 		json_object_set_new(doc, "findings", cli_findings_json(f));
 		cli_print_json(doc);
 	} else {
-		printf("%-30s %-9s %-9s %8s %8s %8s %10s\n", "MEMBER", "REACHABLE", "V2 API", "V2 KEYS",
-		       "V2 DIRS", "V3 KEYS", "V3 MODEL");
+		static const struct table_col cols[] = {
+			{ "MEMBER", TABLE_LEFT }, { "REACHABLE", TABLE_LEFT }, { "V2 API", TABLE_LEFT },
+			{ "V2 KEYS", TABLE_RIGHT }, { "V2 DIRS", TABLE_RIGHT }, { "V3 KEYS", TABLE_RIGHT },
+			{ "V3 MODEL", TABLE_RIGHT },
+		};
+		struct table t;
+
+		table_init(&t, cols, ARRAY_SIZE(cols));
 		for (size_t i = 0; i < r->n_members; i++) {
 			const struct check_member *m = &r->members[i];
 
@@ -81,13 +88,14 @@ static int render(struct cli *cli, const struct check_result *r)
 				snprintf(v3, sizeof(v3), "%zu", m->v3_keys);
 				snprintf(model, sizeof(model), "%zu", m->v3_model_keys);
 			}
-			printf("%-30s %-9s %-9s %8s %8s %8s %10s\n", m->endpoint,
-			       m->reachable ? "yes" : "NO",
-			       m->v2_served < 0 ? "unknown" : m->v2_served ? "served" : "DISABLED",
-			       v2, dirs, v3, model);
+			table_add(&t, (const char *const[]){ m->endpoint, m->reachable ? "yes" : "NO",
+				  m->v2_served < 0 ? "unknown" : m->v2_served ? "served" : "DISABLED",
+				  v2, dirs, v3, model });
 			if (m->error[0] && !m->reachable)
-				printf("  %s\n", m->error);
+				table_note(&t, m->error);
 		}
+		table_print(&t, stdout);
+		table_release(&t);
 		putchar('\n');
 		cli_findings_table(f);
 		printf("%s: %s%s%s\n", r->name, cli_color(ok && !r->unreachable ? COLOR_GREEN : COLOR_RED),

@@ -2,6 +2,7 @@
 #include <jansson.h>
 
 #include "cli.h"
+#include "table.h"
 
 /* Secrets are never shown, only whether they are set. */
 static const char *shown_value(const struct dsck_settings *s, enum setting_id id)
@@ -44,13 +45,21 @@ int cmd_config(struct cli *cli)
 		json_object_set_new(doc, "ok", json_true());
 		return cli_print_json(doc);
 	}
-	printf("%-26s %-8s %-40s %s\n", "SETTING", "SOURCE", "ORIGIN", "VALUE");
+	static const struct table_col cols[] = {
+		{ "SETTING", TABLE_LEFT }, { "SOURCE", TABLE_LEFT }, { "ORIGIN", TABLE_SHRINK },
+		{ "VALUE", TABLE_SHRINK },
+	};
+	struct table t;
+
+	table_init(&t, cols, ARRAY_SIZE(cols));
 	for (int i = 0; i < SET__COUNT; i++) {
 		const char *v = shown_value(s, (enum setting_id)i);
 
-		printf("%-26s %-8s %-40s %s\n", settings_def((enum setting_id)i)->name,
-		       v ? settings_source_name(s->v[i].source) : "unset", v ? s->v[i].origin : "-",
-		       v ? v : "-");
+		table_add(&t, (const char *const[]){ settings_def((enum setting_id)i)->name,
+			  v ? settings_source_name(s->v[i].source) : "unset",
+			  v ? s->v[i].origin : "-", v ? v : "-" });
 	}
+	table_print(&t, stdout);
+	table_release(&t);
 	return EXIT_OK;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "table.h"
 #include "ops/diff.h"
 #include "base/keyfilter.h"
 #include "store/source.h"
@@ -27,12 +28,23 @@ static void set_value(json_t *obj, const char *name, const struct dsck_record *r
 		cli_json_set_bytes(obj, name, r->value, r->value_len);
 }
 
-static void print_value(const struct dsck_record *r)
+/* Where two values start to differ (byte offset). */
+static size_t first_difference(const struct dsck_record *a, const struct dsck_record *b)
+{
+	size_t i = 0;
+
+	while (i < a->value_len && i < b->value_len && a->value[i] == b->value[i])
+		i++;
+	return i;
+}
+
+/* On a terminal a long value shows the part where it differs (docs/conventions.md). */
+static void print_value(const struct dsck_record *r, size_t at, size_t width)
 {
 	if (r->dir)
 		fputs("<directory>", stdout);
 	else
-		cli_print_escaped(r->value, r->value_len, SIZE_MAX);
+		table_put_at(stdout, r->value, r->value_len, at, table_room(width, 7), TABLE_BYTES);
 }
 
 static enum dsck_err on_diff(void *ctx, enum diff_kind kind, const struct dsck_record *a,
@@ -65,10 +77,12 @@ static enum dsck_err on_diff(void *ctx, enum diff_kind kind, const struct dsck_r
 	fputs(cli_color(COLOR_RESET), stdout);
 	putchar('\n');
 	if (kind == DIFF_CHANGED && o->cli->set[OPT_VALUES]) {
+		size_t at = first_difference(a, b), width = table_width();
+
 		fputs("    a: ", stdout);
-		print_value(a);
+		print_value(a, at, width);
 		fputs("\n    b: ", stdout);
-		print_value(b);
+		print_value(b, at, width);
 		putchar('\n');
 	}
 	return DSCK_OK;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "table.h"
 #include "check/k8scheck.h"
 
 /* Where the objects come from, and what that needs to be released. */
@@ -183,15 +184,24 @@ static void policy_table(const struct policy_semantics *r, const char *source)
 	       r->running_from ? r->running_from : "", r->target[0] ? "v" : "unknown", r->target,
 	       r->target_from ? " from " : "", r->target_from ? r->target_from : "");
 	printf("Applies:    %s: %s\n", policy_scope_name(r->scope), r->scope_reason);
-	printf("\n%-24s %-16s %8s  %-12s %s\n", "NAMESPACE", "ANNOTATION",
-	       "POLICIES", "DEFAULT-DENY", "VERDICT");
+	static const struct table_col cols[] = {
+		{ "NAMESPACE", TABLE_LEFT }, { "ANNOTATION", TABLE_LEFT }, { "POLICIES", TABLE_RIGHT },
+		{ "DEFAULT-DENY", TABLE_LEFT }, { "VERDICT", TABLE_LEFT },
+	};
+	struct table t;
+
+	table_init(&t, cols, ARRAY_SIZE(cols));
 	for (size_t i = 0; i < r->n; i++) {
 		const struct policy_namespace *ns = &r->ns[i];
+		char n[24];
 
-		printf("%-24s %-16s %8zu  %-12s %s\n", ns->name, policy_annotation_name(ns->parse),
-		       ns->n_policies, ns->has_default_deny ? "yes" : "no",
-		       policy_verdict_name(ns->verdict));
+		snprintf(n, sizeof(n), "%zu", ns->n_policies);
+		table_add(&t, (const char *const[]){ ns->name, policy_annotation_name(ns->parse), n,
+			  ns->has_default_deny ? "yes" : "no", policy_verdict_name(ns->verdict) });
 	}
+	putchar('\n');
+	table_print(&t, stdout);
+	table_release(&t);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct policy_namespace *ns = &r->ns[i];
 
@@ -362,16 +372,25 @@ static void roll_table(const struct node_roll *r, const char *source)
 		printf("%-13s kube-system/%s, %s %s\n", "ConfigMap:", r->configmap,
 		       r->config_time_source ? r->config_time_source : "no change time",
 		       r->config_changed);
-	if (r->n_nodes)
-		printf("\n%-24s %-11s %-34s %-5s %-9s %s\n", "NODE", "CORDONED", "POD", "READY",
-		       "STATE", "IMAGE");
-	for (size_t i = 0; i < r->n_nodes; i++) {
-		const struct node_roll_node *n = &r->nodes[i];
+	if (r->n_nodes) {
+		static const struct table_col cols[] = {
+			{ "NODE", TABLE_LEFT }, { "CORDONED", TABLE_LEFT }, { "POD", TABLE_LEFT },
+			{ "READY", TABLE_LEFT }, { "STATE", TABLE_LEFT }, { "IMAGE", TABLE_SHRINK },
+		};
+		struct table t;
 
-		printf("%-24s %-11s %-34s %-5s %-9s %s\n", n->name,
-		       !n->known ? "?" : n->unschedulable ? "yes" : "no", n->pod,
-		       n->ready ? "yes" : "no", n->terminating ? "deleting"
-		       : node_roll_state_name(n->state), n->image);
+		table_init(&t, cols, ARRAY_SIZE(cols));
+		for (size_t i = 0; i < r->n_nodes; i++) {
+			const struct node_roll_node *n = &r->nodes[i];
+
+			table_add(&t, (const char *const[]){ n->name,
+				  !n->known ? "?" : n->unschedulable ? "yes" : "no", n->pod,
+				  n->ready ? "yes" : "no", n->terminating ? "deleting"
+				  : node_roll_state_name(n->state), n->image });
+		}
+		putchar('\n');
+		table_print(&t, stdout);
+		table_release(&t);
 	}
 	printf("\n");
 	cli_findings_table(&r->findings);

@@ -7,13 +7,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "table.h"
 #include "store/etcd2.h"
 #include "store/etcd3.h"
 #include "base/jsonw.h"
 #include "base/keyfilter.h"
 #include "store/source.h"
-
-#define TABLE_VALUE_MAX 120
 
 struct lister {
 	struct cli *cli;
@@ -22,6 +21,7 @@ struct lister {
 	size_t cut;                    /* keys with PREFIX's bytes outside its subtree */
 	char cut_example[256];
 	size_t n;
+	size_t width;                  /* table_width(): values shortened to fit */
 	struct buf line;
 };
 
@@ -58,24 +58,31 @@ static enum dsck_err emit(struct lister *l, const struct dsck_record *r, struct 
 		fwrite(l->line.data, 1, l->line.len, stdout);
 	} else {
 		char ttl[24] = "-";
+		int used;
 
 		if (l->api == 2) {
 			if (r->has_ttl)
 				snprintf(ttl, sizeof(ttl), "%lld", (long long)r->ttl);
-			printf("%-8lld %-8lld %-6s ", (long long)r->created_index,
-			       (long long)r->modified_index, ttl);
+			used = printf("%-8lld %-8lld %-6s ", (long long)r->created_index,
+				      (long long)r->modified_index, ttl);
 		} else {
-			printf("%-8lld %-8lld %-4lld %-6lld ", (long long)r->create_revision,
-			       (long long)r->mod_revision, (long long)r->version, (long long)r->lease);
+			used = printf("%-8lld %-8lld %-4lld %-6lld ", (long long)r->create_revision,
+				      (long long)r->mod_revision, (long long)r->version,
+				      (long long)r->lease);
 		}
-		cli_print_escaped(r->key, r->key_len, SIZE_MAX);
+		/* The key is never cut: the value gets what is left of the line. */
+		used = used < 0 ? 0 : used;
+		used += (int)table_put(stdout, r->key, r->key_len, TABLE_UNLIMITED, TABLE_BYTES);
 		if (r->dir)
 			fputs("/ (dir)", stdout);
 		else {
 			fputs(" = ", stdout);
-			/* get never shortens; ls tables do, -o json never does. */
-			cli_print_escaped(r->value, r->value_len,
-					  l->single ? SIZE_MAX : TABLE_VALUE_MAX);
+			/* get never shortens; ls tables do on a terminal, -o json never does. */
+			size_t room = table_room(l->width, (size_t)used + 3);
+
+			/* Past a key wider than the line, a value still shows that it is there. */
+			table_put(stdout, r->value, r->value_len,
+				  l->single ? TABLE_UNLIMITED : room < 3 ? 3 : room, TABLE_BYTES);
 		}
 		putchar('\n');
 	}
@@ -294,7 +301,8 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 
 static int run(struct cli *cli, bool single)
 {
-	struct lister l = { .cli = cli, .single = single, .line = BUF_INIT((size_t)1 << 30) };
+	struct lister l = { .cli = cli, .single = single,
+			    .width = table_width(), .line = BUF_INIT((size_t)1 << 30) };
 	struct dsck_conn conn;
 	const char *key;
 	int rc;

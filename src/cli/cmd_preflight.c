@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "report.h"
+#include "table.h"
 #include "base/keyfilter.h"
 #include "check/preflight.h"
 
@@ -134,38 +136,34 @@ static int write_junit(const char *path, const struct preflight *p)
 	return EXIT_OK;
 }
 
-/* A finding's detail for people: the reason and the next step, indented. */
-static void print_detail(const char *detail)
-{
-	printf("            %s\n", detail ? detail : "");
-}
-
 static void render_table(const struct preflight *p)
 {
 	enum dsck_err code;
 	enum preflight_verdict v = preflight_verdict(p, &code);
+	size_t width = table_width(), namew = strlen("CHECK");
+	bool left_out = false;
 
-	printf("%-28s %-12s %s\n", "CHECK", "RESULT", "DETAIL");
+	for (size_t i = 0; i < p->n; i++)
+		if (strlen(p->checks[i].name) > namew)
+			namew = strlen(p->checks[i].name);
+	printf("%-*s  %-12s  %s\n", (int)namew, "CHECK", "RESULT", "DETAIL");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct preflight_check *c = &p->checks[i];
 		const char *st = status_of(c);
 		enum cli_color col = st[0] == 'F' || st[0] == 'C' ? COLOR_RED
 				     : st[0] == 'W' ? COLOR_YELLOW : st[0] == 'P' ? COLOR_GREEN
 				     : COLOR_RESET;
+		size_t used = namew + 2 + 12 + 2;
 
-		printf("%-28s %s%-12s%s %s\n", c->name, cli_color(col), st, cli_color(COLOR_RESET),
-		       c->reason);
-		for (size_t k = 0; k < c->findings.n; k++) {
-			const struct finding *x = &c->findings.v[k];
-
-			if (x->sev == SEV_INFO)
-				continue;
-			printf("    %-7s %-30s %s%s%s%s%s\n", x->sev == SEV_ERROR ? "error" : "warning",
-			       x->code, x->key ? x->key : "", x->key ? " " : "",
-			       x->member ? "[" : "", x->member ? x->member : "", x->member ? "]" : "");
-			print_detail(x->detail);
-		}
+		printf("%-*s  %s%-12s%s  ", (int)namew, c->name, cli_color(col), st,
+		       cli_color(COLOR_RESET));
+		/* The reason is a message: shortened on a narrow terminal (docs/conventions.md). */
+		table_put(stdout, c->reason, strlen(c->reason), table_room(width, used), TABLE_TEXT);
+		putchar('\n');
+		left_out |= cli_findings_lines(&c->findings, 4, SEV_WARNING, width);
 	}
+	if (left_out)
+		cli_findings_pointer_note(0);
 	printf("\n%s%s%s%s", cli_color(COLOR_BOLD),
 	       cli_color(v == PREFLIGHT_GO ? COLOR_GREEN : COLOR_RED), preflight_verdict_name(v),
 	       cli_color(COLOR_RESET));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "table.h"
 #include "calico/calico.h"
 #include "base/findings.h"
 #include "calico/v2trap.h"
@@ -267,27 +268,35 @@ static void print_count(const char *label, long long n)
 
 static void render_table(const struct endpoint_status *st, size_t n, const struct calico_status *cs)
 {
-	printf("%-28s %-9s %-8s %-17s %-17s %-6s %-9s %-10s %s\n", "ENDPOINT", "REACHABLE",
-	       "VERSION", "CLUSTER ID", "MEMBER ID", "LEADER", "REVISION", "DB SIZE", "V2 API");
+	static const struct table_col cols[] = {
+		{ "ENDPOINT", TABLE_LEFT }, { "REACHABLE", TABLE_LEFT }, { "VERSION", TABLE_LEFT },
+		{ "CLUSTER ID", TABLE_LEFT }, { "MEMBER ID", TABLE_LEFT }, { "LEADER", TABLE_LEFT },
+		{ "REVISION", TABLE_RIGHT }, { "DB SIZE", TABLE_RIGHT }, { "V2 API", TABLE_LEFT },
+	};
+	struct table t;
+
+	table_init(&t, cols, ARRAY_SIZE(cols));
 	for (size_t i = 0; i < n; i++) {
 		const struct endpoint_status *e = &st[i];
+		const char *v2 = e->v2_enabled < 0 ? "unknown" : e->v2_enabled ? "enabled" : "DISABLED";
+		char cluster[24], member[24], rev[24], size[24];
 
 		if (!e->v3_ok) {
-			printf("%-28s %-9s %-8s %-17s %-17s %-6s %-9s %-10s %s\n", e->endpoint,
-			       e->reachable ? "yes" : "NO", e->version[0] ? e->version : "-", "-", "-",
-			       "-", "-", "-",
-			       e->v2_enabled < 0 ? "unknown" : e->v2_enabled ? "enabled" : "DISABLED");
-			continue;
+			table_add(&t, (const char *const[]){ e->endpoint, e->reachable ? "yes" : "NO",
+				  e->version[0] ? e->version : "-", "-", "-", "-", "-", "-", v2 });
+		} else {
+			snprintf(cluster, sizeof(cluster), "%llx", (unsigned long long)e->cluster_id);
+			snprintf(member, sizeof(member), "%llx", (unsigned long long)e->member_id);
+			snprintf(rev, sizeof(rev), "%lld", (long long)e->revision);
+			snprintf(size, sizeof(size), "%lld", (long long)e->db_size);
+			table_add(&t, (const char *const[]){ e->endpoint, "yes", e->version, cluster,
+				  member, e->leader == e->member_id ? "yes" : "no", rev, size, v2 });
 		}
-		printf("%-28s %-9s %-8s %-17llx %-17llx %-6s %-9lld %-10lld %s\n", e->endpoint, "yes",
-		       e->version, (unsigned long long)e->cluster_id,
-		       (unsigned long long)e->member_id, e->leader == e->member_id ? "yes" : "no",
-		       (long long)e->revision, (long long)e->db_size,
-		       e->v2_enabled < 0 ? "unknown" : e->v2_enabled ? "enabled" : "DISABLED");
+		if (e->error[0])
+			table_note(&t, e->error);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (st[i].error[0])
-			printf("  %s\n", st[i].error);
+	table_print(&t, stdout);
+	table_release(&t);
 	printf("\nCalico data:\n");
 	print_count("v2 /calico keys", cs->v2_keys);
 	print_count("v3 /calico/ keys", cs->v3_keys);

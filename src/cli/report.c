@@ -1,8 +1,11 @@
 /* report: rendering findings, shared by every check. */
 #include <jansson.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cli.h"
+#include "report.h"
+#include "table.h"
 #include "base/findings.h"
 
 json_t *cli_findings_json(const struct findings *f)
@@ -24,46 +27,171 @@ json_t *cli_findings_json(const struct findings *f)
 	return arr;
 }
 
-/* How many findings of one code a table shows before summing up the rest. */
-#define TABLE_PER_CODE 5
+/* One line for the findings of one code and severity. */
+struct group {
+	const struct finding *ex[REPORT_EXAMPLES];
+	size_t nex, n;                  /* examples kept, findings in the group */
+};
 
-static size_t shown_before(const struct findings *f, size_t upto, const char *code)
+/* How much of a grouped line is shown: the first layout that fits wins. */
+struct fit {
+	size_t nex;
+	bool member, pointer, align;    /* align: codes padded to one column */
+	size_t detail_min;              /* columns the detail needs at least */
+};
+
+/* A message is worth showing only with this much of it left ("..." takes 3). */
+#define DETAIL_MIN 20
+#define DETAIL_ALL SIZE_MAX
+
+static const struct fit fits[] = {
+	{ 3, true, true, true, DETAIL_ALL }, { 2, true, true, true, DETAIL_ALL },
+	{ 1, true, true, true, DETAIL_ALL }, { 1, true, true, true, DETAIL_MIN },
+	{ 1, false, true, true, DETAIL_MIN }, { 1, false, false, true, DETAIL_MIN },
+	{ 1, false, false, true, 3 }, { 1, false, false, false, 3 }, { 1, false, false, false, 0 },
+};
+
+static size_t cols(const char *s)
 {
-	size_t n = 0;
+	return s ? table_text_width(s, strlen(s), TABLE_TEXT) : 0;
+}
 
-	for (size_t i = 0; i < upto; i++)
-		n += strcmp(f->v[i].code, code) == 0;
-	return n;
+static const char *subject(const struct finding *x)
+{
+	return x->key ? x->key : x->member;
+}
+
+static size_t digits(size_t n)
+{
+	size_t d = 1;
+
+	while (n >= 10) {
+		n /= 10;
+		d++;
+	}
+	return d;
+}
+
+/* Columns of the examples: "KEY [MEMBER], KEY [MEMBER]". */
+static size_t examples_cols(const struct group *g, size_t nex, bool member)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < nex; i++) {
+		const struct finding *x = g->ex[i];
+
+		w += (i ? 2 : 0) + cols(subject(x));
+		if (member && x->key && x->member)
+			w += 3 + cols(x->member);
+	}
+	return w;
+}
+
+static void print_group(const struct group *g, int indent, size_t codew, size_t width,
+			bool *left_out)
+{
+	static const char *const label[] = { "INFO", "WARN", "ERROR" };
+	static const enum cli_color paint[] = { COLOR_RESET, COLOR_YELLOW, COLOR_RED };
+	const struct finding *first = g->ex[0];
+	const char *detail = first->detail && *first->detail ? first->detail : NULL;
+	bool subj = subject(first) != NULL, say;
+	size_t detail_w = cols(detail), room = TABLE_UNLIMITED, more, fixed;
+	const struct fit *fit = &fits[0];
+
+	for (size_t k = 0; k < ARRAY_SIZE(fits); k++) {
+		size_t nex = fits[k].nex < g->nex ? fits[k].nex : g->nex;
+
+		fit = &fits[k];
+		more = g->n - nex;
+		fixed = (size_t)indent + 6 + (fit->align ? codew : strlen(first->code)) + 2 +
+			examples_cols(g, nex, fit->member) + (more ? 10 + digits(more) : 0) + (subj && detail ? 2 : 0) +
+			(fit->pointer ? 16 + strlen(first->code) : 0);
+		if (width == TABLE_UNLIMITED)
+			break;
+		room = table_room(width, fixed);
+		if (room >= (fit->detail_min < detail_w ? fit->detail_min : detail_w))
+			break;
+	}
+	more = g->n - (fit->nex < g->nex ? fit->nex : g->nex);
+	say = detail && room >= 3;
+	printf("%*s%s%-5s%s %-*s  ", indent, "", cli_color(paint[first->sev]),
+	       label[first->sev], cli_color(COLOR_RESET), fit->align ? (int)codew : 0, first->code);
+	for (size_t i = 0; i < g->nex && i < fit->nex; i++) {
+		const struct finding *x = g->ex[i];
+
+		printf("%s%s", i ? ", " : "", subject(x) ? subject(x) : "");
+		if (fit->member && x->key && x->member)
+			printf(" [%s]", x->member);
+	}
+	if (subj && more)
+		printf(" and %zu more", more);
+	if (subj && say)
+		fputs(": ", stdout);
+	if (say)
+		table_put(stdout, detail, strlen(detail), room, TABLE_TEXT);
+	if (!subj && more)
+		printf(" and %zu more", more);
+	/* Every code ends with where to read more (docs/findings.md). */
+	if (fit->pointer)
+		printf(" (dsck explain %s)", first->code);
+	else
+		*left_out = true;
+	putchar('\n');
+}
+
+/* The findings of @code with severity @sev; past-cap ones count in the first group. */
+static void gather(const struct findings *f, const char *code, enum severity sev,
+		   struct group *g)
+{
+	memset(g, 0, sizeof(*g));
+	for (size_t i = 0; i < f->n; i++) {
+		const struct finding *x = &f->v[i];
+
+		if (x->sev != sev || strcmp(x->code, code) != 0)
+			continue;
+		if (g->nex < REPORT_EXAMPLES)
+			g->ex[g->nex++] = x;
+		g->n++;
+	}
+}
+
+bool cli_findings_lines(const struct findings *f, int indent, enum severity min, size_t width)
+{
+	size_t codew = 0, kept[FINDINGS_MAX_CODES] = { 0 };
+	bool left_out = false, shown[FINDINGS_MAX_CODES] = { false };
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].sev >= min && strlen(f->v[i].code) > codew)
+			codew = strlen(f->v[i].code);
+	for (size_t c = 0; c < f->n_codes; c++)
+		for (size_t i = 0; i < f->n; i++)
+			kept[c] += strcmp(f->v[i].code, f->codes[c].code) == 0;
+	for (int sev = SEV_ERROR; sev >= (int)min; sev--) {
+		for (size_t c = 0; c < f->n_codes; c++) {
+			struct group g;
+
+			gather(f, f->codes[c].code, (enum severity)sev, &g);
+			if (!g.n)
+				continue;
+			/* Findings past the cap were counted, not kept: "and N more" counts them. */
+			if (!shown[c])
+				g.n += f->codes[c].n - kept[c];
+			shown[c] = true;
+			print_group(&g, indent, codew, width, &left_out);
+		}
+	}
+	return left_out;
+}
+
+void cli_findings_pointer_note(int indent)
+{
+	printf("%*s(dsck explain CODE tells what a code means and what to do)\n", indent, "");
 }
 
 void cli_findings_table(const struct findings *f)
 {
-	static const char *const label[] = { "INFO", "WARN", "ERROR" };
-	static const enum cli_color paint[] = { COLOR_RESET, COLOR_YELLOW, COLOR_RED };
-
-	for (int sev = SEV_ERROR; sev >= SEV_INFO; sev--) {
-		for (size_t i = 0; i < f->n; i++) {
-			const struct finding *x = &f->v[i];
-			size_t before = shown_before(f, i, x->code);
-
-			if ((int)x->sev != sev || before > TABLE_PER_CODE)
-				continue;
-			if (before == TABLE_PER_CODE) {
-				printf("%s%-5s%s %-34s ... and %zu more (-o json lists them) "
-				       "(dsck explain %s)\n", cli_color(paint[sev]), label[sev],
-				       cli_color(COLOR_RESET), x->code,
-				       findings_count(f, x->code) - TABLE_PER_CODE, x->code);
-				continue;
-			}
-			printf("%s%-5s%s %-34s %s%s%s%s%s\n", cli_color(paint[sev]), label[sev],
-			       cli_color(COLOR_RESET), x->code, x->key ? x->key : "",
-			       x->key ? "  " : "", x->member ? "[" : "", x->member ? x->member : "",
-			       x->member ? "]" : "");
-			/* Every finding ends with where to read more (docs/findings.md). */
-			printf("      %s%s(dsck explain %s)\n", x->detail ? x->detail : "",
-			       x->detail ? " " : "", x->code);
-		}
-	}
+	if (cli_findings_lines(f, 0, SEV_INFO, table_width()))
+		cli_findings_pointer_note(0);
 	if (f->dropped)
 		printf("(%zu more %s not kept)\n", f->dropped,
 		       cli_plural(f->dropped, "finding", "findings"));
