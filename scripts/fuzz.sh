@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 
 seconds=${FUZZ_SECONDS:-20}
 builddir=${FUZZ_BUILDDIR:-build-fuzz}
-all=(snapshot snapshot_gz etcd2 jscan calico config kubeconfig k8s keys physnap upgrade)
+all=(snapshot snapshot_gz etcd2 jscan calico config kubeconfig k8s keys physnap upgrade num)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do

@@ -150,6 +150,14 @@ void cli_findings_table(const struct findings *f);
 int cli_connect_settings(struct cli *cli, struct dsck_conn *conn);
 /* --api v2|v3 (or ETCDCTL_API; required for commands that take it). */
 int cli_api(struct cli *cli, int *api);
+/*
+ * A whole-number option in @min..@max (UINT64_MAX: no upper limit); @out
+ * keeps its default when the option is absent. Empty values, signs,
+ * trailing text and overflow are usage errors naming option, value, range.
+ */
+int cli_opt_u64(struct cli *cli, enum opt_id id, uint64_t min, uint64_t max, uint64_t *out);
+/* The option's long name without dashes ("page-size"), from main.c's table. */
+const char *cli_opt_name(enum opt_id id);
 /* --page-size N; 0 when absent (pages sized by bytes). */
 int cli_page_size(struct cli *cli, int64_t *out);
 /* The key filter of --prefix, --include-ephemeral and --ignore. */

@@ -2,7 +2,6 @@
  * dsck snapshot restore / dsck migrate v2-to-v3: plan against the live
  * target, print the plan, then write with guards (docs/restore-safety.md).
  */
-#include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +61,12 @@ static void on_progress(void *ctx, size_t written)
 static int parse_opts(struct cli *cli, struct restore_opts *o, enum dsck_api dflt)
 {
 	const char *v;
-	char *end;
+	uint64_t n = 128;
 	int rc;
 
 	memset(o, 0, sizeof(*o));
 	o->to = dflt;
-	o->max_txn_ops = 128;
+	o->max_txn_ops = (int)n;   /* etcd's limits (docs/etcd-facts.md) */
 	o->max_request_bytes = 1572864;
 	o->prune = cli->set[OPT_PRUNE];
 	o->include_ephemeral = cli->set[OPT_INCLUDE_EPHEMERAL];
@@ -90,18 +89,14 @@ static int parse_opts(struct cli *cli, struct restore_opts *o, enum dsck_api dfl
 		o->on_conflict = RESTORE_OVERWRITE;
 	else
 		return cli_usage_error(cli, "invalid --on-conflict '%s' (fail, skip or overwrite)", v);
-	if ((v = cli->val[OPT_MAX_TXN_OPS])) {
-		errno = 0;
-		o->max_txn_ops = (int)strtol(v, &end, 10);
-		if (errno || *end || o->max_txn_ops < 1 || o->max_txn_ops > 100000)
-			return cli_usage_error(cli, "invalid --max-txn-ops '%s'", v);
-	}
-	if ((v = cli->val[OPT_MAX_REQUEST_BYTES])) {
-		errno = 0;
-		o->max_request_bytes = strtoull(v, &end, 10);
-		if (errno || *end || o->max_request_bytes < 1024)
-			return cli_usage_error(cli, "invalid --max-request-bytes '%s'", v);
-	}
+	if ((rc = cli_opt_u64(cli, OPT_MAX_TXN_OPS, 1, 100000, &n)))
+		return rc;
+	o->max_txn_ops = (int)n;
+	n = o->max_request_bytes;
+	/* A protobuf message holds at most 2 GiB. */
+	if ((rc = cli_opt_u64(cli, OPT_MAX_REQUEST_BYTES, 1024, INT32_MAX, &n)))
+		return rc;
+	o->max_request_bytes = (size_t)n;
 	return EXIT_OK;
 }
 

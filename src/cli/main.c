@@ -104,6 +104,11 @@ static const struct opt_def opt_defs[OPT__COUNT] = {
 				   "print only the value, unescaped, as etcdctl does" },
 };
 
+const char *cli_opt_name(enum opt_id id)
+{
+	return opt_defs[id].name;
+}
+
 static const int conn_opts[] = {
 	OPT_ENDPOINTS, OPT_CACERT, OPT_CERT, OPT_KEY, OPT_USER, OPT_PASSWORD_FILE,
 	OPT_DIAL_TIMEOUT, OPT_COMMAND_TIMEOUT, OPT_INSECURE, OPT_CONFIG, OPT_KUBECONFIG,

@@ -1,9 +1,10 @@
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "base/keyfilter.h"
+#include "base/num.h"
 
 int cli_api(struct cli *cli, int *api)
 {
@@ -38,19 +39,24 @@ int cli_keyfilter(struct cli *cli, struct keyfilter *f, const char *default_pref
 	return EXIT_OK;
 }
 
+int cli_opt_u64(struct cli *cli, enum opt_id id, uint64_t min, uint64_t max, uint64_t *out)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	char name[64];
+
+	if (!cli->val[id])
+		return EXIT_OK;
+	snprintf(name, sizeof(name), "--%s", cli_opt_name(id));
+	if (num_parse_u64(name, cli->val[id], min, max, out, &err))
+		return cli_usage_error(cli, "%s", err.msg);
+	return EXIT_OK;
+}
+
 int cli_page_size(struct cli *cli, int64_t *out)
 {
-	char *end;
-	long long v;
+	uint64_t v = 0;   /* adaptive: pages sized by bytes */
+	int rc = cli_opt_u64(cli, OPT_PAGE_SIZE, 1, 1000000, &v);
 
-	*out = 0;   /* adaptive: pages sized by bytes */
-	if (!cli->val[OPT_PAGE_SIZE])
-		return EXIT_OK;
-	errno = 0;
-	v = strtoll(cli->val[OPT_PAGE_SIZE], &end, 10);
-	if (errno || *end || v < 1 || v > 1000000)
-		return cli_usage_error(cli, "invalid --page-size '%s' (1..1000000)",
-				       cli->val[OPT_PAGE_SIZE]);
-	*out = v;
-	return EXIT_OK;
+	*out = (int64_t)v;
+	return rc;
 }

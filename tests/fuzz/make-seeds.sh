@@ -18,7 +18,7 @@ OUT=$root/fixtures/fuzz
 [[ -x $DSCK && -x $FIXTURE ]] || { echo "build first: ninja -C build" >&2; exit 1; }
 source "$root/tests/lib/harness.sh"
 
-for t in snapshot snapshot_gz etcd2 jscan calico config kubeconfig keys physnap upgrade; do
+for t in snapshot snapshot_gz etcd2 jscan calico config kubeconfig keys physnap upgrade num; do
 	rm -rf "${OUT:?}/$t"
 	mkdir -p "$OUT/$t"
 done
@@ -363,9 +363,17 @@ printf '/calico//x/./y/' >"$k/segments"
 printf '/calico/a\0b\n\x1b[2J\x7f\\' >"$k/control"
 printf '/calico/\xc3\xa9\xff\xe2\x82' >"$k/utf8"
 printf '/' >"$k/root"
+n=$OUT/num
+printf '1000' >"$n/page-size"
+printf '2147483648' >"$n/max-response-bytes"
+printf '18446744073709551615' >"$n/max-u64"
+printf '18446744073709551616' >"$n/overflow"
+printf -- '-1' >"$n/negative"
+printf '12x' >"$n/trailing"
+printf '' >"$n/empty"
 
 h_etcd_stop seeds
-for t in snapshot snapshot_gz etcd2 jscan calico config kubeconfig keys physnap upgrade; do
+for t in snapshot snapshot_gz etcd2 jscan calico config kubeconfig keys physnap upgrade num; do
 	printf '%-11s %3d seeds, %6d bytes, largest %d\n' "$t" "$(find "$OUT/$t" -type f | wc -l)" \
 		"$(cat "$OUT/$t"/* | wc -c)" "$(wc -c "$OUT/$t"/* | sort -n | tail -2 | head -1 | awk '{print $1}')"
 done

@@ -1,6 +1,7 @@
 /*
- * Unit tests: the key filter (which keys a command looks at) and findings
- * (bounded per code, counted by severity), with no server involved.
+ * Unit tests: the key filter (which keys a command looks at), findings
+ * (bounded per code, counted by severity) and whole numbers with a range,
+ * with no server involved.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 
 #include "base/findings.h"
 #include "base/keyfilter.h"
+#include "base/num.h"
 
 #define WANTS(f, k) keyfilter_wants((f), (k), strlen(k))
 
@@ -126,6 +128,55 @@ static void test_findings_append(void **state)
 	findings_release(&b);
 }
 
+/* Refused: usage error, @out untouched, the message names value and reason. */
+static void refused(const char *text, uint64_t min, uint64_t max, const char *msg)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	uint64_t out = 77;
+
+	assert_int_equal(num_parse_u64("--n", text, min, max, &out, &err), DSCK_ERR_USAGE);
+	assert_int_equal(out, 77);
+	assert_string_equal(err.msg, msg);
+}
+
+static void test_num_parse(void **state)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	uint64_t v = 0;
+
+	(void)state;
+	assert_int_equal(num_parse_u64("--n", "1", 1, 10, &v, &err), DSCK_OK);
+	assert_int_equal(v, 1);
+	assert_int_equal(num_parse_u64("--n", "10", 1, 10, &v, &err), DSCK_OK);
+	assert_int_equal(v, 10);
+	assert_int_equal(num_parse_u64("--n", "007", 1, 10, &v, &err), DSCK_OK);
+	assert_int_equal(v, 7);
+	assert_int_equal(num_parse_u64("--n", "18446744073709551615", 0, UINT64_MAX, &v, &err),
+			 DSCK_OK);
+	assert_true(v == UINT64_MAX);
+	assert_int_equal(err.code, DSCK_OK);
+
+	refused("", 1, 10, "invalid --n '': empty (expected 1..10)");
+	refused("0", 1, 10, "invalid --n '0': too small (expected 1..10)");
+	refused("11", 1, 10, "invalid --n '11': too large (expected 1..10)");
+	refused("-1", 1, 10, "invalid --n '-1': negative (expected 1..10)");
+	refused("-", 1, 10, "invalid --n '-': not a whole number (expected 1..10)");
+	refused("+1", 1, 10, "invalid --n '+1': not a whole number (expected 1..10)");
+	refused(" 1", 1, 10, "invalid --n ' 1': not a whole number (expected 1..10)");
+	refused("1 ", 1, 10, "invalid --n '1 ': not a whole number (expected 1..10)");
+	refused("5k", 1, 10, "invalid --n '5k': not a whole number (expected 1..10)");
+	refused("0x5", 1, 10, "invalid --n '0x5': not a whole number (expected 1..10)");
+	refused("1e3", 1, 10000, "invalid --n '1e3': not a whole number (expected 1..10000)");
+	/* 2^64 overflows; 2^32 + 1 must not wrap to 1 on the way to an int. */
+	refused("18446744073709551616", 0, UINT64_MAX,
+		"invalid --n '18446744073709551616': too large for a 64-bit number "
+		"(expected 0 or more)");
+	refused("4294967297", 1, 100000, "invalid --n '4294967297': too large (expected 1..100000)");
+	refused("99999999999999999999999", 1, 10,
+		"invalid --n '99999999999999999999999': too large for a 64-bit number "
+		"(expected 1..10)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_ignore_globs),
 		cmocka_unit_test(test_findings_cap_and_counts),
 		cmocka_unit_test(test_findings_append),
+		cmocka_unit_test(test_num_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,9 +1,9 @@
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/conn.h"
+#include "base/num.h"
 
 bool conn_is_tls(const char *endpoint)
 {
@@ -65,9 +65,9 @@ enum dsck_err conn_init(struct dsck_conn *c, const struct dsck_settings *s,
 	const char *eps = settings_get(s, SET_ENDPOINTS), *p;
 	const char *ins = settings_get(s, SET_INSECURE_SKIP_TLS_VERIFY);
 	const char *max = settings_get(s, SET_MAX_RESPONSE_BYTES);
+	struct dsck_error numerr = DSCK_ERROR_INIT;
 	enum dsck_err rc;
-	char *end;
-	unsigned long long maxv;
+	uint64_t maxv;
 
 	memset(c, 0, sizeof(*c));
 	for (p = eps ? eps : ""; *p;) {
@@ -86,12 +86,10 @@ enum dsck_err conn_init(struct dsck_conn *c, const struct dsck_settings *s,
 	if ((rc = duration(s, SET_DIAL_TIMEOUT, &c->dial_timeout_ms, err)) ||
 	    (rc = duration(s, SET_COMMAND_TIMEOUT, &c->command_timeout_ms, err)))
 		goto out;
-	errno = 0;
-	maxv = strtoull(max ? max : "", &end, 10);
-	if (errno || !max || end == max || *end || maxv < 4096) {
-		rc = dsck_fail(err, DSCK_ERR_USAGE,
-			       "invalid --max-response-bytes '%s' (a byte count >= 4096)",
-			       max ? max : "");
+	if (num_parse_u64("--max-response-bytes", max ? max : "", 4096, SIZE_MAX, &maxv, &numerr)) {
+		/* As for durations: say where the value came from (docs/conventions.md). */
+		rc = dsck_fail(err, numerr.code, "%s, from %s", numerr.msg,
+			       settings_origin(s, SET_MAX_RESPONSE_BYTES));
 		goto out;
 	}
 	c->max_response_bytes = (size_t)maxv;
