@@ -195,7 +195,7 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 			  target);
 		goto out;
 	}
-	if (!r->counts.create && !r->counts.update && !r->counts.del) {
+	if (!restore_has_writes(r)) {
 		/* Say so, rather than report an empty write. */
 		if (cli->format != OUT_JSON)
 			printf("nothing to do: %s already holds every key of %s under %.*s\n", target,
@@ -253,15 +253,8 @@ out:
 static int restore_prefix(struct cli *cli, const char *file_prefix, char *out, size_t len)
 {
 	const char *user = cli->val[OPT_PREFIX] ? cli->val[OPT_PREFIX] : "/calico";
-	struct keyfilter u, h;
 
-	keyfilter_init(&u, user, true);
-	keyfilter_init(&h, file_prefix, true);
-	if (keyfilter_under_prefix(&u, h.prefix, h.prefix_len))
-		snprintf(out, len, "%.*s", (int)h.prefix_len, h.prefix);
-	else if (keyfilter_under_prefix(&h, u.prefix, u.prefix_len))
-		snprintf(out, len, "%.*s", (int)u.prefix_len, u.prefix);
-	else
+	if (!restore_bound_prefix(user, file_prefix, out, len))
 		return cli_usage_error(cli, "the snapshot holds keys under '%s', outside the prefix "
 				       "'%s' this restore may touch: give --prefix %s to restore it "
 				       "(nothing was written)", file_prefix, user, file_prefix);

@@ -94,26 +94,27 @@ typedef enum dsck_err (*step_fn)(struct restore *r, enum restore_action a,
 				 const struct dsck_record *src, const struct dsck_record *live,
 				 struct dsck_error *err);
 
-static enum dsck_err next_live(struct restore *r, struct dsck_record *rec, bool *done,
-			       struct dsck_error *err)
+static enum dsck_err next_live(struct restore *r, struct source *live, struct dsck_record *rec,
+			       bool *done, struct dsck_error *err)
 {
 	enum dsck_err rc;
 
 	/* A v2 source never holds v3 directories; v2 dirs do not exist in v3. */
 	do {
-		rc = source_next(&r->live, rec, done, err);
+		rc = source_next(live, rec, done, err);
 	} while (!rc && !*done && rec->dir && r->from->api != DSCK_API_V2);
 	return rc;
 }
 
-/* Merge the source with the target and call @step for every key. */
-static enum dsck_err walk(struct restore *r, step_fn step, struct dsck_error *err)
+/* Merge the source with the target's records (@live) and call @step for every key. */
+static enum dsck_err walk(struct restore *r, struct source *live, step_fn step,
+			  struct dsck_error *err)
 {
 	struct dsck_record s, l;
 	bool ds, dl;
 	enum dsck_err rc;
 
-	if ((rc = source_next(r->from, &s, &ds, err)) || (rc = next_live(r, &l, &dl, err)))
+	if ((rc = source_next(r->from, &s, &ds, err)) || (rc = next_live(r, live, &l, &dl, err)))
 		return rc;
 	while (!ds || !dl) {
 		int c = ds ? 1 : dl ? -1 : record_key_cmp(s.key, s.key_len, l.key, l.key_len);
@@ -128,13 +129,13 @@ static enum dsck_err walk(struct restore *r, step_fn step, struct dsck_error *er
 			/* Every key is its own delete: nothing goes recursively. */
 			rc = step(r, classify(r, NULL, &l), NULL, &l, err);
 			if (!rc)
-				rc = next_live(r, &l, &dl, err);
+				rc = next_live(r, live, &l, &dl, err);
 		} else {
 			rc = step(r, classify(r, &s, &l), &s, &l, err);
 			if (!rc)
 				rc = source_next(r->from, &s, &ds, err);
 			if (!rc)
-				rc = next_live(r, &l, &dl, err);
+				rc = next_live(r, live, &l, &dl, err);
 		}
 		if (rc)
 			return rc;
@@ -233,15 +234,11 @@ static enum dsck_err open_live(struct restore *r, int64_t revision, struct dsck_
 	return rc;
 }
 
-enum dsck_err restore_plan(struct restore *r, struct source *from,
-			   const struct restore_opts *opts, const struct dsck_conn *conn,
-			   const struct keyfilter *filter, struct dsck_error *err)
+/* What restore_plan and restore_plan_sources share before the first record. */
+static enum dsck_err plan_begin(struct restore *r, struct source *from,
+				const struct restore_opts *opts, struct dsck_error *err)
 {
-	enum dsck_err rc;
-
 	r->opts = opts;
-	r->conn = conn;
-	r->filter = filter;
 	r->from = from;
 	memset(&r->counts, 0, sizeof(r->counts));
 	buf_init(&r->ready_value, (size_t)4 << 20);
@@ -251,11 +248,56 @@ enum dsck_err restore_plan(struct restore *r, struct source *from,
 	if (from->api == DSCK_API_V3 && opts->to == DSCK_API_V2)
 		return dsck_fail(err, DSCK_ERR_USAGE,
 				 "a v3 snapshot cannot be restored into the v2 store (--to v3)");
-	if ((rc = open_live(r, 0, err)) || (rc = walk(r, plan_step, err)))
+	return DSCK_OK;
+}
+
+enum dsck_err restore_plan_sources(struct restore *r, struct source *from, struct source *live,
+				   const struct restore_opts *opts, struct dsck_error *err)
+{
+	enum dsck_err rc = plan_begin(r, from, opts, err);
+
+	return rc ? rc : walk(r, live, plan_step, err);
+}
+
+enum dsck_err restore_plan(struct restore *r, struct source *from,
+			   const struct restore_opts *opts, const struct dsck_conn *conn,
+			   const struct keyfilter *filter, struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	r->conn = conn;
+	r->filter = filter;
+	if ((rc = plan_begin(r, from, opts, err)) || (rc = open_live(r, 0, err)) ||
+	    (rc = walk(r, &r->live, plan_step, err)))
 		return rc;
 	/* The v3 plan is pinned: apply re-reads the target at this revision. */
 	r->plan_revision = r->live.revision;
 	return DSCK_OK;
+}
+
+bool restore_has_writes(const struct restore *r)
+{
+	return r->counts.create + r->counts.update + r->counts.del > 0;
+}
+
+bool restore_takes_lock(const struct restore *r)
+{
+	return r->ready_in_source && restore_has_writes(r);
+}
+
+bool restore_bound_prefix(const char *user, const char *file_prefix, char *out, size_t len)
+{
+	struct keyfilter u, h;
+
+	keyfilter_init(&u, user, true);
+	keyfilter_init(&h, file_prefix, true);
+	if (keyfilter_under_prefix(&u, h.prefix, h.prefix_len))
+		snprintf(out, len, "%.*s", (int)h.prefix_len, h.prefix);
+	else if (keyfilter_under_prefix(&h, u.prefix, u.prefix_len))
+		snprintf(out, len, "%.*s", (int)u.prefix_len, u.prefix);
+	else
+		return false;
+	return true;
 }
 
 /* --- v3 writes --- */
@@ -461,7 +503,8 @@ static enum dsck_err batch_submit(struct restore *r, struct dsck_error *err)
 	if ((rc = batch_ops(r, b, err)))
 		return rc;
 	if (!b->client_open) {
-		etcd3_client_init(&b->client, r->conn, NULL);
+		if ((rc = etcd3_client_init(&b->client, r->conn, err)))
+			return rc;
 		b->client.current = r->c3.current;
 		b->client_open = true;
 	}
@@ -720,11 +763,21 @@ static void release_lock(struct restore *r, int64_t guard, struct dsck_error *er
 		struct dsck_record rec = { .key = CALICO_READY_KEY,
 					   .key_len = sizeof(CALICO_READY_KEY) - 1,
 					   .value = r->ready_prev.data, .value_len = r->ready_prev.len };
-		size_t written = r->counts.written, deleted = r->counts.deleted;
+		size_t written, deleted;
 
+		/*
+		 * Ready goes back only after every batch in flight has landed (its
+		 * guard must come last). A drained batch that failed is not
+		 * reported: @err already holds the failure that stopped the run,
+		 * and a batch that was not written leaves its keys as they were,
+		 * which a re-run converges (docs/restore-safety.md). What was
+		 * written is counted; the unsent batch is dropped.
+		 */
 		batch_drain(r, &e2);
 		dsck_error_clear(&e2);
 		batch_reset(r->batch);
+		written = r->counts.written;
+		deleted = r->counts.deleted;
 		rc = batch_add(r, &rec, &rec, !r->ready_live, false, guard, 0, &e2);
 		if (!rc)
 			rc = batch_flush(r, NULL, &e2);
@@ -754,13 +807,15 @@ enum dsck_err restore_apply(struct restore *r, struct dsck_error *err)
 		return dsck_fail(err, DSCK_ERR_CONFLICT,
 				 "%zu conflicting keys: nothing was written (use --on-conflict skip or "
 				 "overwrite)", n->conflict);
-	lock = r->ready_in_source &&
-	       (n->create + n->update + n->del > 0);
-	if (!lock && n->create + n->update + n->del == 0)
+	lock = restore_takes_lock(r);
+	if (!restore_has_writes(r))
 		return DSCK_OK;
 	if ((rc = etcd2_client_init(&r->c2, r->conn, err)))
 		return rc;
-	etcd3_client_init(&r->c3, r->conn, err);
+	if ((rc = etcd3_client_init(&r->c3, r->conn, err))) {
+		etcd2_client_release(&r->c2);
+		return rc;
+	}
 	r->clients_open = true;
 	if (r->opts->to == DSCK_API_V3 && (rc = batch_init(r, err)))
 		return rc;
@@ -776,7 +831,7 @@ enum dsck_err restore_apply(struct restore *r, struct dsck_error *err)
 	if (lock && (rc = write_ready(r, "false", 5, r->ready_live, r->ready_guard, &guard, err)))
 		return rc;
 	r->locked = lock;
-	if (!(rc = walk(r, apply_step, err))) {
+	if (!(rc = walk(r, &r->live, apply_step, err))) {
 		if (r->opts->to == DSCK_API_V3)
 			rc = batch_flush(r, NULL, err);
 		else if (!(rc = v2_flush_dir(r, NULL, err)))

@@ -105,6 +105,23 @@ struct restore {
 enum dsck_err restore_plan(struct restore *r, struct source *from,
 			   const struct restore_opts *opts, const struct dsck_conn *conn,
 			   const struct keyfilter *filter, struct dsck_error *err);
+/*
+ * The pure part of restore_plan: merge @from with @live, any sorted source
+ * of the target's records under the prefix (a snapshot file in the unit
+ * tests), and classify every key. Reads the two sources, nothing else.
+ */
+enum dsck_err restore_plan_sources(struct restore *r, struct source *from, struct source *live,
+				   const struct restore_opts *opts, struct dsck_error *err);
+/* The plan creates, updates or deletes something. */
+bool restore_has_writes(const struct restore *r);
+/* Apply sets Ready to false first: the source holds Ready and there is a write. */
+bool restore_takes_lock(const struct restore *r);
+/*
+ * The prefix a restore may touch (docs/restore-safety.md): the user's,
+ * narrowed to the snapshot's @file_prefix when that is inside it. False when
+ * neither holds the other (the snapshot is of another part of the keyspace).
+ */
+bool restore_bound_prefix(const char *user, const char *file_prefix, char *out, size_t len);
 /* Apply the plan (refuses when it has conflicts). */
 enum dsck_err restore_apply(struct restore *r, struct dsck_error *err);
 void restore_release(struct restore *r);
