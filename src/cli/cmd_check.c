@@ -116,6 +116,7 @@ static int run(struct cli *cli, enum which w)
 	struct check_result res;
 	struct keyfilter f;
 	struct dsck_conn conn;
+	struct progress prog;
 	int64_t page;
 	enum dsck_err e;
 	int rc;
@@ -126,12 +127,16 @@ static int run(struct cli *cli, enum which w)
 	    (rc = cli_connect_settings(cli, &conn)))
 		return rc;
 	check_result_init(&res, names[w]);
+	progress_init(&prog, cli, names[w]);
+	progress_watch(&prog, &conn);
 	if (w == VERIFY)
 		e = check_verify_migrate(&conn, &f, cli->val[OPT_BEFORE], page, &res, &err);
 	else if (w == PRE_MIGRATE)
 		e = check_pre_migrate(&conn, &f, &res, &err);
 	else
 		e = check_v2_content(&conn, &res, &err);
+	if (!e)
+		progress_finish(&prog);
 	rc = e ? cli_fail(&err) : render(cli, &res);
 	check_result_release(&res);
 	conn_release(&conn);

@@ -69,6 +69,7 @@ static enum dsck_err on_diff(void *ctx, enum diff_kind kind, const struct dsck_r
 		}
 		return DSCK_OK;
 	}
+	progress_break();   /* stdout and stderr may be one terminal */
 	fputs(cli_color(kind == DIFF_ADDED ? COLOR_GREEN : kind == DIFF_REMOVED ? COLOR_RED
 									 : COLOR_YELLOW), stdout);
 	putchar(kind == DIFF_ADDED ? '+' : kind == DIFF_REMOVED ? '-' : '~');
@@ -101,6 +102,7 @@ int cmd_diff(struct cli *cli)
 	struct dsck_conn conn;
 	struct diff_summary sum;
 	struct diff_out out = { .cli = cli };
+	struct progress prog;
 	const char *prefix = NULL;
 	bool have_conn = false;
 	int rc = EXIT_OK;
@@ -114,11 +116,14 @@ int cmd_diff(struct cli *cli)
 	if ((rc = cli_page_size(cli, &page)))
 		return rc;
 	memset(src, 0, sizeof(src));
+	progress_init(&prog, cli, "diff");
 	/* Snapshots first: the first one's prefix is the default scope. */
 	for (int i = 0; i < 2 && !e; i++) {
 		if (is_live(cli->pos[i]))
 			continue;
 		e = source_open_snapshot(&src[i], cli->pos[i], &f, &err);
+		src[i].progress = progress_hook;
+		src[i].progress_ctx = &prog;
 		if (!e && !prefix)
 			prefix = src[i].snap.hdr.prefix;
 	}
@@ -131,6 +136,7 @@ int cmd_diff(struct cli *cli)
 			if ((rc = cli_connect_settings(cli, &conn)))
 				goto out;
 			have_conn = true;
+			progress_watch(&prog, &conn);   /* the v2 body and v3 pages as they arrive */
 		}
 		if (cli->pos[i][1] == '2')
 			e = source_open_v2(&src[i], &conn, &f, !cli->set[OPT_SERIALIZABLE], &err);
@@ -147,6 +153,7 @@ int cmd_diff(struct cli *cli)
 	e = diff_run(&src[0], &src[1], on_diff, &out, &sum, &err);
 	if (e)
 		goto out;
+	progress_finish(&prog);
 	if (cli->format == OUT_JSON) {
 		json_t *doc = json_object(), *s = json_object();
 

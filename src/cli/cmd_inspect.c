@@ -195,6 +195,7 @@ int cmd_inspect(struct cli *cli)
 	if (rc)
 		goto out;
 	progress_init(&prog, cli, "inspect");
+	prog.bytes_verb = "read";   /* key and value bytes of the records */
 	if (inspect_run(&in, &t.src, on_progress, &prog, &err)) {
 		rc = cli_fail(&err);
 		goto out;

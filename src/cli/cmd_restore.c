@@ -51,11 +51,11 @@ static void on_plan(void *ctx, enum restore_action a, const struct dsck_record *
 	}
 }
 
-static void on_progress(void *ctx, size_t written)
+static void on_progress(void *ctx, size_t done, uint64_t bytes)
 {
 	struct restore_cli *rc = ctx;
 
-	progress_update(&rc->prog, written & ~(size_t)1023, 0);
+	progress_update(&rc->prog, done, bytes);
 }
 
 static int parse_opts(struct cli *cli, struct restore_opts *o, enum dsck_api dflt)
@@ -164,13 +164,16 @@ static void test_pause(void)
 
 /* Plan, print, apply. @from is open; returns the exit code. */
 static int run(struct cli *cli, struct source *from, const struct restore_opts *o,
-	       const struct keyfilter *f, const struct dsck_conn *conn, struct restore *r)
+	       const struct keyfilter *f, struct dsck_conn *conn, struct restore *r)
 {
 	struct restore_cli rc = { .cli = cli, .dry_run = cli->set[OPT_DRY_RUN] };
 	struct dsck_error err = DSCK_ERROR_INIT;
 	const char *target = o->to == DSCK_API_V3 ? "v3" : "v2";
+	bool migrate = strcmp(cli->cmd->name, "migrate v2-to-v3") == 0;
 	bool applied = false;
+	struct progress plan;
 	int code = EXIT_OK;
+	enum dsck_err e;
 
 	rc.conflicts = json_array();
 	if (rc.dry_run && cli->format == OUT_JSON)
@@ -178,9 +181,17 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 	r->on_plan = on_plan;
 	r->on_progress = on_progress;
 	r->ctx = &rc;
-	progress_init(&rc.prog, cli, "restore");
-	if (restore_plan(r, from, o, conn, f, &err))
+	/* Planning reads both sides whole: records and bytes as they come. */
+	progress_init(&plan, cli, migrate ? "migrate plan" : "restore plan");
+	progress_watch(&plan, conn);
+	from->progress = progress_hook;
+	from->progress_ctx = &plan;
+	e = restore_plan(r, from, o, conn, f, &err);
+	from->progress = conn->progress = NULL;
+	if (e)
 		goto out;
+	progress_finish(&plan);
+	plan.enabled = false;   /* a channel opened while planning keeps the hook */
 	if (cli->format != OUT_JSON)
 		print_counts(&r->counts, target, f, rc.dry_run);
 	if (r->ready_paused)
@@ -205,7 +216,10 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 	if (rc.dry_run)
 		goto out;
 	/* The ETA of the progress line comes from the plan's total. */
+	progress_init(&rc.prog, cli, migrate ? "migrate" : "restore");
+	rc.prog.bytes_verb = "written";
 	rc.prog.total = r->counts.create + r->counts.update + r->counts.del;
+	rc.prog.total_bytes = r->counts.plan_bytes;
 	if (o->prune && r->counts.del && !cli->set[OPT_YES]) {
 		/* Deleting needs a yes: typed on a terminal, or --yes in scripts. */
 		if (!isatty(STDIN_FILENO)) {
@@ -230,7 +244,7 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 		goto out;
 	}
 	cli_defer_signals(false);
-	progress_done(&rc.prog, r->counts.written + r->counts.deleted, 0);
+	progress_done(&rc.prog, r->counts.written + r->counts.deleted, r->counts.written_bytes);
 	if (cli->format != OUT_JSON)
 		printf("restored into %s: %zu %s written, %zu deleted%s\n", target, r->counts.written,
 		       cli_plural(r->counts.written, "key", "keys"), r->counts.deleted,

@@ -95,8 +95,11 @@ int cmd_snapshot_save(struct cli *cli)
 		return EXIT_IO;
 	}
 	had_old = strcmp(path, "-") != 0 && lstat(path, &old) == 0;
+	progress_init(&prog, cli, "snapshot");
 	if (from && (e = source_open_snapshot(&src, from, &f, &err)))
 		return cli_fail(&err);
+	src.progress = progress_hook;
+	src.progress_ctx = &prog;
 	if ((rc = cli_keyfilter(cli, &f, from ? src.snap.hdr.prefix : "/calico")))
 		goto out;
 	/* The header holds the prefix as a JSON string of < sizeof(h.prefix) bytes:
@@ -111,6 +114,8 @@ int cmd_snapshot_save(struct cli *cli)
 		if ((rc = cli_connect_settings(cli, &conn)))
 			return rc;
 		have_conn = true;
+		/* The v2 answer is one body: its bytes are the progress until it is in. */
+		progress_watch(&prog, &conn);
 		if (api == 2)
 			e = source_open_v2(&src, &conn, &f, !cli->set[OPT_SERIALIZABLE], &err);
 		else
@@ -120,7 +125,6 @@ int cmd_snapshot_save(struct cli *cli)
 			return cli_fail(&err);
 		}
 	}
-	progress_init(&prog, cli, "snapshot");
 	/* The first record pins the v3 revision that goes into the header. */
 	e = source_next(&src, &rec, &done, &err);
 	if (!e) {
@@ -135,10 +139,9 @@ int cmd_snapshot_save(struct cli *cli)
 		e = snapshot_writer_add(&w, &rec, &err);
 		if (!e)
 			e = source_next(&src, &rec, &done, &err);
-		progress_update(&prog, w.records, w.bytes + w.out.len);
 	}
 	if (!e) {
-		progress_done(&prog, w.records, w.bytes + w.out.len);
+		progress_finish(&prog);
 		size_t records = w.records;
 
 		/* An empty backup is almost always the wrong --api or --prefix. */

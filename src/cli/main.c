@@ -129,8 +129,8 @@ static const int migrate_opts[] = { OPT_PREFIX, OPT_DRY_RUN, OPT_ON_CONFLICT, OP
 				    OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_MAX_TXN_OPS,
 				    OPT_MAX_REQUEST_BYTES, OPT_PAGE_SIZE, OPT_PROGRESS, OPT__COUNT };
 static const int verify_migrate_opts[] = { OPT_BEFORE, OPT_PREFIX, OPT_IGNORE, OPT_PAGE_SIZE,
-					   OPT__COUNT };
-static const int premigrate_opts[] = { OPT_PREFIX, OPT__COUNT };
+					   OPT_PROGRESS, OPT__COUNT };
+static const int premigrate_opts[] = { OPT_PREFIX, OPT_PROGRESS, OPT__COUNT };
 static const int k8s_opts[] = { OPT_FROM_DIR, OPT__COUNT };
 static const int policy_opts[] = { OPT_FROM_DIR, OPT_TO_VERSION, OPT__COUNT };
 static const int preflight_opts[] = { OPT_JUNIT, OPT_PREFIX, OPT_DATASTORE_TYPE, OPT_TO_VERSION,
@@ -138,9 +138,9 @@ static const int preflight_opts[] = { OPT_JUNIT, OPT_PREFIX, OPT_DATASTORE_TYPE,
 static const int calico_upgrade_opts[] = { OPT_PHASE, OPT_V1_SNAPSHOT, OPT_V3_SNAPSHOT,
 					   OPT_PAGE_SIZE, OPT__COUNT };
 static const int inspect_opts[] = { OPT_API, OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE,
-				    OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
+				    OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT_PROGRESS, OPT__COUNT };
 static const int diff_opts[] = { OPT_PREFIX, OPT_INCLUDE_EPHEMERAL, OPT_IGNORE, OPT_VALUES,
-				 OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT__COUNT };
+				 OPT_PAGE_SIZE, OPT_SERIALIZABLE, OPT_PROGRESS, OPT__COUNT };
 
 static const struct cli_cmd commands[] = {
 	{ "preflight", cmd_preflight, "",
@@ -588,7 +588,9 @@ static int run(int argc, char **argv)
 		cli_color_init(&cli);
 		curl_global_init(CURL_GLOBAL_DEFAULT);
 		etcd3_global_init(cli.debug);
-		rc = cli_finish_stdout(cli.cmd->fn(&cli));
+		rc = cli.cmd->fn(&cli);
+		progress_break();   /* no half line left on stderr, whatever the command did */
+		rc = cli_finish_stdout(rc);
 		etcd3_global_shutdown();
 		curl_global_cleanup();
 	}

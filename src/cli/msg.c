@@ -5,6 +5,7 @@
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
+	progress_break();   /* a message never continues a progress line */
 	fprintf(stderr, "dsck: %s", prefix);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

@@ -78,6 +78,8 @@ static enum dsck_err check_v2(struct check_result *res, struct check_member *m,
 	}
 	if ((rc = check_v2_read(m, rc, &e, &usable, err)) || !usable)
 		return rc;
+	if (c->conn->progress)
+		c->conn->progress(c->conn->progress_ctx, l.n, 0);
 	for (size_t i = 0; i < l.n && !rc; i++) {
 		struct dsck_record rec, *r = &rec;
 

@@ -194,6 +194,8 @@ static enum dsck_err check_before(struct member_walk *w, const char *before,
 
 	if ((rc = source_open_snapshot(&snap, before, f, err)))
 		return rc;
+	snap.progress = mc->progress;
+	snap.progress_ctx = mc->progress_ctx;
 	if (snap.api != DSCK_API_V2) {
 		source_close(&snap);
 		return dsck_fail(err, DSCK_ERR_INPUT, "%s: --before needs a v2 snapshot", before);

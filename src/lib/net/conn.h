@@ -8,11 +8,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/err.h"
 #include "net/settings.h"
 
 #define CONN_MAX_ENDPOINTS 16
+
+typedef void (*conn_progress_fn)(void *ctx, uint64_t records, uint64_t bytes);
 
 struct dsck_conn {
 	char *endpoints[CONN_MAX_ENDPOINTS];  /* owned, without trailing '/' */
@@ -30,6 +33,14 @@ struct dsck_conn {
 	 */
 	void (*trace)(void *ctx, const char *line);
 	void *trace_ctx;
+	/*
+	 * Progress of long reads (docs/conventions.md): response bytes as they
+	 * arrive, and records as sources return them, each call adding to the
+	 * counts. NULL: nobody watches. The CLI decides what to show and when.
+	 * Called from the library's worker threads too (v3 prefetch, batches).
+	 */
+	conn_progress_fn progress;
+	void *progress_ctx;
 };
 
 enum dsck_err conn_init(struct dsck_conn *c, const struct dsck_settings *s,

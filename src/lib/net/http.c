@@ -41,6 +41,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	/* Returning less than given makes curl fail with CURLE_WRITE_ERROR. */
 	if (buf_append(&r->body, p, size * n))
 		return 0;
+	if (r->conn && r->conn->progress)
+		r->conn->progress(r->conn->progress_ctx, 0, size * n);
 	return size * n;
 }
 
@@ -200,6 +202,7 @@ enum dsck_err http_request(struct http_client *c, const char *method, const char
 	resp->content_type[0] = '\0';
 	resp->has_etcd_index = false;
 	resp->answered = false;
+	resp->conn = conn;
 	buf_reset(&resp->body);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);

@@ -30,6 +30,7 @@ struct http_response {
 	int64_t etcd_index;
 	bool has_etcd_index;
 	bool answered;                  /* a status line came back */
+	const struct dsck_conn *conn;   /* of the request: its progress hook sees the body */
 };
 
 enum dsck_err http_client_init(struct http_client *c, const struct dsck_conn *conn,

@@ -22,6 +22,8 @@ struct rpc_channel {
 	char *endpoint;
 	long dial_timeout_ms;
 	bool dialled;            /* the first connection attempt gave an answer */
+	conn_progress_fn progress;
+	void *progress_ctx;
 };
 
 static void quiet_log(gpr_log_func_args *args)
@@ -172,6 +174,8 @@ enum dsck_err rpc_channel_new(const char *endpoint, const struct dsck_conn *conn
 		return dsck_oom(err);
 	}
 	ch->dial_timeout_ms = conn->dial_timeout_ms;
+	ch->progress = conn->progress;
+	ch->progress_ctx = conn->progress_ctx;
 	ch->ch = grpc_channel_create(target, creds, &cargs);
 	grpc_channel_credentials_release(creds);
 	*out = ch;
@@ -326,6 +330,8 @@ enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
 	st->code = (int)code;
 	snprintf(st->details, sizeof(st->details), "%.*s", (int)GRPC_SLICE_LENGTH(details),
 		 (const char *)GRPC_SLICE_START_PTR(details));
+	if (recv && ch->progress)
+		ch->progress(ch->progress_ctx, 0, grpc_byte_buffer_length(recv));
 	if (code == GRPC_STATUS_OK) {
 		*resp = recv ? unpack(recv, resp_desc) : NULL;
 		if (!*resp)

@@ -198,6 +198,8 @@ static enum dsck_err plan_step(struct restore *r, enum restore_action a,
 	case RA_DELETE: n->del++; break;
 	case RA_OMIT: n->omit++; break;
 	}
+	if (a == RA_CREATE || a == RA_UPDATE)
+		n->plan_bytes += src->key_len + src->value_len;
 	if (src && is_ready(src) && a != RA_OMIT) {
 		const struct dsck_record *final = a == RA_SKIP ? live : src;
 
@@ -449,13 +451,16 @@ static enum dsck_err batch_done(struct restore *r, struct restore_batch *b, bool
 	if (!succeeded)
 		return report_race(r, b, err);
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->ops[i].del)
+		if (b->ops[i].del) {
 			r->counts.deleted++;
-		else
+		} else {
 			r->counts.written++;
+			r->counts.written_bytes += b->ops[i].key_len + b->ops[i].val_len;
+		}
 	}
 	if (r->on_progress)
-		r->on_progress(r->ctx, r->counts.written + r->counts.deleted);
+		r->on_progress(r->ctx, r->counts.written + r->counts.deleted,
+			       r->counts.written_bytes);
 	batch_reset(b);
 	return DSCK_OK;
 }
@@ -645,8 +650,13 @@ static enum dsck_err v2_write(struct restore *r, enum restore_action a,
 	if (src->has_ttl)
 		po.ttl = ttl_left(src);
 	rc = etcd2_put(&r->c2, key, src->value, src->value_len, &po, NULL, err);
-	if (!rc && ++r->counts.written % 256 == 0 && r->on_progress)
-		r->on_progress(r->ctx, r->counts.written + r->counts.deleted);
+	if (rc)
+		return rc;
+	r->counts.written++;
+	r->counts.written_bytes += src->key_len + src->value_len;
+	if (r->on_progress)
+		r->on_progress(r->ctx, r->counts.written + r->counts.deleted,
+			       r->counts.written_bytes);
 	return rc;
 }
 

@@ -55,12 +55,15 @@ struct restore_opts {
 struct restore_counts {
 	size_t create, update, same, conflict, skip, del, omit;
 	size_t written, deleted;     /* by apply */
+	/* Key and value bytes: planned to write (create, update), and written so far. */
+	uint64_t plan_bytes, written_bytes;
 };
 
 /* Called for each planned key (not for RA_SAME); records are transient. */
 typedef void (*restore_plan_fn)(void *ctx, enum restore_action a,
 				const struct dsck_record *src, const struct dsck_record *live);
-typedef void (*restore_progress_fn)(void *ctx, size_t written);
+/* After writes: keys written or deleted so far, and the key and value bytes written. */
+typedef void (*restore_progress_fn)(void *ctx, size_t done, uint64_t bytes);
 
 struct restore {
 	const struct restore_opts *opts;

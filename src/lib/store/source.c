@@ -80,6 +80,8 @@ enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
 	s->kind = SOURCE_V2;
 	s->api = DSCK_API_V2;
 	s->filter = f;
+	s->progress = conn->progress;
+	s->progress_ctx = conn->progress_ctx;
 	snprintf(prefix, sizeof(prefix), "%.*s", (int)f->prefix_len, f->prefix);
 	if (!prefix[0])
 		snprintf(prefix, sizeof(prefix), "/");
@@ -123,6 +125,8 @@ enum dsck_err source_open_v3_at(struct source *s, const struct dsck_conn *conn,
 	s->kind = SOURCE_V3;
 	s->api = DSCK_API_V3;
 	s->filter = f;
+	s->progress = conn->progress;
+	s->progress_ctx = conn->progress_ctx;
 	s->page_size = page_size;
 	s->serializable = serializable;
 	etcd3_client_init(&s->c3, conn, err);
@@ -185,6 +189,8 @@ enum dsck_err source_next(struct source *s, struct dsck_record *rec, bool *done,
 			return rc;
 		if (keyfilter_wants(s->filter, rec->key, rec->key_len)) {
 			s->seen++;
+			if (s->progress)
+				s->progress(s->progress_ctx, 1, 0);
 			return DSCK_OK;
 		}
 	}
@@ -196,11 +202,19 @@ enum dsck_err source_rewind(struct source *s, struct dsck_error *err)
 
 	s->seen = 0;
 	switch (s->kind) {
-	case SOURCE_SNAPSHOT:
+	case SOURCE_SNAPSHOT: {
+		conn_progress_fn fn = s->progress;
+		void *ctx = s->progress_ctx;
+		enum dsck_err rc;
+
 		snprintf(path, sizeof(path), "%s", s->name);
 		snapshot_reader_close(&s->snap);
 		s->open = false;
-		return open_snapshot(s, path, s->seal, s->filter, err);
+		rc = open_snapshot(s, path, s->seal, s->filter, err);
+		s->progress = fn;   /* reopening starts from a clean struct */
+		s->progress_ctx = ctx;
+		return rc;
+	}
 	case SOURCE_PHYSICAL:
 		physnap_rewind(&s->phys);
 		return DSCK_OK;

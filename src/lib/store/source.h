@@ -27,6 +27,9 @@ struct source {
 	int64_t revision;             /* v3: pinned revision (after the first record) */
 	int64_t etcd_index;           /* v2 */
 	size_t seen;                  /* records returned */
+	/* Told of each record returned; taken from the conn, set by hand for files. */
+	conn_progress_fn progress;
+	void *progress_ctx;
 
 	/* A physical file fills snap.hdr as a v3 snapshot of /calico would be. */
 	struct snapshot_reader snap;
