@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "table.h"
 
 extern const char findings_md[];
 
@@ -105,6 +106,10 @@ int cmd_explain(struct cli *cli)
 		return cli_print_json(json_pack("{s:s, s:b, s:s, s:o, s:s%}", "command", "explain",
 						"ok", 1, "code", cli->pos[0], "severity",
 						entry_severity(&e), "text", e.text, e.text_len));
-	printf("%s\n\n%.*s\n", cli->pos[0], (int)e.text_len, e.text);
+	/* On a terminal the paragraphs are wrapped to its width (docs/conventions.md). */
+	printf("%s\n\n", cli->pos[0]);
+	table_wrap(stdout, e.text, e.text_len, table_width());
+	if (table_width() == TABLE_UNLIMITED)
+		putchar('\n');
 	return EXIT_OK;
 }

@@ -36,7 +36,7 @@ struct group {
 /* How much of a grouped line is shown: the first layout that fits wins. */
 struct fit {
 	size_t nex;
-	bool member, pointer, align;    /* align: codes padded to one column */
+	bool member, pointer;
 	size_t detail_min;              /* columns the detail needs at least */
 };
 
@@ -45,10 +45,9 @@ struct fit {
 #define DETAIL_ALL SIZE_MAX
 
 static const struct fit fits[] = {
-	{ 3, true, true, true, DETAIL_ALL }, { 2, true, true, true, DETAIL_ALL },
-	{ 1, true, true, true, DETAIL_ALL }, { 1, true, true, true, DETAIL_MIN },
-	{ 1, false, true, true, DETAIL_MIN }, { 1, false, false, true, DETAIL_MIN },
-	{ 1, false, false, true, 3 }, { 1, false, false, false, 3 }, { 1, false, false, false, 0 },
+	{ 3, true, true, DETAIL_ALL }, { 2, true, true, DETAIL_ALL }, { 1, true, true, DETAIL_ALL },
+	{ 1, true, true, DETAIL_MIN }, { 1, false, true, DETAIL_MIN },
+	{ 1, false, false, DETAIL_MIN }, { 1, false, false, 3 }, { 1, false, false, 0 },
 };
 
 static size_t cols(const char *s)
@@ -103,9 +102,10 @@ static void print_group(const struct group *g, int indent, size_t codew, size_t 
 
 		fit = &fits[k];
 		more = g->n - nex;
-		fixed = (size_t)indent + 6 + (fit->align ? codew : strlen(first->code)) + 2 +
-			examples_cols(g, nex, fit->member) + (more ? 10 + digits(more) : 0) + (subj && detail ? 2 : 0) +
-			(fit->pointer ? 16 + strlen(first->code) : 0);
+		/* "LABEL CODE  EXAMPLES and N more: DETAIL (dsck explain CODE)" */
+		fixed = (size_t)indent + 6 + (codew ? codew : strlen(first->code)) + 2 +
+			examples_cols(g, nex, fit->member) + (more ? 10 + digits(more) : 0) +
+			(subj && detail ? 2 : 0) + (fit->pointer ? 16 + strlen(first->code) : 0);
 		if (width == TABLE_UNLIMITED)
 			break;
 		room = table_room(width, fixed);
@@ -113,9 +113,9 @@ static void print_group(const struct group *g, int indent, size_t codew, size_t 
 			break;
 	}
 	more = g->n - (fit->nex < g->nex ? fit->nex : g->nex);
-	say = detail && room >= 3;
+	say = detail && (room >= detail_w || room >= 3);
 	printf("%*s%s%-5s%s %-*s  ", indent, "", cli_color(paint[first->sev]),
-	       label[first->sev], cli_color(COLOR_RESET), fit->align ? (int)codew : 0, first->code);
+	       label[first->sev], cli_color(COLOR_RESET), (int)codew, first->code);
 	for (size_t i = 0; i < g->nex && i < fit->nex; i++) {
 		const struct finding *x = g->ex[i];
 
@@ -139,6 +139,20 @@ static void print_group(const struct group *g, int indent, size_t codew, size_t 
 	putchar('\n');
 }
 
+static bool same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Examples name different things: one key with several findings is named once. */
+static bool shown(const struct group *g, const struct finding *x)
+{
+	for (size_t i = 0; i < g->nex; i++)
+		if (same(g->ex[i]->key, x->key) && same(g->ex[i]->member, x->member))
+			return true;
+	return false;
+}
+
 /* The findings of @code with severity @sev; past-cap ones count in the first group. */
 static void gather(const struct findings *f, const char *code, enum severity sev,
 		   struct group *g)
@@ -149,20 +163,22 @@ static void gather(const struct findings *f, const char *code, enum severity sev
 
 		if (x->sev != sev || strcmp(x->code, code) != 0)
 			continue;
-		if (g->nex < REPORT_EXAMPLES)
+		if (g->nex < REPORT_EXAMPLES && !shown(g, x))
 			g->ex[g->nex++] = x;
 		g->n++;
 	}
 }
 
-bool cli_findings_lines(const struct findings *f, int indent, enum severity min, size_t width)
+/*
+ * Each group of @f in order, most severe first, to @fn. Findings past the cap
+ * were counted, not kept: "and N more" of a code's first group counts them.
+ */
+static void each_group(const struct findings *f, enum severity min,
+		       void (*fn)(const struct group *g, void *ctx), void *ctx)
 {
-	size_t codew = 0, kept[FINDINGS_MAX_CODES] = { 0 };
-	bool left_out = false, shown[FINDINGS_MAX_CODES] = { false };
+	size_t kept[FINDINGS_MAX_CODES] = { 0 };
+	bool seen[FINDINGS_MAX_CODES] = { false };
 
-	for (size_t i = 0; i < f->n; i++)
-		if (f->v[i].sev >= min && strlen(f->v[i].code) > codew)
-			codew = strlen(f->v[i].code);
 	for (size_t c = 0; c < f->n_codes; c++)
 		for (size_t i = 0; i < f->n; i++)
 			kept[c] += strcmp(f->v[i].code, f->codes[c].code) == 0;
@@ -173,14 +189,48 @@ bool cli_findings_lines(const struct findings *f, int indent, enum severity min,
 			gather(f, f->codes[c].code, (enum severity)sev, &g);
 			if (!g.n)
 				continue;
-			/* Findings past the cap were counted, not kept: "and N more" counts them. */
-			if (!shown[c])
+			if (!seen[c])
 				g.n += f->codes[c].n - kept[c];
-			shown[c] = true;
-			print_group(&g, indent, codew, width, &left_out);
+			seen[c] = true;
+			fn(&g, ctx);
 		}
 	}
-	return left_out;
+}
+
+struct lines {
+	int indent;
+	size_t codew, width;
+	bool left_out;
+};
+
+/* Codes are padded to one column only when every line still fits with it. */
+static void measure_group(const struct group *g, void *ctx)
+{
+	struct lines *l = ctx;
+	size_t more = g->n - 1, least = (size_t)l->indent + 6 + l->codew + 2 +
+		examples_cols(g, 1, false) + (more ? 10 + digits(more) : 0);
+
+	if (l->width != TABLE_UNLIMITED && least > l->width)
+		l->codew = 0;
+}
+
+static void print_one(const struct group *g, void *ctx)
+{
+	struct lines *l = ctx;
+
+	print_group(g, l->indent, l->codew, l->width, &l->left_out);
+}
+
+bool cli_findings_lines(const struct findings *f, int indent, enum severity min, size_t width)
+{
+	struct lines l = { .indent = indent, .width = width };
+
+	for (size_t i = 0; i < f->n; i++)
+		if (f->v[i].sev >= min && strlen(f->v[i].code) > l.codew)
+			l.codew = strlen(f->v[i].code);
+	each_group(f, min, measure_group, &l);
+	each_group(f, min, print_one, &l);
+	return l.left_out;
 }
 
 void cli_findings_pointer_note(int indent)

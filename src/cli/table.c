@@ -190,6 +190,45 @@ size_t table_put_at(FILE *out, const char *s, size_t len, size_t at, size_t max,
 	return ell_cols + table_put(out, s + start, len - start, max - ell_cols, how);
 }
 
+void table_wrap(FILE *out, const char *text, size_t len, size_t width)
+{
+	size_t col = 0, i = 0;
+
+	if (width == TABLE_UNLIMITED) {
+		fwrite(text, 1, len, out);
+		return;
+	}
+	while (i < len) {
+		size_t start, w;
+
+		if (text[i] == ' ' || text[i] == '\n') {
+			/* A blank line ends a paragraph. */
+			if (text[i] == '\n' && i + 1 < len && text[i + 1] == '\n') {
+				fputs(col ? "\n\n" : "\n", out);
+				col = 0;
+				i += 2;
+				continue;
+			}
+			i++;
+			continue;
+		}
+		for (start = i; i < len && text[i] != ' ' && text[i] != '\n'; i++)
+			;
+		w = table_text_width(text + start, i - start, TABLE_TEXT);
+		if (col && col + 1 + w > width) {
+			fputc('\n', out);
+			col = 0;
+		} else if (col) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(text + start, 1, i - start, out);
+		col += w;
+	}
+	if (col)
+		fputc('\n', out);
+}
+
 void table_init(struct table *t, const struct table_col *cols, size_t ncols)
 {
 	memset(t, 0, sizeof(*t));

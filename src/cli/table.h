@@ -56,6 +56,13 @@ size_t table_put(FILE *out, const char *s, size_t len, size_t max, enum table_te
 size_t table_put_at(FILE *out, const char *s, size_t len, size_t at, size_t max,
 		    enum table_text how);
 
+/*
+ * Prose for people: paragraphs (separated by a blank line) written with
+ * their lines joined and broken again at spaces to fit @width; a word is
+ * never cut. With TABLE_UNLIMITED the text is written as it is.
+ */
+void table_wrap(FILE *out, const char *text, size_t len, size_t width);
+
 /* Column flags. */
 enum {
 	TABLE_LEFT = 0,

@@ -143,7 +143,12 @@ h_assert_eq "NO-GO false false" "$(jq -r '"\(.verdict) \(.checks[] | select(.nam
 h_run "$DSCK" preflight --datastore-type kubernetes
 h_assert_contains "$H_OUT" "NO-GO" "table verdict"
 h_assert_contains "$H_OUT" "object-not-migrated" "the failing finding"
-h_assert_contains "$H_OUT" "has no IPPool counterpart" "and its detail"
+# One line per code (docs/conventions.md, "Findings"); JSON has every detail.
+h_assert_eq 1 "$(grep -c 'ERROR object-not-migrated' <<<"$H_OUT")" "one line for the code"
+h_assert_contains "$(grep 'object-not-migrated' <<<"$H_OUT")" "and 7 more: GlobalConfig" \
+	"with its first detail and the count of the rest"
+h_run "$DSCK" preflight --datastore-type kubernetes -o json
+h_assert_contains "$H_OUT" "has no IPPool counterpart" "JSON has every finding's detail"
 
 # 401 from the API: that check could not run; INCOMPLETE (not GO), exit 4, the report printed.
 k8s_kubeconfig "$H_TMP/badtoken.yaml" migrated "    token: not-the-token"

@@ -162,4 +162,12 @@ assert_fits "$H_OUT" 80 "config"
 on_tty 80 check v2-content --endpoints "$EP"
 assert_fits "$H_OUT" 80 "check v2-content"
 
+# explain wraps its paragraphs at spaces on a terminal; the words stay the same.
+on_tty 80 explain ttl-will-persist
+h_assert_rc 0 "explain on a terminal"
+assert_fits "$H_OUT" 80 "explain"
+tty_words=$(tr -s ' \n' '  ' <<<"$H_OUT")
+h_run "$DSCK" explain ttl-will-persist
+h_assert_eq "$(tr -s ' \n' '  ' <<<"$H_OUT")" "$tty_words" "explain: the same words as into a pipe"
+
 h_done

@@ -99,6 +99,21 @@ static void test_put_at(void **state)
 	unsetenv("LC_ALL");
 }
 
+static void test_wrap(void **state)
+{
+	char *out = NULL;
+	const char *text = "Means: one two three\nfour five.\n\nDo: a-very-long-word-that-stays-whole x";
+
+	(void)state;
+	CAPTURE(out, table_wrap(f_, text, strlen(text), 15));
+	assert_string_equal(out, "Means: one two\nthree four\nfive.\n\nDo:\n"
+				 "a-very-long-word-that-stays-whole\nx\n");
+	free(out);
+	CAPTURE(out, table_wrap(f_, text, strlen(text), TABLE_UNLIMITED));
+	assert_string_equal(out, text);
+	free(out);
+}
+
 static const struct table_col cols[] = {
 	{ "KEY", TABLE_LEFT }, { "N", TABLE_RIGHT }, { "VALUE", TABLE_SHRINK },
 };
@@ -163,6 +178,7 @@ int main(void)
 		cmocka_unit_test(test_width),
 		cmocka_unit_test(test_put),
 		cmocka_unit_test(test_put_at),
+		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_table_fits),
 		cmocka_unit_test(test_table_blocks),
 	};
