@@ -292,8 +292,9 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
 
-static int run(struct cli *cli, bool single)
+int cmd_ls(struct cli *cli)
 {
+	bool single = cli->cmd->variant == LS_GET;
 	struct lister l = { .cli = cli, .single = single, .line = BUF_INIT((size_t)1 << 30) };
 	struct dsck_conn conn;
 	const char *key;
@@ -324,14 +325,4 @@ static int run(struct cli *cli, bool single)
 	buf_release(&l.line);
 	conn_release(&conn);
 	return rc;
-}
-
-int cmd_ls(struct cli *cli)
-{
-	return run(cli, false);
-}
-
-int cmd_get(struct cli *cli)
-{
-	return run(cli, true);
 }
