@@ -199,7 +199,8 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 
 	if ((code = cli_page_size(l->cli, &page)))
 		return code;
-	etcd3_client_init(&c, conn, &err);
+	if (etcd3_client_init(&c, conn, &err))
+		return cli_fail(&err);
 	rc = etcd3_scan_begin(&s, &c, key, strlen(key), 0, single ? 1 : page,
 			      l->cli->set[OPT_SERIALIZABLE], &err);
 	if (!rc && single) {

@@ -157,7 +157,10 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 
 		if ((rc = conn_init_member(&mc, conn, i, err)))
 			break;
-		etcd3_client_init(&c3, &mc, &e);
+		if ((rc = etcd3_client_init(&c3, &mc, err))) {
+			conn_release(&mc);
+			break;
+		}
 		if (etcd3_member_status(&c3, &st, &e) != DSCK_OK) {
 			p->unreachable++;
 			buf_printf(&silent, "%s%s", silent.len ? ", " : "", ep);
@@ -216,7 +219,8 @@ static enum dsck_err locate_data(struct preflight *p, const struct dsck_conn *co
 	if (rc == DSCK_OK)
 		etcd2_listing_release(&l);
 	etcd2_client_release(&c2);
-	etcd3_client_init(&c3, conn, &e);
+	if ((rc = etcd3_client_init(&c3, conn, err)))
+		return rc;
 	if (etcd3_count(&c3, "", 0, false, &count, &e) == DSCK_OK) {
 		p->v3_empty = count == 0;
 		snprintf(prefix, sizeof(prefix), "%.*s/", (int)f->prefix_len, f->prefix);
