@@ -94,6 +94,7 @@ struct cli_cmd {
 	const int *opts;           /* command options, OPT__COUNT-terminated */
 	bool conn;                 /* accepts the connection options */
 	const char *examples;
+	int variant;               /* which command of a family one function serves */
 };
 
 #define CLI_MAX_POS 8
@@ -111,11 +112,17 @@ struct cli {
 	int n_ignore;
 };
 
-/* Commands. */
+/*
+ * Commands. One function serves each family below; cli_cmd.variant in the
+ * command table (main.c) says which command of it runs.
+ */
+enum cmd_ls_variant { LS_LIST, LS_GET };
+enum cmd_etcd_check { CHECK_VERIFY_MIGRATE, CHECK_PRE_MIGRATE, CHECK_V2_CONTENT };
+enum cmd_k8s_check { CHECK_K8S_CRD, CHECK_POLICY_SEMANTICS, CHECK_NODE_ROLL };
+
 int cmd_version(struct cli *cli);
 int cmd_config(struct cli *cli);
-int cmd_ls(struct cli *cli);
-int cmd_get(struct cli *cli);
+int cmd_ls(struct cli *cli);          /* ls and get */
 int cmd_status(struct cli *cli);
 int cmd_snapshot_save(struct cli *cli);
 int cmd_snapshot_verify(struct cli *cli);
@@ -125,12 +132,8 @@ int cmd_diff(struct cli *cli);
 int cmd_inspect(struct cli *cli);
 int cmd_snapshot_restore(struct cli *cli);
 int cmd_migrate_v2_to_v3(struct cli *cli);
-int cmd_verify_migrate(struct cli *cli);
-int cmd_check_pre_migrate(struct cli *cli);
-int cmd_check_v2_content(struct cli *cli);
-int cmd_check_k8s_crd_migration(struct cli *cli);
-int cmd_check_policy_semantics(struct cli *cli);
-int cmd_check_node_roll(struct cli *cli);
+int cmd_check_etcd(struct cli *cli);  /* verify-migrate, check pre-migrate, check v2-content */
+int cmd_check_k8s(struct cli *cli);   /* check k8s-crd-migration, policy-semantics, node-roll */
 int cmd_check_calico_upgrade(struct cli *cli);
 int cmd_preflight(struct cli *cli);
 int cmd_explain(struct cli *cli);
@@ -139,6 +142,10 @@ int cmd_explain(struct cli *cli);
 struct findings;
 struct json_t *cli_findings_json(const struct findings *f);
 void cli_findings_table(const struct findings *f);
+/* Add @f's counts by severity (errors, warnings, info) to @summary (NULL: a new object). */
+struct json_t *cli_findings_summary(struct json_t *summary, const struct findings *f);
+/* A check's JSON document: "check", "ok" and, when @f is given, "findings". */
+struct json_t *cli_check_json(const char *check, bool ok, const struct findings *f);
 
 /*
  * Option values that need parsing (connect.c, opt.c). Each returns an exit

@@ -35,6 +35,23 @@ static int open_snapshot(struct cli *cli, struct source *s, struct keyfilter *f,
 	return EXIT_OK;
 }
 
+/*
+ * One side: the snapshot at @path (option @opt, of API @api), else the live
+ * store of that API under @prefix.
+ */
+static int open_side(struct cli *cli, struct sides *s, struct source *src, struct keyfilter *f,
+		     const char *path, enum dsck_api api, const char *opt, const char *prefix,
+		     int64_t page, struct dsck_error *err)
+{
+	if (path)
+		return open_snapshot(cli, src, f, path, api, opt, err);
+	keyfilter_init(f, prefix, false);
+	if (api == DSCK_API_V2 ? source_open_v2(src, &s->conn, f, true, err)
+			       : source_open_v3(src, &s->conn, f, page, false, err))
+		return cli_fail(err);
+	return EXIT_OK;
+}
+
 static int open_sides(struct cli *cli, struct sides *s, struct dsck_error *err)
 {
 	const char *p1 = cli->val[OPT_V1_SNAPSHOT], *p3 = cli->val[OPT_V3_SNAPSHOT];
@@ -48,22 +65,12 @@ static int open_sides(struct cli *cli, struct sides *s, struct dsck_error *err)
 			return rc;
 		s->have_conn = true;
 	}
-	if (p1)
-		rc = open_snapshot(cli, &s->v1, &s->f1, p1, DSCK_API_V2, "--v1-snapshot", err);
-	else {
-		keyfilter_init(&s->f1, "/calico", false);
-		rc = source_open_v2(&s->v1, &s->conn, &s->f1, true, err) ? cli_fail(err) : EXIT_OK;
-	}
-	if (rc)
+	if ((rc = open_side(cli, s, &s->v1, &s->f1, p1, DSCK_API_V2, "--v1-snapshot", "/calico",
+			    page, err)))
 		return rc;
 	s->open1 = true;
-	if (p3)
-		rc = open_snapshot(cli, &s->v3, &s->f3, p3, DSCK_API_V3, "--v3-snapshot", err);
-	else {
-		keyfilter_init(&s->f3, "/calico/", false);
-		rc = source_open_v3(&s->v3, &s->conn, &s->f3, page, false, err) ? cli_fail(err)
-										   : EXIT_OK;
-	}
+	rc = open_side(cli, s, &s->v3, &s->f3, p3, DSCK_API_V3, "--v3-snapshot", "/calico/", page,
+		       err);
 	s->open3 = !rc;
 	return rc;
 }
@@ -100,6 +107,18 @@ static json_t *converted_json(const struct check_calico_upgrade *c)
 	return arr;
 }
 
+static json_t *summary_json(const struct check_calico_upgrade *c)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
+			 "converted", (json_int_t)c->converted,
+			 "skipped", (json_int_t)c->skipped,
+			 "conversion_errors", (json_int_t)c->conversion_errors,
+			 "name_clashes", (json_int_t)c->clashes,
+			 "missing", (json_int_t)c->missing,
+			 "mismatched", (json_int_t)c->mismatched,
+			 "extra", (json_int_t)c->extra);
+}
+
 static int render(struct cli *cli, const struct check_calico_upgrade *c,
 		  const struct sides *s)
 {
@@ -108,13 +127,11 @@ static int render(struct cli *cli, const struct check_calico_upgrade *c,
 	const char *phase = check_calico_upgrade_phase_name(c->phase);
 
 	if (cli->format == OUT_JSON) {
-		json_t *doc = json_object();
+		json_t *doc = cli_check_json("calico-upgrade", ok, f);
 
-		json_object_set_new(doc, "check", json_string("calico-upgrade"));
 		json_object_set_new(doc, "phase", json_string(phase));
 		json_object_set_new(doc, "phase_auto", json_boolean(c->phase_auto));
 		json_object_set_new(doc, "phase_reason", json_string(c->phase_reason));
-		json_object_set_new(doc, "ok", json_boolean(ok));
 		json_object_set_new(doc, "v1", json_pack("{s:s,s:o,s:o,s:I}", "source", s->v1.name,
 							 "ready", ready_json(c->v1_ready),
 							 "calico_version",
@@ -126,20 +143,8 @@ static int render(struct cli *cli, const struct check_calico_upgrade *c,
 							 (json_int_t)c->v3_keys, "resources",
 							 (json_int_t)c->v3_resources, "ipam",
 							 (json_int_t)c->v3_ipam));
-		json_object_set_new(doc, "summary",
-				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
-					      "converted", (json_int_t)c->converted,
-					      "skipped", (json_int_t)c->skipped,
-					      "conversion_errors", (json_int_t)c->conversion_errors,
-					      "name_clashes", (json_int_t)c->clashes,
-					      "missing", (json_int_t)c->missing,
-					      "mismatched", (json_int_t)c->mismatched,
-					      "extra", (json_int_t)c->extra,
-					      "errors", (json_int_t)f->by_sev[SEV_ERROR],
-					      "warnings", (json_int_t)f->by_sev[SEV_WARNING],
-					      "info", (json_int_t)f->by_sev[SEV_INFO]));
+		json_object_set_new(doc, "summary", cli_findings_summary(summary_json(c), f));
 		json_object_set_new(doc, "converted", converted_json(c));
-		json_object_set_new(doc, "findings", cli_findings_json(f));
 		cli_print_json(doc);
 	} else {
 		printf("phase: %s (%s)\n", phase, c->phase_reason);

@@ -49,22 +49,18 @@ static int render(struct cli *cli, const struct check_result *r)
 	bool ok = findings_ok(f) && !r->unreachable;
 
 	if (cli->format == OUT_JSON) {
-		json_t *doc = json_object(), *members = json_array();
+		json_t *doc = cli_check_json(r->name, ok, f), *members = json_array();
 
 		for (size_t i = 0; i < r->n_members; i++)
 			json_array_append_new(members, member_json(&r->members[i]));
-		json_object_set_new(doc, "check", json_string(r->name));
-		json_object_set_new(doc, "ok", json_boolean(ok));
 		json_object_set_new(doc, "summary",
-				    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}",
-					      "members", (json_int_t)r->n_members,
-					      "unreachable", (json_int_t)r->unreachable,
-					      "compared", (json_int_t)r->compared,
-					      "errors", (json_int_t)f->by_sev[SEV_ERROR],
-					      "warnings", (json_int_t)f->by_sev[SEV_WARNING],
-					      "info", (json_int_t)f->by_sev[SEV_INFO]));
+				    cli_findings_summary(json_pack("{s:I,s:I,s:I}",
+								   "members", (json_int_t)r->n_members,
+								   "unreachable",
+								   (json_int_t)r->unreachable,
+								   "compared", (json_int_t)r->compared),
+							 f));
 		json_object_set_new(doc, "members", members);
-		json_object_set_new(doc, "findings", cli_findings_json(f));
 		cli_print_json(doc);
 	} else {
 		static const struct table_col cols[] = {
@@ -107,11 +103,13 @@ static int render(struct cli *cli, const struct check_result *r)
 	return ok ? EXIT_OK : EXIT_DIFFERENT;
 }
 
-enum which { VERIFY, PRE_MIGRATE, V2_CONTENT };
-
-static int run(struct cli *cli, enum which w)
+int cmd_check_etcd(struct cli *cli)
 {
-	static const char *const names[] = { "verify-migrate", "pre-migrate", "v2-content" };
+	static const char *const names[] = {
+		[CHECK_VERIFY_MIGRATE] = "verify-migrate", [CHECK_PRE_MIGRATE] = "pre-migrate",
+		[CHECK_V2_CONTENT] = "v2-content",
+	};
+	enum cmd_etcd_check w = (enum cmd_etcd_check)cli->cmd->variant;
 	struct dsck_error err = DSCK_ERROR_INIT;
 	struct check_result res;
 	struct keyfilter f;
@@ -129,9 +127,9 @@ static int run(struct cli *cli, enum which w)
 	check_result_init(&res, names[w]);
 	progress_init(&prog, cli, names[w]);
 	progress_watch(&prog, &conn);
-	if (w == VERIFY)
+	if (w == CHECK_VERIFY_MIGRATE)
 		e = check_verify_migrate(&conn, &f, cli->val[OPT_BEFORE], page, &res, &err);
-	else if (w == PRE_MIGRATE)
+	else if (w == CHECK_PRE_MIGRATE)
 		e = check_pre_migrate(&conn, &f, &res, &err);
 	else
 		e = check_v2_content(&conn, &res, &err);
@@ -141,19 +139,4 @@ static int run(struct cli *cli, enum which w)
 	check_result_release(&res);
 	conn_release(&conn);
 	return rc;
-}
-
-int cmd_verify_migrate(struct cli *cli)
-{
-	return run(cli, VERIFY);
-}
-
-int cmd_check_pre_migrate(struct cli *cli)
-{
-	return run(cli, PRE_MIGRATE);
-}
-
-int cmd_check_v2_content(struct cli *cli)
-{
-	return run(cli, V2_CONTENT);
 }

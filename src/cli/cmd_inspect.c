@@ -107,9 +107,8 @@ static json_t *affinity_states_json(const struct inspect *in)
 static int render_json(const struct source *src, const struct inspect *in)
 {
 	const struct findings *f = &in->findings;
-	json_t *doc = json_object();
+	json_t *doc = cli_check_json("inspect", findings_ok(f), f);
 
-	json_object_set_new(doc, "check", json_string("inspect"));
 	json_object_set_new(doc, "api", json_string(dsck_api_name(src->api)));
 	json_object_set_new(doc, "source", json_string(src->name));
 	json_object_set_new(doc, "model", json_string(inspect_model_name(inspect_model(in))));
@@ -120,12 +119,7 @@ static int render_json(const struct source *src, const struct inspect *in)
 	json_object_set_new(doc, "ready", ready_json(in->ready));
 	json_object_set_new(doc, "calico_version", cli_json_text(in->calico_version));
 	json_object_set_new(doc, "cluster_guid", cli_json_text(in->cluster_guid));
-	json_object_set_new(doc, "ok", json_boolean(findings_ok(f)));
-	json_object_set_new(doc, "summary",
-			    json_pack("{s:I,s:I,s:I}", "errors", (json_int_t)f->by_sev[SEV_ERROR],
-				      "warnings", (json_int_t)f->by_sev[SEV_WARNING],
-				      "info", (json_int_t)f->by_sev[SEV_INFO]));
-	json_object_set_new(doc, "findings", cli_findings_json(f));
+	json_object_set_new(doc, "summary", cli_findings_summary(NULL, f));
 	return cli_print_json(doc);
 }
 

@@ -70,15 +70,11 @@ static int session_open(struct cli *cli, struct k8s_session *s)
 
 static json_t *crd_summary_json(const struct crd_migration *r)
 {
-	const struct findings *f = &r->findings;
-	json_t *o = json_object();
+	json_t *o = cli_findings_summary(NULL, &r->findings);
 	char version[32] = "";
 
 	if (r->node_major >= 0)
 		snprintf(version, sizeof(version), "%d.%d", r->node_major, r->node_minor);
-	json_object_set_new(o, "errors", json_integer((json_int_t)f->by_sev[SEV_ERROR]));
-	json_object_set_new(o, "warnings", json_integer((json_int_t)f->by_sev[SEV_WARNING]));
-	json_object_set_new(o, "info", json_integer((json_int_t)f->by_sev[SEV_INFO]));
 	json_object_set_new(o, "kubernetes_version", cli_json_text(r->k8s_version));
 	json_object_set_new(o, "crd_api", cli_json_text(r->crd_api));
 	json_object_set_new(o, "tpr_api", json_boolean(r->tpr_api));
@@ -110,44 +106,6 @@ static void crd_table(const struct crd_migration *r, const char *source)
 	printf("%-13s %zu TPR, %zu CRD, %zu compared\n\n", "Objects:", r->tpr_objects,
 	       r->crd_objects, r->compared);
 	cli_findings_table(&r->findings);
-}
-
-static int crd_render(struct cli *cli, const struct crd_migration *r, const char *source)
-{
-	bool ok = findings_ok(&r->findings);
-
-	if (cli->format == OUT_JSON) {
-		json_t *doc = json_object();
-
-		json_object_set_new(doc, "check", json_string("k8s-crd-migration"));
-		json_object_set_new(doc, "ok", json_boolean(ok));
-		json_object_set_new(doc, "source", json_string(source));
-		json_object_set_new(doc, "summary", crd_summary_json(r));
-		json_object_set_new(doc, "findings", cli_findings_json(&r->findings));
-		if (cli_print_json(doc))
-			return EXIT_IO;
-	} else {
-		crd_table(r, source);
-		printf("k8s-crd-migration: %s\n", ok ? "OK" : "FAILED");
-	}
-	return ok ? EXIT_OK : EXIT_DIFFERENT;
-}
-
-int cmd_check_k8s_crd_migration(struct cli *cli)
-{
-	struct dsck_error err = DSCK_ERROR_INIT;
-	struct k8s_session s = { .have_conn = false };
-	struct crd_migration res;
-	int rc;
-
-	crd_migration_init(&res);
-	rc = session_open(cli, &s);
-	if (rc == EXIT_OK)
-		rc = check_k8s_crd_migration(&s.src, &res, &err) ? cli_fail(&err)
-								  : crd_render(cli, &res, s.source);
-	crd_migration_release(&res);
-	session_close(&s);
-	return rc;
 }
 
 /* --- policy-semantics --- */
@@ -218,60 +176,29 @@ static void policy_table(const struct policy_semantics *r, const char *source)
 	       r->by_verdict[VERDICT_INFO]);
 }
 
-static int policy_render(struct cli *cli, const struct policy_semantics *r, const char *source)
+/* The members of the policy-semantics document beyond check, ok and source. */
+static void policy_json(json_t *doc, const struct policy_semantics *r)
 {
-	bool ok = r->by_verdict[VERDICT_ACTION] == 0;
+	json_t *arr = json_array();
 
-	if (cli->format == OUT_JSON) {
-		json_t *doc = json_object(), *arr = json_array();
-
-		for (size_t i = 0; i < r->n; i++)
-			json_array_append_new(arr, namespace_json(&r->ns[i],
-								  r->scope == POLICY_VERSION_UNKNOWN));
-		json_object_set_new(doc, "check", json_string("policy-semantics"));
-		json_object_set_new(doc, "ok", json_boolean(ok));
-		json_object_set_new(doc, "source", json_string(source));
-		json_object_set_new(doc, "summary",
-				    json_pack("{s:I,s:I,s:I,s:I,s:I}", "namespaces", (json_int_t)r->n,
-					      "ok", (json_int_t)r->by_verdict[VERDICT_OK],
-					      "action", (json_int_t)r->by_verdict[VERDICT_ACTION],
-					      "warn", (json_int_t)r->by_verdict[VERDICT_WARN],
-					      "info", (json_int_t)r->by_verdict[VERDICT_INFO]));
-		json_object_set_new(doc, "scope", json_string(policy_scope_name(r->scope)));
-		json_object_set_new(doc, "scope_reason", json_string(r->scope_reason));
-		json_object_set_new(doc, "datastore", cli_json_text(r->datastore));
-		json_object_set_new(doc, "calico_node_image", cli_json_text(r->node_image));
-		json_object_set_new(doc, "running_version", cli_json_text(r->running));
-		json_object_set_new(doc, "running_from", cli_json_text(r->running_from));
-		json_object_set_new(doc, "target_version", cli_json_text(r->target));
-		json_object_set_new(doc, "target_from", cli_json_text(r->target_from));
-		json_object_set_new(doc, "boundary", cli_json_text(r->boundary));
-		json_object_set_new(doc, "namespaces", arr);
-		if (cli_print_json(doc))
-			return EXIT_IO;
-	} else {
-		policy_table(r, source);
-	}
-	return ok ? EXIT_OK : EXIT_DIFFERENT;
-}
-
-int cmd_check_policy_semantics(struct cli *cli)
-{
-	struct dsck_error err = DSCK_ERROR_INIT;
-	struct k8s_session s = { .have_conn = false };
-	struct policy_semantics res;
-	int rc;
-
-	policy_semantics_init(&res);
-	snprintf(res.to_version, sizeof(res.to_version), "%s",
-		 cli->val[OPT_TO_VERSION] ? cli->val[OPT_TO_VERSION] : "");
-	rc = session_open(cli, &s);
-	if (rc == EXIT_OK)
-		rc = check_policy_semantics(&s.src, &res, &err) ? cli_fail(&err)
-								: policy_render(cli, &res, s.source);
-	policy_semantics_release(&res);
-	session_close(&s);
-	return rc;
+	for (size_t i = 0; i < r->n; i++)
+		json_array_append_new(arr, namespace_json(&r->ns[i], r->scope == POLICY_VERSION_UNKNOWN));
+	json_object_set_new(doc, "summary",
+			    json_pack("{s:I,s:I,s:I,s:I,s:I}", "namespaces", (json_int_t)r->n,
+				      "ok", (json_int_t)r->by_verdict[VERDICT_OK],
+				      "action", (json_int_t)r->by_verdict[VERDICT_ACTION],
+				      "warn", (json_int_t)r->by_verdict[VERDICT_WARN],
+				      "info", (json_int_t)r->by_verdict[VERDICT_INFO]));
+	json_object_set_new(doc, "scope", json_string(policy_scope_name(r->scope)));
+	json_object_set_new(doc, "scope_reason", json_string(r->scope_reason));
+	json_object_set_new(doc, "datastore", cli_json_text(r->datastore));
+	json_object_set_new(doc, "calico_node_image", cli_json_text(r->node_image));
+	json_object_set_new(doc, "running_version", cli_json_text(r->running));
+	json_object_set_new(doc, "running_from", cli_json_text(r->running_from));
+	json_object_set_new(doc, "target_version", cli_json_text(r->target));
+	json_object_set_new(doc, "target_from", cli_json_text(r->target_from));
+	json_object_set_new(doc, "boundary", cli_json_text(r->boundary));
+	json_object_set_new(doc, "namespaces", arr);
 }
 
 /* --- node-roll --- */
@@ -287,8 +214,8 @@ static json_t *names_json(char *const *names, size_t n)
 
 static json_t *roll_summary_json(const struct node_roll *r)
 {
-	const struct findings *f = &r->findings;
-	json_t *o = json_object(), *images = json_object(), *ctrls = json_array();
+	json_t *o = cli_findings_summary(NULL, &r->findings);
+	json_t *images = json_object(), *ctrls = json_array();
 
 	for (size_t i = 0; i < r->n_images; i++)
 		json_object_set_new(images, r->images[i].image,
@@ -301,9 +228,6 @@ static json_t *roll_summary_json(const struct node_roll *r)
 						       (json_int_t)c->replicas, "running",
 						       (json_int_t)c->running));
 	}
-	json_object_set_new(o, "errors", json_integer((json_int_t)f->by_sev[SEV_ERROR]));
-	json_object_set_new(o, "warnings", json_integer((json_int_t)f->by_sev[SEV_WARNING]));
-	json_object_set_new(o, "info", json_integer((json_int_t)f->by_sev[SEV_INFO]));
 	json_object_set_new(o, "calico_node_daemonset", cli_json_text(r->daemonset));
 	json_object_set_new(o, "desired_image", cli_json_text(r->desired_image));
 	json_object_set_new(o, "update_strategy", cli_json_text(r->update_strategy));
@@ -396,41 +320,89 @@ static void roll_table(const struct node_roll *r, const char *source)
 	cli_findings_table(&r->findings);
 }
 
-static int roll_render(struct cli *cli, const struct node_roll *r, const char *source)
+/* --- the three commands --- */
+
+static const char *const check_names[] = {
+	[CHECK_K8S_CRD] = "k8s-crd-migration", [CHECK_POLICY_SEMANTICS] = "policy-semantics",
+	[CHECK_NODE_ROLL] = "node-roll",
+};
+
+/* The result of each check; only the one that ran is filled. */
+struct k8s_results {
+	struct crd_migration crd;
+	struct policy_semantics pol;
+	struct node_roll roll;
+};
+
+/*
+ * One JSON document (check, ok, source, the check's own members), or the
+ * check's table; a check judged by findings ends its table with a verdict
+ * line, policy-semantics with its own summary.
+ */
+static int render(struct cli *cli, enum cmd_k8s_check w, const struct k8s_results *r,
+		  const char *source)
 {
-	bool ok = findings_ok(&r->findings);
+	const struct findings *f = w == CHECK_K8S_CRD ? &r->crd.findings
+				 : w == CHECK_NODE_ROLL ? &r->roll.findings : NULL;
+	bool ok = f ? findings_ok(f) : r->pol.by_verdict[VERDICT_ACTION] == 0;
 
 	if (cli->format == OUT_JSON) {
-		json_t *doc = json_object();
+		json_t *doc = cli_check_json(check_names[w], ok, f);
 
-		json_object_set_new(doc, "check", json_string("node-roll"));
-		json_object_set_new(doc, "ok", json_boolean(ok));
 		json_object_set_new(doc, "source", json_string(source));
-		json_object_set_new(doc, "summary", roll_summary_json(r));
-		json_object_set_new(doc, "nodes", roll_nodes_json(r));
-		json_object_set_new(doc, "findings", cli_findings_json(&r->findings));
+		if (w == CHECK_K8S_CRD) {
+			json_object_set_new(doc, "summary", crd_summary_json(&r->crd));
+		} else if (w == CHECK_NODE_ROLL) {
+			json_object_set_new(doc, "summary", roll_summary_json(&r->roll));
+			json_object_set_new(doc, "nodes", roll_nodes_json(&r->roll));
+		} else {
+			policy_json(doc, &r->pol);
+		}
 		if (cli_print_json(doc))
 			return EXIT_IO;
 	} else {
-		roll_table(r, source);
-		printf("node-roll: %s\n", ok ? "OK" : "FAILED");
+		if (w == CHECK_K8S_CRD)
+			crd_table(&r->crd, source);
+		else if (w == CHECK_NODE_ROLL)
+			roll_table(&r->roll, source);
+		else
+			policy_table(&r->pol, source);
+		if (f)
+			printf("%s: %s\n", check_names[w], ok ? "OK" : "FAILED");
 	}
 	return ok ? EXIT_OK : EXIT_DIFFERENT;
 }
 
-int cmd_check_node_roll(struct cli *cli)
+static enum dsck_err check(enum cmd_k8s_check w, struct k8s_source *src, struct k8s_results *r,
+			   struct dsck_error *err)
 {
+	switch (w) {
+	case CHECK_K8S_CRD: return check_k8s_crd_migration(src, &r->crd, err);
+	case CHECK_POLICY_SEMANTICS: return check_policy_semantics(src, &r->pol, err);
+	case CHECK_NODE_ROLL: break;
+	}
+	return check_node_roll(src, &r->roll, err);
+}
+
+int cmd_check_k8s(struct cli *cli)
+{
+	enum cmd_k8s_check w = (enum cmd_k8s_check)cli->cmd->variant;
 	struct dsck_error err = DSCK_ERROR_INIT;
 	struct k8s_session s = { .have_conn = false };
-	struct node_roll res;
+	struct k8s_results r;
 	int rc;
 
-	node_roll_init(&res);
+	crd_migration_init(&r.crd);
+	policy_semantics_init(&r.pol);
+	node_roll_init(&r.roll);
+	snprintf(r.pol.to_version, sizeof(r.pol.to_version), "%s",
+		 cli->val[OPT_TO_VERSION] ? cli->val[OPT_TO_VERSION] : "");
 	rc = session_open(cli, &s);
 	if (rc == EXIT_OK)
-		rc = check_node_roll(&s.src, &res, &err) ? cli_fail(&err)
-							 : roll_render(cli, &res, s.source);
-	node_roll_release(&res);
+		rc = check(w, &s.src, &r, &err) ? cli_fail(&err) : render(cli, w, &r, s.source);
+	crd_migration_release(&r.crd);
+	policy_semantics_release(&r.pol);
+	node_roll_release(&r.roll);
 	session_close(&s);
 	return rc;
 }

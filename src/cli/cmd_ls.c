@@ -206,7 +206,8 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 
 	if ((code = cli_page_size(l->cli, &page)))
 		return code;
-	etcd3_client_init(&c, conn, &err);
+	if (etcd3_client_init(&c, conn, &err))
+		return cli_fail(&err);
 	rc = etcd3_scan_begin(&s, &c, key, strlen(key), 0, single ? 1 : page,
 			      l->cli->set[OPT_SERIALIZABLE], &err);
 	if (!rc && single) {
@@ -299,8 +300,9 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
 
-static int run(struct cli *cli, bool single)
+int cmd_ls(struct cli *cli)
 {
+	bool single = cli->cmd->variant == LS_GET;
 	struct lister l = { .cli = cli, .single = single,
 			    .width = table_width(), .line = BUF_INIT((size_t)1 << 30) };
 	struct dsck_conn conn;
@@ -332,14 +334,4 @@ static int run(struct cli *cli, bool single)
 	buf_release(&l.line);
 	conn_release(&conn);
 	return rc;
-}
-
-int cmd_ls(struct cli *cli)
-{
-	return run(cli, false);
-}
-
-int cmd_get(struct cli *cli)
-{
-	return run(cli, true);
 }

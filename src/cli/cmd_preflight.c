@@ -182,9 +182,9 @@ static void render_table(const struct preflight *p)
 
 static int render_json(const struct preflight *p)
 {
-	json_t *doc = json_object(), *checks = json_array();
 	enum dsck_err code;
 	enum preflight_verdict v = preflight_verdict(p, &code);
+	json_t *doc = cli_check_json("preflight", v == PREFLIGHT_GO, NULL), *checks = json_array();
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct preflight_check *c = &p->checks[i];
@@ -200,8 +200,6 @@ static int render_json(const struct preflight *p)
 		json_object_set_new(o, "findings", cli_findings_json(&c->findings));
 		json_array_append_new(checks, o);
 	}
-	json_object_set_new(doc, "check", json_string("preflight"));
-	json_object_set_new(doc, "ok", json_boolean(v == PREFLIGHT_GO));
 	json_object_set_new(doc, "verdict", json_string(preflight_verdict_name(v)));
 	json_object_set_new(doc, "checks", checks);
 	/* null when there is no next step: one shape (docs/json.md). */

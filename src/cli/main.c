@@ -165,12 +165,12 @@ static const struct cli_cmd commands[] = {
 	  "dsck ls /calico/v1/config --api v2\n"
 	  "dsck ls /calico/ backup.db   (a file from etcdctl snapshot save)\n"
 	  "dsck ls /calico/ --api v3 -o json\n"
-	  "dsck ls --api v3 --serializable --endpoints http://10.0.0.2:2379" },
-	{ "get", cmd_get, "KEY [FILE]",
+	  "dsck ls --api v3 --serializable --endpoints http://10.0.0.2:2379", LS_LIST },
+	{ "get", cmd_ls, "KEY [FILE]",
 	  "print one raw key with metadata and its whole value (exit 1 when missing), live or "
 	  "from FILE", get_opts, true,
 	  "dsck get /calico/v1/Ready --api v2\ndsck get /calico/v1/Ready --api v3 -o json\n"
-	  "dsck get /calico/v1/Ready --api=v3 --print-value-only" },
+	  "dsck get /calico/v1/Ready --api=v3 --print-value-only", LS_GET },
 	{ "inspect", cmd_inspect, "[FILE]",
 	  "Calico-aware summary: counts per kind, Ready, version, data model, findings",
 	  inspect_opts, true,
@@ -206,46 +206,49 @@ static const struct cli_cmd commands[] = {
 	  "re-runnable, then verify", migrate_opts, true,
 	  "dsck migrate v2-to-v3 --dry-run\ndsck migrate v2-to-v3\n"
 	  "dsck migrate v2-to-v3 --on-conflict overwrite -o json" },
-	{ "verify-migrate", cmd_verify_migrate, "",
+	{ "verify-migrate", cmd_check_etcd, "",
 	  "after etcdctl migrate: v2 still served and untouched, every leaf copied to v3, on "
 	  "every member", verify_migrate_opts, true,
 	  "dsck verify-migrate --before before.snap\n"
-	  "dsck verify-migrate --endpoints http://m1:2379,http://m2:2379,http://m3:2379 -o json" },
-	{ "check pre-migrate", cmd_check_pre_migrate, "",
+	  "dsck verify-migrate --endpoints http://m1:2379,http://m2:2379,http://m3:2379 -o json",
+	  CHECK_VERIFY_MIGRATE },
+	{ "check pre-migrate", cmd_check_etcd, "",
 	  "before etcdctl migrate: v3 empty, v2 served with the data, TTL keys, members healthy",
-	  premigrate_opts, true, "dsck check pre-migrate\ndsck check pre-migrate -o json" },
-	{ "check v2-content", cmd_check_v2_content, "",
+	  premigrate_opts, true, "dsck check pre-migrate\ndsck check pre-migrate -o json",
+	  CHECK_PRE_MIGRATE },
+	{ "check v2-content", cmd_check_etcd, "",
 	  "before etcd 3.6: what each member still keeps in its v2 store", verify_opts, true,
-	  "dsck check v2-content\ndsck check v2-content -o json" },
+	  "dsck check v2-content\ndsck check v2-content -o json", CHECK_V2_CONTENT },
 	{ "check calico-upgrade", cmd_check_calico_upgrade, "",
 	  "Calico v2.6 -> v3 on etcd: would calico-upgrade start (before), and is its v3 "
 	  "result complete and faithful (after)?", calico_upgrade_opts, true,
 	  "dsck check calico-upgrade\n"
 	  "dsck check calico-upgrade --phase before -o json | jq '.converted'\n"
 	  "dsck check calico-upgrade --phase after --v1-snapshot before-upgrade.snap" },
-	{ "check k8s-crd-migration", cmd_check_k8s_crd_migration, "",
+	{ "check k8s-crd-migration", cmd_check_k8s, "",
 	  "Kubernetes datastore, Calico v2.5: is the TPR -> CRD migration complete?", k8s_opts, true,
 	  "dsck check k8s-crd-migration --kubeconfig ~/.kube/config\n"
 	  "K8S_API_TOKEN=... dsck check k8s-crd-migration --k8s-api-endpoint https://10.0.0.1:6443 "
 	  "--k8s-cacert ca.crt -o json\n"
 	  "dsck check k8s-crd-migration --from-dir ./dumps   (crds.json, tprs.json, tpr-*.json, "
-	  "crd-*.json, daemonsets.json, clusterroles.json, clusterrolebindings.json, version.json)" },
-	{ "check policy-semantics", cmd_check_policy_semantics, "",
+	  "crd-*.json, daemonsets.json, clusterroles.json, clusterrolebindings.json, version.json)",
+	  CHECK_K8S_CRD },
+	{ "check policy-semantics", cmd_check_k8s, "",
 	  "per namespace: DefaultDeny annotation, policies, and what to do before the "
 	  "NetworkPolicy semantics change", policy_opts, true,
 	  "dsck check policy-semantics --kubeconfig ~/.kube/config\n"
 	  "dsck check policy-semantics --to-version v2.6.2\n"
 	  "dsck check policy-semantics --from-dir ./dumps -o json   (namespaces.json: kubectl get "
 	  "namespaces -o json; networkpolicies.json: kubectl get networkpolicies --all-namespaces "
-	  "-o json)" },
-	{ "check node-roll", cmd_check_node_roll, "",
+	  "-o json)", CHECK_POLICY_SEMANTICS },
+	{ "check node-roll", cmd_check_k8s, "",
 	  "the upgrade guide's calico-node roll: policy controller Recreate with one replica, no "
 	  "pre-2.0 ReplicaSet, image per node, cordons, ConfigMap applied", k8s_opts, true,
 	  "dsck check node-roll --kubeconfig ~/.kube/config\n"
 	  "dsck check node-roll -o json | jq '.summary.images'\n"
 	  "dsck check node-roll --from-dir ./dumps   (daemonsets.json, deployments.json, "
 	  "replicasets.json, pods.json, configmaps.json: kubectl get ... -n kube-system -o json; "
-	  "nodes.json: kubectl get nodes -o json)" },
+	  "nodes.json: kubectl get nodes -o json)", CHECK_NODE_ROLL },
 	{ "explain", cmd_explain, "[CODE]",
 	  "print what a finding code means, what was read and what to do (docs/findings.md)",
 	  no_opts, false,

@@ -249,3 +249,24 @@ void cli_findings_table(const struct findings *f)
 	       cli_plural(f->by_sev[SEV_ERROR], "error", "errors"), f->by_sev[SEV_WARNING],
 	       cli_plural(f->by_sev[SEV_WARNING], "warning", "warnings"), f->by_sev[SEV_INFO]);
 }
+
+json_t *cli_findings_summary(json_t *summary, const struct findings *f)
+{
+	json_t *o = summary ? summary : json_object();
+
+	json_object_set_new(o, "errors", json_integer((json_int_t)f->by_sev[SEV_ERROR]));
+	json_object_set_new(o, "warnings", json_integer((json_int_t)f->by_sev[SEV_WARNING]));
+	json_object_set_new(o, "info", json_integer((json_int_t)f->by_sev[SEV_INFO]));
+	return o;
+}
+
+json_t *cli_check_json(const char *check, bool ok, const struct findings *f)
+{
+	json_t *doc = json_object();
+
+	json_object_set_new(doc, "check", json_string(check));
+	json_object_set_new(doc, "ok", json_boolean(ok));
+	if (f)
+		json_object_set_new(doc, "findings", cli_findings_json(f));
+	return doc;
+}

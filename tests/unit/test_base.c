@@ -1,15 +1,17 @@
 /*
  * Unit tests: the key filter (which keys a command looks at), findings
- * (bounded per code, counted by severity) and whole numbers with a range,
- * with no server involved.
+ * (bounded per code, counted by severity), whole numbers with a range and
+ * the growable arrays, with no server involved.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/findings.h"
 #include "base/keyfilter.h"
 #include "base/num.h"
@@ -177,6 +179,48 @@ static void test_num_parse(void **state)
 		"(expected 1..10)");
 }
 
+static void test_array_grow(void **state)
+{
+	int *v = NULL;
+	size_t alloc = 0;
+
+	(void)state;
+	for (size_t i = 0; i < 100; i++) {
+		assert_true(array_grow(&v, &alloc, i, sizeof(*v)));
+		assert_true(alloc > i);
+		v[i] = (int)i * 3;
+	}
+	/* Contents survive every move; 128 slots have room for element 100 already. */
+	for (size_t i = 0; i < 100; i++)
+		assert_int_equal(v[i], (int)i * 3);
+	assert_int_equal(alloc, 128);
+	assert_true(array_grow(&v, &alloc, 100, sizeof(*v)));
+	assert_int_equal(alloc, 128);
+	free(v);
+}
+
+static size_t released;
+
+static void count_release(void *elem)
+{
+	released += *(int *)elem;
+}
+
+static void test_array_free(void **state)
+{
+	int *v = malloc(4 * sizeof(*v));
+
+	(void)state;
+	assert_non_null(v);
+	v[0] = 1, v[1] = 10, v[2] = 100, v[3] = 1000;
+	released = 0;
+	/* Each of the first 3 elements goes through release once; then the array is freed. */
+	array_free(v, 3, sizeof(*v), count_release);
+	assert_int_equal(released, 111);
+	array_free(NULL, 0, sizeof(int), count_release);
+	assert_int_equal(released, 111);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -186,6 +230,8 @@ int main(void)
 		cmocka_unit_test(test_findings_cap_and_counts),
 		cmocka_unit_test(test_findings_append),
 		cmocka_unit_test(test_num_parse),
+		cmocka_unit_test(test_array_grow),
+		cmocka_unit_test(test_array_free),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

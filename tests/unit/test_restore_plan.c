@@ -15,35 +15,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "base/keytext.h"
+#include "base/macro.h"
 #include "ops/restore.h"
 #include "store/snapshot.h"
 #include "store/source.h"
-
-static char tmpdir[] = "/tmp/dsck-unit-restore-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *path_of(const char *name)
-{
-	static char p[256];
-
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	return p;
-}
+#include "unit_tmpdir.h"
 
 /* A v3 record; @rev is both its create and mod revision. */
 static struct dsck_record v3(const char *key, const char *value, int64_t rev)
@@ -101,29 +77,51 @@ static struct restore_opts opts_for(enum dsck_api to, enum restore_conflict mode
 				      .page_size = 1000 };
 }
 
-/*
- * Plan the snapshot file @from against the target file @live; @r is left
- * for the caller to inspect and release.
- */
-static enum dsck_err plan(struct restore *r, const char *from, const char *live,
-			  const struct restore_opts *o, struct steps *steps,
-			  struct dsck_error *err)
+/* The records of one side: a snapshot of API @api. */
+struct side {
+	enum dsck_api api;
+	const struct dsck_record *recs;
+	size_t n;
+};
+
+#define SIDE(api, recs) ((struct side){ (api), (recs), ARRAY_SIZE(recs) })
+
+/* A plan, what it called back, and its error; inspected, then planned_release. */
+struct planned {
+	struct restore r;
+	struct steps s;
+	struct dsck_error err;
+};
+
+/* Write @from and @live as two snapshot files and plan the one against the other. */
+static enum dsck_err plan(struct planned *p, struct side from, struct side live,
+			  const struct restore_opts *o)
 {
+	static int files;
+	char from_name[32], live_name[32];
 	struct keyfilter f;
 	struct source sf, sl;
 	enum dsck_err rc;
 
+	snprintf(from_name, sizeof(from_name), "from-%d", files);
+	snprintf(live_name, sizeof(live_name), "live-%d", files++);
+	write_snap(from_name, from.api, from.recs, from.n);
+	write_snap(live_name, live.api, live.recs, live.n);
 	keyfilter_init(&f, "/calico", true);
-	memset(r, 0, sizeof(*r));
-	memset(steps, 0, sizeof(*steps));
-	r->on_plan = on_plan;
-	r->ctx = steps;
-	assert_int_equal(source_open_snapshot(&sf, path_of(from), &f, err), DSCK_OK);
-	assert_int_equal(source_open_snapshot(&sl, path_of(live), &f, err), DSCK_OK);
-	rc = restore_plan_sources(r, &sf, &sl, o, err);
+	memset(p, 0, sizeof(*p));
+	p->r.on_plan = on_plan;
+	p->r.ctx = &p->s;
+	assert_int_equal(source_open_snapshot(&sf, path_of(from_name), &f, &p->err), DSCK_OK);
+	assert_int_equal(source_open_snapshot(&sl, path_of(live_name), &f, &p->err), DSCK_OK);
+	rc = restore_plan_sources(&p->r, &sf, &sl, o, &p->err);
 	source_close(&sf);
 	source_close(&sl);
 	return rc;
+}
+
+static void planned_release(struct planned *p)
+{
+	restore_release(&p->r);
 }
 
 static void assert_counts(const struct restore_counts *n, size_t create, size_t update,
@@ -138,78 +136,53 @@ static void assert_counts(const struct restore_counts *n, size_t create, size_t 
 	assert_int_equal(n->omit, omit);
 }
 
-/*
- * Snapshot a,b,c,e against target b (same), c (other value), d (only there),
- * e (same); written once, for the tests that share it.
- */
-static void write_abcde(void)
+/* Snapshot a,b,c,e against target b (same), c (other value), d (only there), e (same). */
+static void test_conflict_modes(void **state)
 {
-	if (access(path_of("snap-abce"), F_OK) == 0)
-		return;
-	const struct dsck_record snap[] = {
+	const struct dsck_record abce[] = {
 		v3("/calico/a", "1", 1), v3("/calico/b", "2", 2), v3("/calico/c", "3", 3),
 		v3("/calico/e", "5", 5),
 	};
 	/* Revisions differ from the snapshot's on purpose: only values count. */
-	const struct dsck_record target[] = {
+	const struct dsck_record bcde[] = {
 		v3("/calico/b", "2", 20), v3("/calico/c", "33", 30), v3("/calico/d", "4", 40),
 		v3("/calico/e", "5", 50),
 	};
-
-	write_snap("snap-abce", DSCK_API_V3, snap, 4);
-	write_snap("target-bcde", DSCK_API_V3, target, 4);
-}
-
-static void test_conflict_modes(void **state)
-{
-	struct restore_opts o;
-	struct restore r;
-	struct steps s;
-	struct dsck_error err = DSCK_ERROR_INIT;
+	struct restore_opts o = opts_for(DSCK_API_V3, RESTORE_FAIL, false);
+	struct planned p;
 
 	(void)state;
-	write_abcde();
-
 	/* fail: c is a conflict; d, only in the target, is left alone. */
-	o = opts_for(DSCK_API_V3, RESTORE_FAIL, false);
-	assert_int_equal(plan(&r, "snap-abce", "target-bcde", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 0, 2, 1, 0, 0, 0);
-	assert_int_equal(s.n, 2);
-	assert_string_equal(s.line[0], "create /calico/a");
-	assert_string_equal(s.line[1], "conflict /calico/c");
-	assert_true(restore_has_writes(&r));
-	assert_false(restore_takes_lock(&r));   /* no Ready in the snapshot */
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, abce), SIDE(DSCK_API_V3, bcde), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 0, 2, 1, 0, 0, 0);
+	assert_int_equal(p.s.n, 2);
+	assert_string_equal(p.s.line[0], "create /calico/a");
+	assert_string_equal(p.s.line[1], "conflict /calico/c");
+	assert_true(restore_has_writes(&p.r));
+	assert_false(restore_takes_lock(&p.r));   /* no Ready in the snapshot */
+	planned_release(&p);
 
-	o = opts_for(DSCK_API_V3, RESTORE_SKIP, false);
-	assert_int_equal(plan(&r, "snap-abce", "target-bcde", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 0, 2, 0, 1, 0, 0);
-	assert_string_equal(s.line[1], "skip /calico/c");
-	restore_release(&r);
+	o.on_conflict = RESTORE_SKIP;
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, abce), SIDE(DSCK_API_V3, bcde), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 0, 2, 0, 1, 0, 0);
+	assert_string_equal(p.s.line[1], "skip /calico/c");
+	planned_release(&p);
 
-	o = opts_for(DSCK_API_V3, RESTORE_OVERWRITE, false);
-	assert_int_equal(plan(&r, "snap-abce", "target-bcde", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 1, 2, 0, 0, 0, 0);
-	assert_string_equal(s.line[1], "update /calico/c");
-	restore_release(&r);
-}
+	o.on_conflict = RESTORE_OVERWRITE;
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, abce), SIDE(DSCK_API_V3, bcde), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 1, 2, 0, 0, 0, 0);
+	assert_string_equal(p.s.line[1], "update /calico/c");
+	planned_release(&p);
 
-static void test_prune(void **state)
-{
-	struct restore_opts o = opts_for(DSCK_API_V3, RESTORE_OVERWRITE, true);
-	struct restore r;
-	struct steps s;
-	struct dsck_error err = DSCK_ERROR_INIT;
-
-	(void)state;
-	write_abcde();
-	assert_int_equal(plan(&r, "snap-abce", "target-bcde", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 1, 2, 0, 0, 1, 0);
-	assert_int_equal(s.n, 3);
-	assert_string_equal(s.line[0], "create /calico/a");
-	assert_string_equal(s.line[1], "update /calico/c");
-	assert_string_equal(s.line[2], "delete /calico/d");
-	restore_release(&r);
+	/* --prune: d goes too. */
+	o.prune = true;
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, abce), SIDE(DSCK_API_V3, bcde), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 1, 2, 0, 0, 1, 0);
+	assert_int_equal(p.s.n, 3);
+	assert_string_equal(p.s.line[0], "create /calico/a");
+	assert_string_equal(p.s.line[1], "update /calico/c");
+	assert_string_equal(p.s.line[2], "delete /calico/d");
+	planned_release(&p);
 }
 
 static void test_nothing_to_do(void **state)
@@ -221,21 +194,17 @@ static void test_nothing_to_do(void **state)
 		v3("/calico/a", "1", 7), v3("/calico/v1/Ready", "true", 8), v3("/calico/z", "", 9),
 	};
 	struct restore_opts o = opts_for(DSCK_API_V3, RESTORE_FAIL, false);
-	struct restore r;
-	struct steps s;
-	struct dsck_error err = DSCK_ERROR_INIT;
+	struct planned p;
 
 	(void)state;
-	write_snap("snap-same", DSCK_API_V3, snap, 2);
-	write_snap("target-same", DSCK_API_V3, target, 3);
-	assert_int_equal(plan(&r, "snap-same", "target-same", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 0, 0, 2, 0, 0, 0, 0);
-	assert_int_equal(s.n, 0);
-	assert_true(r.ready_in_source);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, snap), SIDE(DSCK_API_V3, target), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 0, 0, 2, 0, 0, 0, 0);
+	assert_int_equal(p.s.n, 0);
+	assert_true(p.r.ready_in_source);
 	/* Ready is in the snapshot, but nothing is written: no lock is taken. */
-	assert_false(restore_has_writes(&r));
-	assert_false(restore_takes_lock(&r));
-	restore_release(&r);
+	assert_false(restore_has_writes(&p.r));
+	assert_false(restore_takes_lock(&p.r));
+	planned_release(&p);
 }
 
 /* Snapshot: a new key and Ready=true; target: Ready=false at revision 7 (paused). */
@@ -245,50 +214,44 @@ static void test_ready_paused(void **state)
 		v3("/calico/new", "n", 1), v3("/calico/v1/Ready", "true", 2),
 	};
 	const struct dsck_record target[] = { v3("/calico/v1/Ready", "false", 7) };
-	struct restore_opts o;
-	struct restore r;
-	struct steps s;
-	struct dsck_error err = DSCK_ERROR_INIT;
+	struct restore_opts o = opts_for(DSCK_API_V3, RESTORE_FAIL, false);
+	struct planned p;
 
 	(void)state;
-	write_snap("snap-ready", DSCK_API_V3, snap, 2);
-	write_snap("target-paused", DSCK_API_V3, target, 1);
-
 	/* The operator's lock is a conflict like any other. */
-	o = opts_for(DSCK_API_V3, RESTORE_FAIL, false);
-	assert_int_equal(plan(&r, "snap-ready", "target-paused", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 0, 0, 1, 0, 0, 0);
-	assert_string_equal(s.line[1], "conflict /calico/v1/Ready");
-	assert_true(r.ready_in_source);
-	assert_true(r.ready_paused);
-	assert_true(r.ready_live);
-	assert_int_equal(r.ready_action, RA_CONFLICT);
-	assert_int_equal(r.ready_guard, 7);
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, snap), SIDE(DSCK_API_V3, target), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 0, 0, 1, 0, 0, 0);
+	assert_string_equal(p.s.line[1], "conflict /calico/v1/Ready");
+	assert_true(p.r.ready_in_source);
+	assert_true(p.r.ready_paused);
+	assert_true(p.r.ready_live);
+	assert_int_equal(p.r.ready_action, RA_CONFLICT);
+	assert_int_equal(p.r.ready_guard, 7);
+	planned_release(&p);
 
 	/* skip: the lock is taken around the write, and Ready ends "false" as it was. */
-	o = opts_for(DSCK_API_V3, RESTORE_SKIP, false);
-	assert_int_equal(plan(&r, "snap-ready", "target-paused", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 0, 0, 0, 1, 0, 0);
-	assert_true(restore_takes_lock(&r));
-	assert_int_equal(r.ready_action, RA_SKIP);
-	assert_int_equal(r.ready_value.len, 5);
-	assert_memory_equal(r.ready_value.data, "false", 5);
-	assert_int_equal(r.ready_prev.len, 5);
-	assert_memory_equal(r.ready_prev.data, "false", 5);
-	restore_release(&r);
+	o.on_conflict = RESTORE_SKIP;
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, snap), SIDE(DSCK_API_V3, target), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 0, 0, 0, 1, 0, 0);
+	assert_true(restore_takes_lock(&p.r));
+	assert_int_equal(p.r.ready_action, RA_SKIP);
+	assert_int_equal(p.r.ready_value.len, 5);
+	assert_memory_equal(p.r.ready_value.data, "false", 5);
+	assert_int_equal(p.r.ready_prev.len, 5);
+	assert_memory_equal(p.r.ready_prev.data, "false", 5);
+	planned_release(&p);
 
 	/* overwrite: Ready ends with the snapshot's value; the previous one is kept for a failure. */
-	o = opts_for(DSCK_API_V3, RESTORE_OVERWRITE, false);
-	assert_int_equal(plan(&r, "snap-ready", "target-paused", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 1, 0, 0, 0, 0, 0);
-	assert_true(restore_takes_lock(&r));
-	assert_int_equal(r.ready_action, RA_UPDATE);
-	assert_int_equal(r.ready_value.len, 4);
-	assert_memory_equal(r.ready_value.data, "true", 4);
-	assert_memory_equal(r.ready_prev.data, "false", 5);
-	assert_int_equal(r.ready_guard, 7);
-	restore_release(&r);
+	o.on_conflict = RESTORE_OVERWRITE;
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, snap), SIDE(DSCK_API_V3, target), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 1, 0, 0, 0, 0, 0);
+	assert_true(restore_takes_lock(&p.r));
+	assert_int_equal(p.r.ready_action, RA_UPDATE);
+	assert_int_equal(p.r.ready_value.len, 4);
+	assert_memory_equal(p.r.ready_value.data, "true", 4);
+	assert_memory_equal(p.r.ready_prev.data, "false", 5);
+	assert_int_equal(p.r.ready_guard, 7);
+	planned_release(&p);
 }
 
 /* A snapshot taken while paused, into a paused target: nothing to lift, not a conflict. */
@@ -299,20 +262,16 @@ static void test_ready_false_both(void **state)
 	};
 	const struct dsck_record target[] = { v3("/calico/v1/Ready", "false", 7) };
 	struct restore_opts o = opts_for(DSCK_API_V3, RESTORE_FAIL, false);
-	struct restore r;
-	struct steps s;
-	struct dsck_error err = DSCK_ERROR_INIT;
+	struct planned p;
 
 	(void)state;
-	write_snap("snap-paused", DSCK_API_V3, snap, 2);
-	write_snap("target-paused2", DSCK_API_V3, target, 1);
-	assert_int_equal(plan(&r, "snap-paused", "target-paused2", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 0, 1, 0, 0, 0, 0);
-	assert_false(r.ready_paused);
-	assert_int_equal(r.ready_action, RA_SAME);
-	assert_true(restore_takes_lock(&r));
-	assert_memory_equal(r.ready_value.data, "false", 5);
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, snap), SIDE(DSCK_API_V3, target), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 0, 1, 0, 0, 0, 0);
+	assert_false(p.r.ready_paused);
+	assert_int_equal(p.r.ready_action, RA_SAME);
+	assert_true(restore_takes_lock(&p.r));
+	assert_memory_equal(p.r.ready_value.data, "false", 5);
+	planned_release(&p);
 }
 
 static void test_ready_absent_in_target(void **state)
@@ -322,22 +281,18 @@ static void test_ready_absent_in_target(void **state)
 	};
 	const struct dsck_record target[] = { v3("/calico/old", "o", 3) };
 	struct restore_opts o = opts_for(DSCK_API_V3, RESTORE_FAIL, false);
-	struct restore r;
-	struct steps s;
-	struct dsck_error err = DSCK_ERROR_INIT;
+	struct planned p;
 
 	(void)state;
-	write_snap("snap-ready2", DSCK_API_V3, snap, 2);
-	write_snap("target-noready", DSCK_API_V3, target, 1);
-	assert_int_equal(plan(&r, "snap-ready2", "target-noready", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 2, 0, 0, 0, 0, 0, 0);
-	assert_true(restore_takes_lock(&r));
-	assert_false(r.ready_live);
-	assert_false(r.ready_paused);
-	assert_int_equal(r.ready_guard, 0);
-	assert_int_equal(r.ready_action, RA_CREATE);
-	assert_int_equal(r.ready_prev.len, 0);
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, snap), SIDE(DSCK_API_V3, target), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 2, 0, 0, 0, 0, 0, 0);
+	assert_true(restore_takes_lock(&p.r));
+	assert_false(p.r.ready_live);
+	assert_false(p.r.ready_paused);
+	assert_int_equal(p.r.ready_guard, 0);
+	assert_int_equal(p.r.ready_action, RA_CREATE);
+	assert_int_equal(p.r.ready_prev.len, 0);
+	planned_release(&p);
 }
 
 /* A v2 snapshot into v3: directories and TTL keys have no place there. */
@@ -349,30 +304,26 @@ static void test_v2_to_v3_omits(void **state)
 	};
 	const struct dsck_record target[] = { v3("/calico/other", "o", 9) };
 	struct restore_opts o = opts_for(DSCK_API_V3, RESTORE_FAIL, true);
-	struct restore r;
-	struct steps s;
-	struct dsck_error err = DSCK_ERROR_INIT;
+	struct planned p;
 
 	(void)state;
 	snap[2].has_ttl = true;
 	snap[2].ttl = 600;
-	write_snap("snap-v2", DSCK_API_V2, snap, 3);
-	write_snap("target-v3", DSCK_API_V3, target, 1);
-	assert_int_equal(plan(&r, "snap-v2", "target-v3", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 0, 0, 0, 0, 1, 2);
-	assert_int_equal(s.n, 4);
-	assert_string_equal(s.line[0], "delete /calico/other");
-	assert_string_equal(s.line[1], "omit /calico/v1");
-	assert_string_equal(s.line[2], "create /calico/v1/host/n1");
-	assert_string_equal(s.line[3], "omit /calico/v1/lease");
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V2, snap), SIDE(DSCK_API_V3, target), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 0, 0, 0, 0, 1, 2);
+	assert_int_equal(p.s.n, 4);
+	assert_string_equal(p.s.line[0], "delete /calico/other");
+	assert_string_equal(p.s.line[1], "omit /calico/v1");
+	assert_string_equal(p.s.line[2], "create /calico/v1/host/n1");
+	assert_string_equal(p.s.line[3], "omit /calico/v1/lease");
+	planned_release(&p);
 
 	/* --include-ephemeral: the TTL key is written (with a lease). */
 	o.include_ephemeral = true;
-	assert_int_equal(plan(&r, "snap-v2", "target-v3", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 2, 0, 0, 0, 0, 1, 1);
-	assert_string_equal(s.line[3], "create /calico/v1/lease");
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V2, snap), SIDE(DSCK_API_V3, target), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 2, 0, 0, 0, 0, 1, 1);
+	assert_string_equal(p.s.line[3], "create /calico/v1/lease");
+	planned_release(&p);
 }
 
 /* A v2 target: its directories take part, and --prune lists them too. */
@@ -386,53 +337,44 @@ static void test_v2_target(void **state)
 		v2("/calico/v1/gone/k", "k", 12),
 	};
 	struct restore_opts o = opts_for(DSCK_API_V2, RESTORE_OVERWRITE, true);
-	struct restore r;
-	struct steps s;
-	struct dsck_error err = DSCK_ERROR_INIT;
+	struct planned p;
 
 	(void)state;
-	write_snap("snap-v2b", DSCK_API_V2, snap, 2);
-	write_snap("target-v2", DSCK_API_V2, target, 4);
-	assert_int_equal(plan(&r, "snap-v2b", "target-v2", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 0, 1, 1, 0, 0, 2, 0);
-	assert_int_equal(s.n, 3);
-	assert_string_equal(s.line[0], "update /calico/v1/a");
-	assert_string_equal(s.line[1], "delete /calico/v1/gone");
-	assert_string_equal(s.line[2], "delete /calico/v1/gone/k");
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V2, snap), SIDE(DSCK_API_V2, target), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 0, 1, 1, 0, 0, 2, 0);
+	assert_int_equal(p.s.n, 3);
+	assert_string_equal(p.s.line[0], "update /calico/v1/a");
+	assert_string_equal(p.s.line[1], "delete /calico/v1/gone");
+	assert_string_equal(p.s.line[2], "delete /calico/v1/gone/k");
+	planned_release(&p);
 }
 
 static void test_refusals(void **state)
 {
 	const struct dsck_record big[] = { v3("/calico/big", "0123456789abcdef0123456789", 1) };
-	const struct dsck_record empty[] = { v3("/calico/z", "z", 1) };
+	const struct dsck_record other[] = { v3("/calico/z", "z", 1) };
 	struct restore_opts o = opts_for(DSCK_API_V3, RESTORE_FAIL, false);
-	struct restore r;
-	struct steps s;
-	struct dsck_error err = DSCK_ERROR_INIT;
+	struct planned p;
 
 	(void)state;
-	write_snap("snap-big", DSCK_API_V3, big, 1);
-	write_snap("target-z", DSCK_API_V3, empty, 1);
-
 	/* 2 * 11 key bytes + 26 value bytes + 48 overhead = 96 > 95: refused at plan time. */
 	o.max_request_bytes = 95;
-	assert_int_equal(plan(&r, "snap-big", "target-z", &o, &s, &err), DSCK_ERR_TOO_LARGE);
-	assert_non_null(strstr(err.msg, "'/calico/big'"));
-	assert_non_null(strstr(err.msg, "nothing was written"));
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, big), SIDE(DSCK_API_V3, other), &o),
+			 DSCK_ERR_TOO_LARGE);
+	assert_non_null(strstr(p.err.msg, "'/calico/big'"));
+	assert_non_null(strstr(p.err.msg, "nothing was written"));
+	planned_release(&p);
 	o.max_request_bytes = 96;
-	dsck_error_clear(&err);
-	assert_int_equal(plan(&r, "snap-big", "target-z", &o, &s, &err), DSCK_OK);
-	assert_counts(&r.counts, 1, 0, 0, 0, 0, 0, 0);
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, big), SIDE(DSCK_API_V3, other), &o), DSCK_OK);
+	assert_counts(&p.r.counts, 1, 0, 0, 0, 0, 0, 0);
+	planned_release(&p);
 
 	/* A v3 snapshot cannot go into the v2 store. */
 	o = opts_for(DSCK_API_V2, RESTORE_FAIL, false);
-	dsck_error_clear(&err);
-	assert_int_equal(plan(&r, "snap-big", "target-z", &o, &s, &err), DSCK_ERR_USAGE);
-	assert_int_equal(s.n, 0);
-	restore_release(&r);
+	assert_int_equal(plan(&p, SIDE(DSCK_API_V3, big), SIDE(DSCK_API_V2, other), &o),
+			 DSCK_ERR_USAGE);
+	assert_int_equal(p.s.n, 0);
+	planned_release(&p);
 }
 
 static void test_bound_prefix(void **state)
@@ -460,7 +402,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_conflict_modes),
-		cmocka_unit_test(test_prune),
 		cmocka_unit_test(test_nothing_to_do),
 		cmocka_unit_test(test_ready_paused),
 		cmocka_unit_test(test_ready_false_both),

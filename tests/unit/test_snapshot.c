@@ -20,31 +20,7 @@
 #include "ops/diff.h"
 #include "store/snapshot.h"
 #include "store/source.h"
-
-static char tmpdir[] = "/tmp/dsck-unit-snapshot-XXXXXX";
-
-static int setup(void **state)
-{
-	(void)state;
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	char cmd[128];
-
-	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *path_of(const char *name)
-{
-	static char p[256];
-
-	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
-	return p;
-}
+#include "unit_tmpdir.h"
 
 static struct dsck_record v3rec(const char *key, size_t key_len, const char *value,
 				size_t value_len, int64_t rev)

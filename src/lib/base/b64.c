@@ -1,4 +1,5 @@
 #include <stdint.h>
+#include <string.h>
 
 #include "base/b64.h"
 
@@ -38,19 +39,12 @@ enum dsck_err b64_encode(struct buf *out, const void *data, size_t len)
 	return DSCK_OK;
 }
 
+/* The value of one base64 character: its place in the encoding alphabet, or -1. */
 static int b64_val(char c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	const char *at = memchr(alphabet, c, sizeof(alphabet) - 1);
+
+	return at ? (int)(at - alphabet) : -1;
 }
 
 bool b64_decode_inplace(char *s, size_t len, size_t *out_len)

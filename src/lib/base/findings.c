@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/macro.h"
 #include "base/findings.h"
 #include "base/keytext.h"
@@ -23,14 +24,18 @@ void findings_init(struct findings *f, size_t cap_per_code)
 	f->cap_per_code = cap_per_code ? cap_per_code : 1000;
 }
 
+static void finding_release(void *elem)
+{
+	struct finding *x = elem;
+
+	free(x->member);
+	free(x->key);
+	free(x->detail);
+}
+
 void findings_release(struct findings *f)
 {
-	for (size_t i = 0; i < f->n; i++) {
-		free(f->v[i].member);
-		free(f->v[i].key);
-		free(f->v[i].detail);
-	}
-	free(f->v);
+	array_free(f->v, f->n, sizeof(*f->v), finding_release);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -53,7 +58,6 @@ enum dsck_err findings_add(struct findings *f, enum severity sev, const char *co
 	struct finding_code_count *slot = code_slot(f, code);
 	struct finding *x;
 	va_list ap;
-	int n;
 
 	f->by_sev[sev]++;
 	if (slot)
@@ -62,31 +66,20 @@ enum dsck_err findings_add(struct findings *f, enum severity sev, const char *co
 		f->dropped++;
 		return DSCK_OK;
 	}
-	if (f->n == f->alloc) {
-		size_t na = f->alloc ? f->alloc * 2 : 32;
-		struct finding *v = realloc(f->v, na * sizeof(*v));
-
-		if (!v)
-			return DSCK_ERR_NOMEM;
-		f->v = v;
-		f->alloc = na;
-	}
+	if (!array_grow(&f->v, &f->alloc, f->n, sizeof(*f->v)))
+		return DSCK_ERR_NOMEM;
 	x = &f->v[f->n];
 	memset(x, 0, sizeof(*x));
 	x->code = code;
 	x->sev = sev;
-	if (member && !(x->member = strdup(member)))
-		return DSCK_ERR_NOMEM;
-	if (key && !(x->key = keytext_dup(key, key_len))) {
-		free(x->member);
-		return DSCK_ERR_NOMEM;
-	}
+	x->member = member ? strdup(member) : NULL;
+	x->key = key ? keytext_dup(key, key_len) : NULL;
 	va_start(ap, fmt);
-	n = vasprintf(&x->detail, fmt, ap);
+	if (vasprintf(&x->detail, fmt, ap) < 0)
+		x->detail = NULL;           /* undefined after a failure */
 	va_end(ap);
-	if (n < 0) {
-		free(x->member);
-		free(x->key);
+	if ((member && !x->member) || (key && !x->key) || !x->detail) {
+		finding_release(x);
 		return DSCK_ERR_NOMEM;
 	}
 	f->n++;

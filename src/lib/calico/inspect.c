@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "calico/inspect.h"
 #include "calico/v2trap.h"
 #include "base/macro.h"
@@ -164,16 +165,7 @@ static void hmap_release(struct hmap *m)
 /* Room for one more element in *@items; positions must fit a uint32_t. */
 static bool grow(void *items, size_t *alloc, size_t n, size_t size)
 {
-	void **p = items, *bigger;
-	size_t want = *alloc ? 2 * *alloc : 16;
-
-	if (n < *alloc)
-		return true;
-	if (n >= NOT_FOUND || !(bigger = reallocarray(*p, want, size)))
-		return false;
-	*p = bigger;
-	*alloc = want;
-	return true;
+	return n < NOT_FOUND && array_grow(items, alloc, n, size);
 }
 
 /* ---------------------------------------------------------------- cross-check state */
@@ -730,8 +722,6 @@ static enum dsck_err finish_profiles(struct inspect *in, struct dsck_error *err)
 	struct inspect_xref *x = in->xref;
 	enum dsck_err rc = DSCK_OK;
 
-	if (!covers(in, PROFILES))
-		return DSCK_OK;
 	for (size_t i = 0; i < x->n_profiles && !rc; i++) {
 		const struct profile_ref *p = &x->profiles[i];
 
@@ -780,8 +770,6 @@ static enum dsck_err finish_handles(struct inspect *in, struct dsck_error *err)
 	struct inspect_xref *x = in->xref;
 	enum dsck_err rc = DSCK_OK;
 
-	if (!covers(in, HANDLES))
-		return DSCK_OK;
 	for (size_t i = 0; i < x->n_allocs && !rc; i++) {
 		const struct alloc *a = &x->allocs[i];
 		const struct block *b = &x->blocks[a->block];
@@ -812,9 +800,10 @@ enum dsck_err inspect_finish(struct inspect *in, struct dsck_error *err)
 {
 	enum dsck_err rc;
 
+	/* The cross-checks run only over what the scope read whole. */
 	if ((rc = finish_ready(in, err)) || (rc = finish_version(in, err)) ||
-	    (rc = finish_profiles(in, err)) || (rc = finish_blocks(in, err)) ||
-	    (rc = finish_handles(in, err)))
+	    (covers(in, PROFILES) && (rc = finish_profiles(in, err))) ||
+	    (rc = finish_blocks(in, err)) || (covers(in, HANDLES) && (rc = finish_handles(in, err))))
 		return rc;
 	adopt_v3_info(in);
 	return DSCK_OK;

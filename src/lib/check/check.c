@@ -35,7 +35,10 @@ static enum dsck_err same_cluster(const struct dsck_conn *conn, struct check_res
 
 		if ((rc = conn_init_member(&mc, conn, i, err)))
 			break;
-		etcd3_client_init(&c3, &mc, &e);
+		if ((rc = etcd3_client_init(&c3, &mc, err))) {
+			conn_release(&mc);
+			break;
+		}
 		if (etcd3_member_status(&c3, &st, &e) == DSCK_OK)
 			ids[i] = st.cluster_id;
 		etcd3_client_release(&c3);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "base/macro.h"
 #include "calico/calico.h"
 #include "calico/upgrade.h"
@@ -47,20 +48,22 @@ static const char *kind_static(const char *kind)
 	return "resource";
 }
 
+static void entry_release(void *elem)
+{
+	struct check_calico_upgrade_entry *e = elem;
+
+	free(e->v1_key);
+	free(e->v3_key);
+	free(e->want);
+}
+
 static enum dsck_err add_entry(struct check_calico_upgrade *c, const struct upgrade_object *o,
 			       const char *want, struct dsck_error *err)
 {
 	struct check_calico_upgrade_entry *e;
 
-	if (c->n_entries == c->alloc) {
-		size_t n = c->alloc ? c->alloc * 2 : 256;
-		void *p = realloc(c->entries, n * sizeof(*c->entries));
-
-		if (!p)
-			return nomem(err);
-		c->entries = p;
-		c->alloc = n;
-	}
+	if (!array_grow(&c->entries, &c->alloc, c->n_entries, sizeof(*c->entries)))
+		return nomem(err);
 	e = &c->entries[c->n_entries];
 	memset(e, 0, sizeof(*e));
 	e->v1_key = strdup(o->v1_key);
@@ -71,9 +74,7 @@ static enum dsck_err add_entry(struct check_calico_upgrade *c, const struct upgr
 	e->presence_only = o->presence_only;
 	if (!e->v1_key || !e->v3_key || !e->want ||
 	    json_object_set_new(c->index, o->v3_key, json_integer((json_int_t)c->n_entries))) {
-		free(e->v1_key);
-		free(e->v3_key);
-		free(e->want);
+		entry_release(e);
 		return nomem(err);
 	}
 	c->n_entries++;
@@ -446,12 +447,7 @@ enum dsck_err check_calico_upgrade_run(struct check_calico_upgrade *c, struct so
 
 void check_calico_upgrade_release(struct check_calico_upgrade *c)
 {
-	for (size_t i = 0; i < c->n_entries; i++) {
-		free(c->entries[i].v1_key);
-		free(c->entries[i].v3_key);
-		free(c->entries[i].want);
-	}
-	free(c->entries);
+	array_free(c->entries, c->n_entries, sizeof(*c->entries), entry_release);
 	free(c->calico_version);
 	json_decref(c->index);
 	findings_release(&c->findings);

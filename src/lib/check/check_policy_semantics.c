@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/array.h"
 #include "check/k8scheck.h"
 #include "base/macro.h"
 
@@ -144,22 +145,20 @@ void policy_semantics_init(struct policy_semantics *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static void namespace_release(struct policy_namespace *ns)
+static void namespace_release(void *elem)
 {
+	struct policy_namespace *ns = elem;
+
 	free(ns->name);
 	free(ns->annotation);
-	for (size_t i = 0; i < ns->n_policies; i++)
-		free(ns->policies[i]);
-	free(ns->policies);
+	array_free(ns->policies, ns->n_policies, sizeof(*ns->policies), freep);
 	free(ns->action);
 	free(ns->reason);
 }
 
 void policy_semantics_release(struct policy_semantics *r)
 {
-	for (size_t i = 0; i < r->n; i++)
-		namespace_release(&r->ns[i]);
-	free(r->ns);
+	array_free(r->ns, r->n, sizeof(*r->ns), namespace_release);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -107,7 +107,8 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 	struct etcd2_client c2;
 	enum dsck_err rc;
 
-	etcd3_client_init(&c3, mc, err);
+	if ((rc = etcd3_client_init(&c3, mc, err)))
+		return rc;
 	rc = check_v3(res, m, &c3, err);
 	etcd3_client_release(&c3);
 	if (!rc && m->reachable && !(rc = etcd2_client_init(&c2, mc, err))) {

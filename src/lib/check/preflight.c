@@ -57,6 +57,22 @@ void preflight_incomplete(struct preflight_check *c, enum dsck_err code, const c
 	va_end(ap);
 }
 
+enum dsck_err preflight_could_not(struct preflight_check *c, enum dsck_err rc, const char *what,
+				  const struct dsck_error *e, struct dsck_error *err)
+{
+	if (rc == DSCK_ERR_NOMEM)
+		return dsck_fail(err, rc, "%s", e->msg);
+	preflight_incomplete(c, rc, "could not %s: %s", what, e->msg);
+	return DSCK_OK;
+}
+
+void preflight_take_findings(struct preflight_check *c, struct findings *from)
+{
+	findings_release(&c->findings);
+	c->findings = *from;
+	findings_init(from, 0);
+}
+
 bool preflight_check_ok(const struct preflight_check *c)
 {
 	return c->skipped || findings_ok(&c->findings);
@@ -141,7 +157,10 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 
 		if ((rc = conn_init_member(&mc, conn, i, err)))
 			break;
-		etcd3_client_init(&c3, &mc, &e);
+		if ((rc = etcd3_client_init(&c3, &mc, err))) {
+			conn_release(&mc);
+			break;
+		}
 		if (etcd3_member_status(&c3, &st, &e) != DSCK_OK) {
 			p->unreachable++;
 			buf_printf(&silent, "%s%s", silent.len ? ", " : "", ep);
@@ -200,7 +219,8 @@ static enum dsck_err locate_data(struct preflight *p, const struct dsck_conn *co
 	if (rc == DSCK_OK)
 		etcd2_listing_release(&l);
 	etcd2_client_release(&c2);
-	etcd3_client_init(&c3, conn, &e);
+	if ((rc = etcd3_client_init(&c3, conn, err)))
+		return rc;
 	if (etcd3_count(&c3, "", 0, false, &count, &e) == DSCK_OK) {
 		p->v3_empty = count == 0;
 		snprintf(prefix, sizeof(prefix), "%.*s/", (int)f->prefix_len, f->prefix);
@@ -228,13 +248,9 @@ static enum dsck_err run_check(struct preflight *p, const char *name, const stru
 		rc = check_verify_migrate(conn, f, NULL, 0, &r, &e);
 	else
 		rc = check_v2_content(conn, &r, &e);
-	if (rc && rc != DSCK_ERR_NOMEM) {
-		/* Could not run (auth, refused...): reported, and the others still run. */
-		preflight_incomplete(c, rc, "could not check: %s", e.msg);
-		rc = DSCK_OK;
-	} else if (rc) {
-		rc = dsck_fail(err, rc, "%s", e.msg);
-	}
+	/* Could not run (auth, refused...): reported, and the others still run. */
+	if (rc)
+		rc = preflight_could_not(c, rc, "check", &e, err);
 	v2_data_is_warning(&r.findings);
 	if (!rc && findings_append(&c->findings, &r.findings))
 		rc = dsck_oom(err);
@@ -316,10 +332,8 @@ enum dsck_err preflight_inspect(struct preflight *p, const struct dsck_conn *con
 		rc = source_open_v2(&src, conn, f, true, &e);
 	else
 		rc = source_open_v3(&src, conn, f, 0, false, &e);
-	if (rc) {
-		preflight_incomplete(c, rc, "could not read the store: %s", e.msg);
-		return rc == DSCK_ERR_NOMEM ? dsck_fail(err, rc, "%s", e.msg) : DSCK_OK;
-	}
+	if (rc)
+		return preflight_could_not(c, rc, "read the store", &e, err);
 	rc = inspect_run(&in, &src, NULL, NULL, &e);
 	if (!rc) {
 		snprintf(c->reason, sizeof(c->reason), "%s store: %zu keys, model %s, Ready %s, "
@@ -328,14 +342,9 @@ enum dsck_err preflight_inspect(struct preflight *p, const struct dsck_conn *con
 			 in.ready == INSPECT_READY_TRUE ? "true" :
 			 in.ready == INSPECT_READY_FALSE ? "false" : "unknown",
 			 in.calico_version ? in.calico_version : "unknown");
-		findings_release(&c->findings);
-		c->findings = in.findings;          /* the findings move to the check */
-		findings_init(&in.findings, 0);
-	} else if (rc != DSCK_ERR_NOMEM) {
-		preflight_incomplete(c, rc, "could not read the store: %s", e.msg);
-		rc = DSCK_OK;
+		preflight_take_findings(c, &in.findings);
 	} else {
-		rc = dsck_fail(err, rc, "%s", e.msg);
+		rc = preflight_could_not(c, rc, "read the store", &e, err);
 	}
 	inspect_release(&in);
 	source_close(&src);
@@ -365,14 +374,11 @@ enum dsck_err preflight_calico_upgrade(struct preflight *p, const struct dsck_co
 	}
 	keyfilter_init(&f1, "/calico", false);
 	keyfilter_init(&f3, "/calico/", false);
-	if ((rc = source_open_v2(&v1, conn, &f1, true, &e))) {
-		preflight_incomplete(c, rc, "could not read the v2 store: %s", e.msg);
-		return rc == DSCK_ERR_NOMEM ? dsck_fail(err, rc, "%s", e.msg) : DSCK_OK;
-	}
+	if ((rc = source_open_v2(&v1, conn, &f1, true, &e)))
+		return preflight_could_not(c, rc, "read the v2 store", &e, err);
 	if ((rc = source_open_v3(&v3, conn, &f3, 0, false, &e))) {
 		source_close(&v1);
-		preflight_incomplete(c, rc, "could not read the v3 store: %s", e.msg);
-		return rc == DSCK_ERR_NOMEM ? dsck_fail(err, rc, "%s", e.msg) : DSCK_OK;
+		return preflight_could_not(c, rc, "read the v3 store", &e, err);
 	}
 	rc = check_calico_upgrade_run(&cu, &v1, &v3, CHECK_CALICO_UPGRADE_AUTO, &e);
 	if (rc == DSCK_ERR_INPUT || (!rc && cu.phase == CHECK_CALICO_UPGRADE_BEFORE && cu.v1_ready)) {
@@ -383,14 +389,9 @@ enum dsck_err preflight_calico_upgrade(struct preflight *p, const struct dsck_co
 		snprintf(c->reason, sizeof(c->reason), "phase %s: %zu converted, %zu missing, "
 			 "%zu differing", check_calico_upgrade_phase_name(cu.phase), cu.converted,
 			 cu.missing, cu.mismatched);
-		findings_release(&c->findings);
-		c->findings = cu.findings;          /* the findings move to the check */
-		findings_init(&cu.findings, 0);
-	} else if (rc != DSCK_ERR_NOMEM) {
-		preflight_incomplete(c, rc, "could not check: %s", e.msg);
-		rc = DSCK_OK;
+		preflight_take_findings(c, &cu.findings);
 	} else {
-		rc = dsck_fail(err, rc, "%s", e.msg);
+		rc = preflight_could_not(c, rc, "check", &e, err);
 	}
 	check_calico_upgrade_release(&cu);
 	source_close(&v1);

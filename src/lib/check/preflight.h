@@ -57,6 +57,15 @@ void preflight_skip(struct preflight_check *c, const char *fmt, ...)
 /* The check could not run: @code says why (its exit code is the single check's). */
 void preflight_incomplete(struct preflight_check *c, enum dsck_err code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * A check that failed with @rc (@e says why): out of memory stops the
+ * preflight (returned, in @err); anything else marks @c "could not @what"
+ * and returns DSCK_OK, so that the other checks still run.
+ */
+enum dsck_err preflight_could_not(struct preflight_check *c, enum dsck_err rc, const char *what,
+				  const struct dsck_error *e, struct dsck_error *err);
+/* The findings of a check that ran move to @c; @from is left empty. */
+void preflight_take_findings(struct preflight_check *c, struct findings *from);
 /* Skipped, or ran without error findings. */
 bool preflight_check_ok(const struct preflight_check *c);
 /*

@@ -11,40 +11,19 @@
 #include "check/k8scheck.h"
 #include "check/preflight.h"
 
-static enum dsck_err nomem(struct dsck_error *err)
+/*
+ * A check has run and returned @rc: "could not run", or its findings (when
+ * @f) copied to @c. True when it ran, for the caller to sum it up in
+ * c->reason; *@out is DSCK_OK unless out of memory stops the preflight.
+ */
+static bool ran(struct preflight_check *c, enum dsck_err rc, const struct dsck_error *e,
+		const struct findings *f, enum dsck_err *out, struct dsck_error *err)
 {
-	return dsck_oom(err);
-}
-
-/* A failure of a check: out of memory stops the preflight, anything else is "could not run". */
-static enum dsck_err could_not_run(struct preflight_check *c, enum dsck_err rc,
-				   const struct dsck_error *e, struct dsck_error *err)
-{
-	if (rc == DSCK_ERR_NOMEM)
-		return nomem(err);
-	preflight_incomplete(c, rc, "could not check: %s", e->msg);
-	return DSCK_OK;
-}
-
-static enum dsck_err crd_check(struct preflight_check *c, struct k8s_source *src,
-			       struct dsck_error *err)
-{
-	struct dsck_error e = DSCK_ERROR_INIT;
-	struct crd_migration r;
-	enum dsck_err rc;
-
-	crd_migration_init(&r);
-	rc = check_k8s_crd_migration(src, &r, &e);
 	if (rc)
-		rc = could_not_run(c, rc, &e, err);
-	else if (findings_append(&c->findings, &r.findings))
-		rc = nomem(err);
-	else
-		snprintf(c->reason, sizeof(c->reason), "Kubernetes %s, calico-node %s, %zu TPR and "
-			 "%zu CRD objects compared", r.k8s_version[0] ? r.k8s_version : "unknown",
-			 r.node_image[0] ? r.node_image : "unknown", r.tpr_objects, r.crd_objects);
-	crd_migration_release(&r);
-	return rc;
+		*out = preflight_could_not(c, rc, "check", e, err);
+	else if (f && findings_append(&c->findings, f))
+		*out = dsck_oom(err);
+	return !rc && !*out;
 }
 
 static enum dsck_err policy_findings(struct preflight_check *c, const struct policy_semantics *r,
@@ -62,50 +41,53 @@ static enum dsck_err policy_findings(struct preflight_check *c, const struct pol
 				 ns->action && r->scope == POLICY_VERSION_UNKNOWN
 				 ? "; only if the upgrade crosses the change, run: "
 				 : ns->action ? "; run: " : "", ns->action ? ns->action : ""))
-			return nomem(err);
+			return dsck_oom(err);
 	}
 	return DSCK_OK;
 }
 
-static enum dsck_err policy_check(struct preflight_check *c, struct k8s_source *src,
-				  const char *to_version, struct dsck_error *err)
+static enum dsck_err policy_result(struct preflight_check *c, const struct policy_semantics *r,
+				   struct dsck_error *err)
 {
-	struct dsck_error e = DSCK_ERROR_INIT;
-	struct policy_semantics r;
-	enum dsck_err rc;
+	enum dsck_err rc = DSCK_OK;
 
-	policy_semantics_init(&r);
-	snprintf(r.to_version, sizeof(r.to_version), "%s", to_version ? to_version : "");
-	rc = check_policy_semantics(src, &r, &e);
-	if (rc)
-		rc = could_not_run(c, rc, &e, err);
-	else if (r.scope == POLICY_NOT_APPLICABLE)
-		preflight_skip(c, "%s", r.scope_reason);
-	else if (!(rc = policy_findings(c, &r, err)))
+	if (r->scope == POLICY_NOT_APPLICABLE)
+		preflight_skip(c, "%s", r->scope_reason);
+	else if (!(rc = policy_findings(c, r, err)))
 		snprintf(c->reason, sizeof(c->reason), "%.300s; %zu namespaces: %zu OK, %zu ACTION, "
-			 "%zu WARN", r.scope_reason, r.n, r.by_verdict[VERDICT_OK],
-			 r.by_verdict[VERDICT_ACTION], r.by_verdict[VERDICT_WARN]);
-	policy_semantics_release(&r);
+			 "%zu WARN", r->scope_reason, r->n, r->by_verdict[VERDICT_OK],
+			 r->by_verdict[VERDICT_ACTION], r->by_verdict[VERDICT_WARN]);
 	return rc;
 }
 
-static enum dsck_err roll_check(struct preflight_check *c, struct k8s_source *src,
-				struct dsck_error *err)
+/* The three checks over one source; each stands alone (see the top of this file). */
+static enum dsck_err run_checks(struct preflight_check *const *c, struct k8s_source *src,
+				bool kdd, const char *to_version, struct dsck_error *err)
 {
 	struct dsck_error e = DSCK_ERROR_INIT;
-	struct node_roll r;
-	enum dsck_err rc;
+	struct crd_migration crd;
+	struct policy_semantics pol;
+	struct node_roll roll;
+	enum dsck_err rc = DSCK_OK;
 
-	node_roll_init(&r);
-	rc = check_node_roll(src, &r, &e);
-	if (rc)
-		rc = could_not_run(c, rc, &e, err);
-	else if (findings_append(&c->findings, &r.findings))
-		rc = nomem(err);
-	else
-		snprintf(c->reason, sizeof(c->reason), "%s: %zu of %zu nodes on the DaemonSet's "
-			 "current template", node_roll_phase_name(r.phase), r.n_updated, r.n_nodes);
-	node_roll_release(&r);
+	crd_migration_init(&crd);
+	policy_semantics_init(&pol);
+	node_roll_init(&roll);
+	snprintf(pol.to_version, sizeof(pol.to_version), "%s", to_version ? to_version : "");
+	if (kdd && ran(c[0], check_k8s_crd_migration(src, &crd, &e), &e, &crd.findings, &rc, err))
+		snprintf(c[0]->reason, sizeof(c[0]->reason), "Kubernetes %s, calico-node %s, %zu TPR "
+			 "and %zu CRD objects compared", crd.k8s_version[0] ? crd.k8s_version
+			 : "unknown", crd.node_image[0] ? crd.node_image : "unknown",
+			 crd.tpr_objects, crd.crd_objects);
+	if (!rc && ran(c[1], check_policy_semantics(src, &pol, &e), &e, NULL, &rc, err))
+		rc = policy_result(c[1], &pol, err);
+	if (!rc && ran(c[2], check_node_roll(src, &roll, &e), &e, &roll.findings, &rc, err))
+		snprintf(c[2]->reason, sizeof(c[2]->reason), "%s: %zu of %zu nodes on the "
+			 "DaemonSet's current template", node_roll_phase_name(roll.phase),
+			 roll.n_updated, roll.n_nodes);
+	crd_migration_release(&crd);
+	policy_semantics_release(&pol);
+	node_roll_release(&roll);
 	return rc;
 }
 
@@ -137,14 +119,9 @@ enum dsck_err preflight_k8s(struct preflight *p, const struct dsck_settings *s,
 		for (size_t i = 0; i < 3 && rc != DSCK_ERR_NOMEM; i++)
 			if (!c[i]->skipped)
 				preflight_incomplete(c[i], rc, "could not check: %s", e.msg);
-		return rc == DSCK_ERR_NOMEM ? nomem(err) : DSCK_OK;
+		return rc == DSCK_ERR_NOMEM ? dsck_oom(err) : DSCK_OK;
 	}
-	if (kdd)
-		rc = crd_check(c[0], &src, err);
-	if (!rc)
-		rc = policy_check(c[1], &src, to_version, err);
-	if (!rc)
-		rc = roll_check(c[2], &src, err);
+	rc = run_checks(c, &src, kdd, to_version, err);
 	k8s_client_release(&client);
 	return rc;
 }

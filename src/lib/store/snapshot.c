@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "base/array.h"
 #include "base/b64.h"
 #include "base/jscan.h"
 #include "base/keyfilter.h"
@@ -252,6 +253,16 @@ static enum dsck_err put_line(struct snapshot_writer *w, const char *p, size_t n
 	return w->out.len >= FLUSH_AT ? flush_out(w, err) : DSCK_OK;
 }
 
+/* End and free a gzip stream: @end is deflateEnd (writer) or inflateEnd (reader). */
+static void gz_free(void **gz, int (*end)(z_streamp))
+{
+	if (!*gz)
+		return;
+	end(*gz);
+	free(*gz);
+	*gz = NULL;
+}
+
 static void writer_release(struct snapshot_writer *w)
 {
 	if (w->fd >= 0 && !w->to_stdout)
@@ -259,11 +270,7 @@ static void writer_release(struct snapshot_writer *w)
 	w->fd = -1;
 	EVP_MD_CTX_free(w->sha);
 	w->sha = NULL;
-	if (w->gz) {
-		deflateEnd(w->gz);
-		free(w->gz);
-		w->gz = NULL;
-	}
+	gz_free(&w->gz, deflateEnd);
 	buf_release(&w->zout);
 	buf_release(&w->out);
 	buf_release(&w->last_key);
@@ -486,15 +493,8 @@ static enum dsck_err seal_block(struct snapshot_reader *r, const char *p, size_t
 		if (!EVP_Digest(p, n, md, &mdlen, EVP_sha256(), NULL))
 			return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
 		if (!s->sealed) {
-			if (s->n == s->alloc) {
-				size_t na = s->alloc ? s->alloc * 2 : 64;
-				void *v = realloc(s->sums, na * sizeof(*s->sums));
-
-				if (!v)
-					return dsck_oom(err);
-				s->sums = v;
-				s->alloc = na;
-			}
+			if (!array_grow(&s->sums, &s->alloc, s->n, sizeof(*s->sums)))
+				return dsck_oom(err);
 			memcpy(s->sums[s->n++], md, 32);
 		} else if (r->block >= s->n || memcmp(s->sums[r->block], md, 32) != 0) {
 			goto changed;
@@ -820,11 +820,7 @@ void snapshot_reader_close(struct snapshot_reader *r)
 	r->buf = NULL;
 	free(r->zin);
 	r->zin = NULL;
-	if (r->gz) {
-		inflateEnd(r->gz);
-		free(r->gz);
-		r->gz = NULL;
-	}
+	gz_free(&r->gz, inflateEnd);
 	EVP_MD_CTX_free(r->sha);
 	r->sha = NULL;
 	buf_release(&r->prev_key);

@@ -129,7 +129,8 @@ enum dsck_err source_open_v3_at(struct source *s, const struct dsck_conn *conn,
 	s->progress_ctx = conn->progress_ctx;
 	s->page_size = page_size;
 	s->serializable = serializable;
-	etcd3_client_init(&s->c3, conn, err);
+	if ((rc = etcd3_client_init(&s->c3, conn, err)))
+		return rc;
 	if ((rc = etcd3_member_status(&s->c3, &st, err)))
 		goto fail;
 	snprintf(s->etcd_version, sizeof(s->etcd_version), "%s", st.version);
