@@ -210,6 +210,10 @@ int cmd_explain(struct cli *cli);
 struct findings;
 struct json_t *cli_findings_json(const struct findings *f);
 void cli_findings_table(const struct findings *f);
+/* Render counts (docs/json.md, "Counts"): JSON fields, or table lines. */
+struct counts;
+struct json_t *cli_counts_json(const struct counts *c, bool kinds);
+void cli_counts_table(const struct counts *c, bool kinds);
 
 /* Parse a --page-size value (default 1000). */
 int cli_page_size(struct cli *cli, int64_t *out);

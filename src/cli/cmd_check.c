@@ -8,6 +8,11 @@
 #include "check/check.h"
 #include "base/keyfilter.h"
 
+static json_t *count_json(bool known, size_t n)
+{
+	return known ? json_integer((json_int_t)n) : json_null();
+}
+
 static json_t *member_json(const struct check_member *m)
 {
 	json_t *o = json_object();
@@ -21,16 +26,14 @@ static json_t *member_json(const struct check_member *m)
 	/* status calls it v2_enabled: one name per concept (docs/json.md). */
 	json_object_set_new(o, "v2_enabled", m->v2_served < 0 ? json_null()
 							       : json_boolean(m->v2_served));
-	json_object_set_new(o, "v2_keys", v2_read ? json_integer((json_int_t)m->v2_leaves)
-						  : json_null());
-	json_object_set_new(o, "v2_dirs", v2_read ? json_integer((json_int_t)m->v2_dirs)
-						  : json_null());
-	json_object_set_new(o, "v2_ttl_keys", v2_read ? json_integer((json_int_t)m->v2_ttl)
-						      : json_null());
-	json_object_set_new(o, "v3_keys", m->v3_counted ? json_integer((json_int_t)m->v3_keys)
-							 : json_null());
-	json_object_set_new(o, "v3_model_keys", m->v3_counted
-				? json_integer((json_int_t)m->v3_model_keys) : json_null());
+	/* The counts of docs/json.md, "Counts"; null where the store was not read. */
+	json_object_set_new(o, "v2_keys", count_json(v2_read, m->v2.keys));
+	json_object_set_new(o, "v2_ephemeral", count_json(v2_read, m->v2.ephemeral));
+	json_object_set_new(o, "v2_dirs", count_json(v2_read, m->v2.dirs));
+	json_object_set_new(o, "v2_ttl_keys", count_json(v2_read, m->v2.ttl));
+	json_object_set_new(o, "v3_keys", count_json(m->v3_counted, m->v3.keys));
+	json_object_set_new(o, "v3_ephemeral", count_json(m->v3_counted, m->v3.ephemeral));
+	json_object_set_new(o, "v3_model_keys", count_json(m->v3_counted, m->v3.model_keys));
 	if (m->n_prefixes) {
 		json_t *p = json_object();
 
@@ -66,25 +69,29 @@ static int render(struct cli *cli, const struct check_result *r)
 		json_object_set_new(doc, "findings", cli_findings_json(f));
 		cli_print_json(doc);
 	} else {
-		printf("%-30s %-9s %-9s %8s %8s %8s %10s\n", "MEMBER", "REACHABLE", "V2 API", "V2 KEYS",
-		       "V2 DIRS", "V3 KEYS", "V3 MODEL");
+		printf("%-30s %-9s %-9s %8s %12s %14s %8s %12s %10s\n", "MEMBER", "REACHABLE",
+		       "V2 API", "V2 KEYS", "V2 EPHEMERAL", "V2 DIRECTORIES", "V3 KEYS",
+		       "V3 EPHEMERAL", "V3 MODEL");
 		for (size_t i = 0; i < r->n_members; i++) {
 			const struct check_member *m = &r->members[i];
 
-			char v2[24] = "-", dirs[24] = "-", v3[24] = "-", model[24] = "-";
+			char v2[24] = "-", eph2[24] = "-", dirs[24] = "-", v3[24] = "-", eph3[24] = "-",
+			     model[24] = "-";
 
 			if (m->reachable && m->v2_served == 1) {
-				snprintf(v2, sizeof(v2), "%zu", m->v2_leaves);
-				snprintf(dirs, sizeof(dirs), "%zu", m->v2_dirs);
+				snprintf(v2, sizeof(v2), "%zu", m->v2.keys);
+				snprintf(eph2, sizeof(eph2), "%zu", m->v2.ephemeral);
+				snprintf(dirs, sizeof(dirs), "%zu", m->v2.dirs);
 			}
 			if (m->v3_counted) {
-				snprintf(v3, sizeof(v3), "%zu", m->v3_keys);
-				snprintf(model, sizeof(model), "%zu", m->v3_model_keys);
+				snprintf(v3, sizeof(v3), "%zu", m->v3.keys);
+				snprintf(eph3, sizeof(eph3), "%zu", m->v3.ephemeral);
+				snprintf(model, sizeof(model), "%zu", m->v3.model_keys);
 			}
-			printf("%-30s %-9s %-9s %8s %8s %8s %10s\n", m->endpoint,
+			printf("%-30s %-9s %-9s %8s %12s %14s %8s %12s %10s\n", m->endpoint,
 			       m->reachable ? "yes" : "NO",
 			       m->v2_served < 0 ? "unknown" : m->v2_served ? "served" : "DISABLED",
-			       v2, dirs, v3, model);
+			       v2, eph2, dirs, v3, eph3, model);
 			if (m->error[0] && !m->reachable)
 				printf("  %s\n", m->error);
 		}

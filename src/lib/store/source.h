@@ -27,6 +27,7 @@ struct source {
 	int64_t revision;             /* v3: pinned revision (after the first record) */
 	int64_t etcd_index;           /* v2 */
 	size_t seen;                  /* records returned */
+	size_t ephemeral_left_out;    /* ephemeral leaf keys the filter left out */
 
 	/* A physical file fills snap.hdr as a v3 snapshot of /calico would be. */
 	struct snapshot_reader snap;
