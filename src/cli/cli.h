@@ -213,6 +213,8 @@ void cli_findings_table(const struct findings *f);
 /* Render counts (docs/json.md, "Counts"): JSON fields, or table lines. */
 struct counts;
 struct json_t *cli_counts_json(const struct counts *c, bool kinds);
+/* One count, or null when it was not read. */
+struct json_t *cli_count_json(bool known, size_t n);
 void cli_counts_table(const struct counts *c, bool kinds);
 
 /* Parse a --page-size value (default 1000). */

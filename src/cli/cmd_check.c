@@ -8,11 +8,6 @@
 #include "check/check.h"
 #include "base/keyfilter.h"
 
-static json_t *count_json(bool known, size_t n)
-{
-	return known ? json_integer((json_int_t)n) : json_null();
-}
-
 static json_t *member_json(const struct check_member *m)
 {
 	json_t *o = json_object();
@@ -27,13 +22,13 @@ static json_t *member_json(const struct check_member *m)
 	json_object_set_new(o, "v2_enabled", m->v2_served < 0 ? json_null()
 							       : json_boolean(m->v2_served));
 	/* The counts of docs/json.md, "Counts"; null where the store was not read. */
-	json_object_set_new(o, "v2_keys", count_json(v2_read, m->v2.keys));
-	json_object_set_new(o, "v2_ephemeral", count_json(v2_read, m->v2.ephemeral));
-	json_object_set_new(o, "v2_dirs", count_json(v2_read, m->v2.dirs));
-	json_object_set_new(o, "v2_ttl_keys", count_json(v2_read, m->v2.ttl));
-	json_object_set_new(o, "v3_keys", count_json(m->v3_counted, m->v3.keys));
-	json_object_set_new(o, "v3_ephemeral", count_json(m->v3_counted, m->v3.ephemeral));
-	json_object_set_new(o, "v3_model_keys", count_json(m->v3_counted, m->v3.model_keys));
+	json_object_set_new(o, "v2_keys", cli_count_json(v2_read, m->v2.keys));
+	json_object_set_new(o, "v2_ephemeral", cli_count_json(v2_read, m->v2.ephemeral));
+	json_object_set_new(o, "v2_dirs", cli_count_json(v2_read, m->v2.dirs));
+	json_object_set_new(o, "v2_ttl_keys", cli_count_json(v2_read, m->v2.ttl));
+	json_object_set_new(o, "v3_keys", cli_count_json(m->v3_counted, m->v3.keys));
+	json_object_set_new(o, "v3_ephemeral", cli_count_json(m->v3_counted, m->v3.ephemeral));
+	json_object_set_new(o, "v3_model_keys", cli_count_json(m->v3_counted, m->v3.model_keys));
 	if (m->n_prefixes) {
 		json_t *p = json_object();
 

@@ -128,11 +128,6 @@ static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoin
 	conn_release(&conn);
 }
 
-static json_t *count_json(bool known, size_t n)
-{
-	return known ? json_integer((json_int_t)n) : json_null();
-}
-
 static int render_json(const struct endpoint_status *st, size_t n, const struct locate *cs,
 		       const struct findings *f, bool ok)
 {
@@ -160,12 +155,12 @@ static int render_json(const struct endpoint_status *st, size_t n, const struct 
 		json_array_append_new(eps, e);
 	}
 	/* The counts of docs/json.md, "Counts". */
-	json_object_set_new(cal, "v2_keys", count_json(cs->v2_counted, cs->v2.keys));
-	json_object_set_new(cal, "v2_ephemeral", count_json(cs->v2_counted, cs->v2.ephemeral));
-	json_object_set_new(cal, "v2_dirs", count_json(cs->v2_counted, cs->v2.dirs));
-	json_object_set_new(cal, "v3_keys", count_json(cs->v3_counted, cs->v3.keys));
-	json_object_set_new(cal, "v3_ephemeral", count_json(cs->v3_counted, cs->v3.ephemeral));
-	json_object_set_new(cal, "v3_model_keys", count_json(cs->v3_counted, cs->v3.model_keys));
+	json_object_set_new(cal, "v2_keys", cli_count_json(cs->v2_counted, cs->v2.keys));
+	json_object_set_new(cal, "v2_ephemeral", cli_count_json(cs->v2_counted, cs->v2.ephemeral));
+	json_object_set_new(cal, "v2_dirs", cli_count_json(cs->v2_counted, cs->v2.dirs));
+	json_object_set_new(cal, "v3_keys", cli_count_json(cs->v3_counted, cs->v3.keys));
+	json_object_set_new(cal, "v3_ephemeral", cli_count_json(cs->v3_counted, cs->v3.ephemeral));
+	json_object_set_new(cal, "v3_model_keys", cli_count_json(cs->v3_counted, cs->v3.model_keys));
 	/* A boolean as everywhere; the raw value beside it (docs/json.md). */
 	json_object_set_new(cal, "ready", cs->ready[0] ? json_boolean(strcmp(cs->ready, "true") == 0)
 						       : json_null());

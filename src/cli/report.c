@@ -75,14 +75,18 @@ void cli_findings_table(const struct findings *f)
 
 /* ---------------------------------------------------------------- counts */
 
+json_t *cli_count_json(bool known, size_t n)
+{
+	return known ? json_integer((json_int_t)n) : json_null();
+}
+
 json_t *cli_counts_json(const struct counts *c, bool kinds)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "keys", json_integer((json_int_t)c->keys));
 	/* What was never read is null, not 0 (docs/json.md). */
-	json_object_set_new(o, "ephemeral", c->ephemeral_unknown ? json_null()
-						: json_integer((json_int_t)c->ephemeral));
+	json_object_set_new(o, "ephemeral", cli_count_json(!c->ephemeral_unknown, c->ephemeral));
 	json_object_set_new(o, "dirs", json_integer((json_int_t)c->dirs));
 	if (!kinds)
 		return o;
