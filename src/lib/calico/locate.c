@@ -129,7 +129,7 @@ enum dsck_err locate_count_v3(struct etcd3_client *c, const struct keyfilter *f,
 	struct keyfilter model;
 	struct buf sub = BUF_INIT(f->prefix_len + 2);
 	int64_t n = 0, exact = 0, model_n = 0, mod = 0;
-	size_t eph = 0;
+	size_t eph = 0, all;
 	enum dsck_err rc;
 
 	/* The subtree: the prefix itself as a key, and everything below it. */
@@ -149,7 +149,9 @@ enum dsck_err locate_count_v3(struct etcd3_client *c, const struct keyfilter *f,
 				 serializable, &model_n, err);
 	if (rc)
 		return rc;
-	out->keys = (size_t)n + (exact != 0) - eph;
+	all = (size_t)n + (exact != 0);
+	/* Two reads: a writer in between may have changed the subtree. */
+	out->keys = all > eph ? all - eph : 0;
 	out->ephemeral = eph;
 	out->model_keys = (size_t)model_n;
 	return DSCK_OK;
