@@ -146,6 +146,12 @@ void cli_findings_table(const struct findings *f);
 struct json_t *cli_findings_summary(struct json_t *summary, const struct findings *f);
 /* A check's JSON document: "check", "ok" and, when @f is given, "findings". */
 struct json_t *cli_check_json(const char *check, bool ok, const struct findings *f);
+/* Render counts (docs/json.md, "Counts"): JSON fields, or table lines. */
+struct counts;
+struct json_t *cli_counts_json(const struct counts *c, bool kinds);
+/* One count, or null when it was not read. */
+struct json_t *cli_count_json(bool known, size_t n);
+void cli_counts_table(const struct counts *c, bool kinds);
 
 /*
  * Option values that need parsing (connect.c, opt.c). Each returns an exit

@@ -22,16 +22,14 @@ static json_t *member_json(const struct check_member *m)
 	/* status calls it v2_enabled: one name per concept (docs/json.md). */
 	json_object_set_new(o, "v2_enabled", m->v2_served < 0 ? json_null()
 							       : json_boolean(m->v2_served));
-	json_object_set_new(o, "v2_keys", v2_read ? json_integer((json_int_t)m->v2_leaves)
-						  : json_null());
-	json_object_set_new(o, "v2_dirs", v2_read ? json_integer((json_int_t)m->v2_dirs)
-						  : json_null());
-	json_object_set_new(o, "v2_ttl_keys", v2_read ? json_integer((json_int_t)m->v2_ttl)
-						      : json_null());
-	json_object_set_new(o, "v3_keys", m->v3_counted ? json_integer((json_int_t)m->v3_keys)
-							 : json_null());
-	json_object_set_new(o, "v3_model_keys", m->v3_counted
-				? json_integer((json_int_t)m->v3_model_keys) : json_null());
+	/* The counts of docs/json.md, "Counts"; null where the store was not read. */
+	json_object_set_new(o, "v2_keys", cli_count_json(v2_read, m->v2.keys));
+	json_object_set_new(o, "v2_ephemeral", cli_count_json(v2_read, m->v2.ephemeral));
+	json_object_set_new(o, "v2_dirs", cli_count_json(v2_read, m->v2.dirs));
+	json_object_set_new(o, "v2_ttl_keys", cli_count_json(v2_read, m->v2.ttl));
+	json_object_set_new(o, "v3_keys", cli_count_json(m->v3_counted, m->v3.keys));
+	json_object_set_new(o, "v3_ephemeral", cli_count_json(m->v3_counted, m->v3.ephemeral));
+	json_object_set_new(o, "v3_model_keys", cli_count_json(m->v3_counted, m->v3.model_keys));
 	if (m->n_prefixes) {
 		json_t *p = json_object();
 
@@ -65,8 +63,9 @@ static int render(struct cli *cli, const struct check_result *r)
 	} else {
 		static const struct table_col cols[] = {
 			{ "MEMBER", TABLE_LEFT }, { "REACHABLE", TABLE_LEFT }, { "V2 API", TABLE_LEFT },
-			{ "V2 KEYS", TABLE_RIGHT }, { "V2 DIRS", TABLE_RIGHT }, { "V3 KEYS", TABLE_RIGHT },
-			{ "V3 MODEL", TABLE_RIGHT },
+			{ "V2 KEYS", TABLE_RIGHT }, { "V2 EPHEMERAL", TABLE_RIGHT },
+			{ "V2 DIRECTORIES", TABLE_RIGHT }, { "V3 KEYS", TABLE_RIGHT },
+			{ "V3 EPHEMERAL", TABLE_RIGHT }, { "V3 MODEL", TABLE_RIGHT },
 		};
 		struct table t;
 
@@ -74,19 +73,22 @@ static int render(struct cli *cli, const struct check_result *r)
 		for (size_t i = 0; i < r->n_members; i++) {
 			const struct check_member *m = &r->members[i];
 
-			char v2[24] = "-", dirs[24] = "-", v3[24] = "-", model[24] = "-";
+			char v2[24] = "-", eph2[24] = "-", dirs[24] = "-", v3[24] = "-", eph3[24] = "-",
+			     model[24] = "-";
 
 			if (m->reachable && m->v2_served == 1) {
-				snprintf(v2, sizeof(v2), "%zu", m->v2_leaves);
-				snprintf(dirs, sizeof(dirs), "%zu", m->v2_dirs);
+				snprintf(v2, sizeof(v2), "%zu", m->v2.keys);
+				snprintf(eph2, sizeof(eph2), "%zu", m->v2.ephemeral);
+				snprintf(dirs, sizeof(dirs), "%zu", m->v2.dirs);
 			}
 			if (m->v3_counted) {
-				snprintf(v3, sizeof(v3), "%zu", m->v3_keys);
-				snprintf(model, sizeof(model), "%zu", m->v3_model_keys);
+				snprintf(v3, sizeof(v3), "%zu", m->v3.keys);
+				snprintf(eph3, sizeof(eph3), "%zu", m->v3.ephemeral);
+				snprintf(model, sizeof(model), "%zu", m->v3.model_keys);
 			}
 			table_add(&t, (const char *const[]){ m->endpoint, m->reachable ? "yes" : "NO",
 				  m->v2_served < 0 ? "unknown" : m->v2_served ? "served" : "DISABLED",
-				  v2, dirs, v3, model });
+				  v2, eph2, dirs, v3, eph3, model });
 			if (m->error[0] && !m->reachable)
 				table_note(&t, m->error);
 		}

@@ -89,6 +89,17 @@ static enum dsck_err on_diff(void *ctx, enum diff_kind kind, const struct dsck_r
 	return DSCK_OK;
 }
 
+/* What one side holds, in the words of docs/json.md, "Counts". */
+static void print_side(const char *name, const struct counts *c)
+{
+	printf("%s: %zu %s, ", name, c->keys, cli_plural(c->keys, "key", "keys"));
+	if (c->ephemeral_unknown)
+		printf("ephemeral keys unknown (not in the snapshot), ");
+	else
+		printf("%zu ephemeral %s, ", c->ephemeral, cli_plural(c->ephemeral, "key", "keys"));
+	printf("%zu %s\n", c->dirs, cli_plural(c->dirs, "directory", "directories"));
+}
+
 static bool is_live(const char *arg)
 {
 	return strcmp(arg, "v2") == 0 || strcmp(arg, "v3") == 0;
@@ -104,6 +115,7 @@ int cmd_diff(struct cli *cli)
 	struct diff_out out = { .cli = cli };
 	struct progress prog;
 	const char *prefix = NULL;
+	size_t differ = 0;
 	bool have_conn = false;
 	int rc = EXIT_OK;
 	int64_t page;
@@ -154,28 +166,40 @@ int cmd_diff(struct cli *cli)
 	if (e)
 		goto out;
 	progress_finish(&prog);
+	differ = sum.added + sum.removed + sum.changed + sum.dirs_added + sum.dirs_removed;
 	if (cli->format == OUT_JSON) {
-		json_t *doc = json_object(), *s = json_object();
+		json_t *doc = json_object(), *s = json_object(), *cnt = json_object();
 
 		json_object_set_new(s, "added", json_integer((json_int_t)sum.added));
 		json_object_set_new(s, "removed", json_integer((json_int_t)sum.removed));
 		json_object_set_new(s, "changed", json_integer((json_int_t)sum.changed));
 		json_object_set_new(s, "same", json_integer((json_int_t)sum.same));
+		json_object_set_new(s, "dirs_added", json_integer((json_int_t)sum.dirs_added));
+		json_object_set_new(s, "dirs_removed", json_integer((json_int_t)sum.dirs_removed));
+		json_object_set_new(s, "dirs_same", json_integer((json_int_t)sum.dirs_same));
+		json_object_set_new(cnt, "a", cli_counts_json(&sum.a, false));
+		json_object_set_new(cnt, "b", cli_counts_json(&sum.b, false));
 		json_object_set_new(doc, "a", json_string(src[0].name));
 		json_object_set_new(doc, "b", json_string(src[1].name));
 		json_object_set_new(doc, "added", out.added);
 		json_object_set_new(doc, "removed", out.removed);
 		json_object_set_new(doc, "changed", out.changed);
 		json_object_set_new(doc, "summary", s);
-		json_object_set_new(doc, "ok", json_boolean(!(sum.added + sum.removed + sum.changed)));
+		json_object_set_new(doc, "counts", cnt);
+		json_object_set_new(doc, "ok", json_boolean(!differ));
 		out.added = out.removed = out.changed = NULL;
 		rc = cli_print_json(doc);
 	} else {
-		printf("%s%zu added, %zu removed, %zu changed, %zu same (a: %s, b: %s)\n",
-		       sum.added + sum.removed + sum.changed ? "\n" : "", sum.added, sum.removed,
-		       sum.changed, sum.same, src[0].name, src[1].name);
+		printf("%skeys: %zu added, %zu removed, %zu changed, %zu same (a: %s, b: %s)\n",
+		       differ ? "\n" : "", sum.added, sum.removed, sum.changed, sum.same,
+		       src[0].name, src[1].name);
+		if (sum.dirs_added + sum.dirs_removed + sum.dirs_same)
+			printf("directories: %zu added, %zu removed, %zu same\n", sum.dirs_added,
+			       sum.dirs_removed, sum.dirs_same);
+		print_side("a", &sum.a);
+		print_side("b", &sum.b);
 	}
-	if (!rc && sum.added + sum.removed + sum.changed)
+	if (!rc && differ)
 		rc = EXIT_DIFFERENT;
 out:
 	json_decref(out.added);

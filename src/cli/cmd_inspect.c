@@ -71,16 +71,6 @@ static json_t *ready_json(enum inspect_ready ready)
 					      : json_boolean(ready == INSPECT_READY_TRUE);
 }
 
-static json_t *kinds_json(const struct inspect *in)
-{
-	json_t *kinds = json_object();
-
-	for (int k = 0; k < CALICO_KIND__COUNT; k++)
-		json_object_set_new(kinds, calico_kind_name((enum calico_kind)k),
-				    json_integer((json_int_t)in->kinds[k]));
-	return kinds;
-}
-
 /* The non-zero counts of v3 kinds and of affinity states. */
 static json_t *v3_kinds_json(const struct inspect *in)
 {
@@ -108,12 +98,14 @@ static int render_json(const struct source *src, const struct inspect *in)
 {
 	const struct findings *f = &in->findings;
 	json_t *doc = cli_check_json("inspect", findings_ok(f), f);
+	json_t *cnt = cli_counts_json(&in->counts, true);
 
 	json_object_set_new(doc, "api", json_string(dsck_api_name(src->api)));
 	json_object_set_new(doc, "source", json_string(src->name));
 	json_object_set_new(doc, "model", json_string(inspect_model_name(inspect_model(in))));
-	json_object_set_new(doc, "keys", json_integer((json_int_t)in->keys));
-	json_object_set_new(doc, "kinds", kinds_json(in));
+	/* keys, ephemeral, dirs, objects, kinds, kind_keys (docs/json.md, "Counts"). */
+	json_object_update(doc, cnt);
+	json_decref(cnt);
 	json_object_set_new(doc, "v3_kinds", v3_kinds_json(in));
 	json_object_set_new(doc, "affinity_states", affinity_states_json(in));
 	json_object_set_new(doc, "ready", ready_json(in->ready));
@@ -137,11 +129,14 @@ static void render_table(const struct source *src, const struct inspect *in)
 	printf("%-16s %s\n", "Ready", or_dash(ready_text(in->ready)));
 	printf("%-16s %s\n", "CalicoVersion", or_dash(in->calico_version));
 	printf("%-16s %s\n\n", "ClusterGUID", or_dash(in->cluster_guid));
-	printf("%-20s %8s\n", "KIND", "KEYS");
+	const struct counts *c = &in->counts;
+
+	printf("%-20s %8s %8s\n", "KIND", "OBJECTS", "KEYS");
 	for (int k = 0; k < CALICO_KIND__COUNT; k++) {
-		if (!in->kinds[k])
+		if (!c->objects[k] || k == CALICO_DIRECTORY)
 			continue;
-		printf("%-20s %8zu\n", calico_kind_name((enum calico_kind)k), in->kinds[k]);
+		printf("%-20s %8zu %8zu\n", calico_kind_name((enum calico_kind)k), c->objects[k],
+		       c->kind_keys[k]);
 		for (size_t i = 0; k == CALICO_V3_RESOURCE && i < INSPECT_V3_PLURALS; i++)
 			if (in->v3_kinds[i])
 				printf("  %s %*zu\n", inspect_v3_plural(i),
@@ -154,7 +149,9 @@ static void render_table(const struct source *src, const struct inspect *in)
 						  (enum inspect_affinity_state)s))),
 				       in->affinity_states[s]);
 	}
-	printf("%-20s %8zu\n\n", "total", in->keys);
+	printf("%-20s %8zu\n\n", "objects", counts_objects(c));
+	cli_counts_table(c, false);
+	putchar('\n');
 	cli_findings_table(f);
 	printf("inspect: %s\n", !findings_ok(f) ? "FAILED"
 				: f->by_sev[SEV_WARNING] ? "OK, with warnings to review" : "OK");
@@ -194,7 +191,7 @@ int cmd_inspect(struct cli *cli)
 		rc = cli_fail(&err);
 		goto out;
 	}
-	progress_done(&prog, in.keys, in.bytes);
+	progress_done(&prog, in.records, in.bytes);
 	rc = render(cli, &t.src, &in);
 out:
 	inspect_release(&in);

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "calico/calico.h"
+#include "calico/counts.h"
 #include "calico/v2trap.h"
 #include "base/findings.h"
 #include "base/keyfilter.h"
@@ -24,8 +25,7 @@ struct prefix_count {
 };
 
 struct phys_counts {
-	size_t calico, ephemeral;
-	size_t kinds[CALICO_KIND__COUNT];
+	struct counts calico;          /* under /calico/ (docs/json.md, "Counts") */
 	struct prefix_count prefixes[PREFIXES_MAX];
 	size_t n_prefixes, other;
 };
@@ -55,19 +55,16 @@ static void count_prefix(struct phys_counts *c, const char *key, size_t len)
 static void count(struct physnap *p, struct phys_counts *c)
 {
 	struct dsck_record rec;
-	struct calico_key ck;
 	bool done;
 
 	memset(c, 0, sizeof(*c));
+	counts_init(&c->calico);
 	for (physnap_rewind(p), physnap_next(p, &rec, &done); !done; physnap_next(p, &rec, &done)) {
 		count_prefix(c, rec.key, rec.key_len);
 		if (rec.key_len < strlen(V2TRAP_PREFIX) ||
 		    memcmp(rec.key, V2TRAP_PREFIX, strlen(V2TRAP_PREFIX)) != 0)
 			continue;
-		c->calico++;
-		c->ephemeral += calico_key_is_ephemeral(rec.key, rec.key_len);
-		calico_key_parse(&ck, rec.key, rec.key_len, false);
-		c->kinds[ck.kind]++;
+		counts_add(&c->calico, &rec, NULL);
 	}
 }
 
@@ -81,12 +78,9 @@ static const char *trailer_text(const struct physnap *p)
 static int render_json(const char *path, const struct physnap *p, const struct phys_counts *c,
 		       const struct findings *f)
 {
-	json_t *doc = json_object(), *kinds = json_object(), *prefixes = json_object();
+	json_t *doc = json_object(), *cnt = cli_counts_json(&c->calico, true);
+	json_t *prefixes = json_object();
 
-	for (int k = 0; k < CALICO_KIND__COUNT; k++)
-		if (c->kinds[k])
-			json_object_set_new(kinds, calico_kind_name((enum calico_kind)k),
-					    json_integer((json_int_t)c->kinds[k]));
 	for (size_t i = 0; i < c->n_prefixes; i++)
 		json_object_set_new(prefixes, c->prefixes[i].name,
 				    json_integer((json_int_t)c->prefixes[i].n));
@@ -106,12 +100,13 @@ static int render_json(const char *path, const struct physnap *p, const struct p
 			    json_integer(p->scheduled_compact_revision));
 	json_object_set_new(doc, "consistent_index", json_integer((json_int_t)p->consistent_index));
 	json_object_set_new(doc, "auth_enabled", json_boolean(p->auth_enabled));
-	json_object_set_new(doc, "counts",
-			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:o,s:o,s:I}", "keys", (json_int_t)p->n,
-				      "revisions", (json_int_t)p->revisions, "tombstones",
-				      (json_int_t)p->tombstones, "calico", (json_int_t)c->calico,
-				      "ephemeral", (json_int_t)c->ephemeral, "kinds", kinds, "prefixes",
-				      prefixes, "other_prefixes", (json_int_t)c->other));
+	/* The Calico counts as everywhere; the whole file's keys beside them. */
+	json_object_update_new(cnt, json_pack("{s:I,s:I,s:I,s:o,s:I}", "all_keys",
+					      (json_int_t)p->n, "revisions",
+					      (json_int_t)p->revisions, "tombstones",
+					      (json_int_t)p->tombstones, "prefixes", prefixes,
+					      "other_prefixes", (json_int_t)c->other));
+	json_object_set_new(doc, "counts", cnt);
 	json_object_set_new(doc, "findings", cli_findings_json(f));
 	return cli_print_json(doc);
 }
@@ -131,7 +126,7 @@ static void render_table(const char *path, const struct physnap *p, const struct
 	if (p->scheduled_compact_revision > p->compact_revision)
 		printf("compaction: to %lld scheduled, not finished\n",
 		       (long long)p->scheduled_compact_revision);
-	printf("keys:       %zu live (%zu revisions in the history, %zu deletions; auth %s)\n", p->n,
+	printf("all keys:   %zu live (%zu revisions in the history, %zu deletions; auth %s)\n", p->n,
 	       p->revisions, p->tombstones, p->auth_enabled ? "enabled" : "disabled");
 	printf("prefixes:  ");
 	for (size_t i = 0; i < c->n_prefixes; i++) {
@@ -141,11 +136,8 @@ static void render_table(const char *path, const struct physnap *p, const struct
 	}
 	if (c->other)
 		printf(" (others) %zu", c->other);
-	printf("\ncalico:     %zu keys (%zu ephemeral)\nkinds:     ", c->calico, c->ephemeral);
-	for (int k = 0; k < CALICO_KIND__COUNT; k++)
-		if (c->kinds[k])
-			printf(" %s %zu", calico_kind_name((enum calico_kind)k), c->kinds[k]);
-	printf("\n");
+	printf("\n\nCalico data (/calico/):\n");
+	cli_counts_table(&c->calico, true);
 	if (f->n) {
 		printf("\n");
 		cli_findings_table(f);
@@ -172,7 +164,7 @@ int cmd_snapshot_verify_physical(struct cli *cli, const char *path)
 		goto out;
 	}
 	count(&p, &c);
-	if (!c.calico && v2trap_add_offline(&f, path)) {
+	if (!c.calico.keys && !c.calico.ephemeral && v2trap_add_offline(&f, path)) {
 		dsck_oom(&err);
 		rc = cli_fail(&err);
 		goto out;

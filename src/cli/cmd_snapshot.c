@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "calico/calico.h"
+#include "calico/counts.h"
 #include "base/keyfilter.h"
 #include "store/source.h"
 #include "base/utf8.h"
@@ -190,17 +191,12 @@ out:
 	return e ? cli_fail(&err) : rc;
 }
 
-struct verify_counts {
-	size_t records, dirs, leaves, ttl, ephemeral;
-	size_t kinds[CALICO_KIND__COUNT];
-};
-
 int cmd_snapshot_verify(struct cli *cli)
 {
 	struct dsck_error err = DSCK_ERROR_INIT;
 	struct snapshot_reader r;
-	struct verify_counts n = { 0 };
-	struct calico_key ck;
+	struct counts n;
+	size_t records = 0;
 	struct dsck_record rec;
 	bool done = false;
 	enum dsck_err e;
@@ -211,17 +207,15 @@ int cmd_snapshot_verify(struct cli *cli)
 		return cmd_snapshot_verify_physical(cli, cli->pos[0]);
 	if ((e = snapshot_reader_open(&r, cli->pos[0], &err)))
 		return cli_fail(&err);
+	counts_init(&n);
 	while (!(e = snapshot_reader_next(&r, &rec, &done, &err)) && !done) {
-		n.records++;
-		n.dirs += rec.dir;
-		n.leaves += !rec.dir;
-		n.ttl += rec.has_ttl;
-		n.ephemeral += calico_key_is_ephemeral(rec.key, rec.key_len);
-		calico_key_parse(&ck, rec.key, rec.key_len, rec.dir);
-		n.kinds[ck.kind]++;
+		records++;
+		counts_add(&n, &rec, NULL);
 	}
+	/* A snapshot saved without ephemeral keys cannot tell how many there were. */
+	n.ephemeral_unknown = !r.hdr.ephemeral_included;
 	if (cli->format == OUT_JSON) {
-		json_t *doc = json_object(), *hdr = json_object(), *cnt = json_object();
+		json_t *doc = json_object(), *hdr = json_object(), *cnt = cli_counts_json(&n, true);
 
 		json_object_set_new(doc, "file", json_string(cli->pos[0]));
 		json_object_set_new(doc, "ok", json_boolean(!e));
@@ -238,18 +232,8 @@ int cmd_snapshot_verify(struct cli *cli)
 		json_object_set_new(hdr, r.hdr.api == DSCK_API_V3 ? "revision" : "etcd_index",
 				    json_integer(r.hdr.api == DSCK_API_V3 ? r.hdr.revision
 									  : r.hdr.etcd_index));
-		json_object_set_new(cnt, "records", json_integer((json_int_t)n.records));
-		json_object_set_new(cnt, "leaves", json_integer((json_int_t)n.leaves));
-		json_object_set_new(cnt, "dirs", json_integer((json_int_t)n.dirs));
+		json_object_set_new(cnt, "records", json_integer((json_int_t)records));
 		json_object_set_new(cnt, "ttl", json_integer((json_int_t)n.ttl));
-		json_object_set_new(cnt, "ephemeral", json_integer((json_int_t)n.ephemeral));
-		json_t *kinds = json_object();
-
-		for (int k = 0; k < CALICO_KIND__COUNT; k++)
-			if (n.kinds[k])
-				json_object_set_new(kinds, calico_kind_name((enum calico_kind)k),
-						    json_integer((json_int_t)n.kinds[k]));
-		json_object_set_new(cnt, "kinds", kinds);
 		json_object_set_new(doc, "header", hdr);
 		json_object_set_new(doc, "counts", cnt);
 		cli_print_json(doc);
@@ -262,12 +246,8 @@ int cmd_snapshot_verify(struct cli *cli)
 		       r.hdr.cluster_id[0] ? r.hdr.cluster_id : "?",
 		       r.hdr.api == DSCK_API_V3 ? "revision" : "etcd index",
 		       (long long)(r.hdr.api == DSCK_API_V3 ? r.hdr.revision : r.hdr.etcd_index));
-		printf("records:    %zu (%zu keys, %zu directories, %zu with TTL, %zu ephemeral)\n",
-		       n.records, n.leaves, n.dirs, n.ttl, n.ephemeral);
-		printf("kinds:     ");
-		for (int k = 0; k < CALICO_KIND__COUNT; k++)
-			if (n.kinds[k])
-				printf(" %s %zu", calico_kind_name((enum calico_kind)k), n.kinds[k]);
+		printf("records:    %zu (%zu with TTL)\n\n", records, n.ttl);
+		cli_counts_table(&n, true);
 		printf("\nresult:     %s%s%s\n", cli_color(e ? COLOR_RED : COLOR_GREEN),
 		       e ? "INVALID" : "OK (order, format and sha256 verified)", cli_color(COLOR_RESET));
 	}

@@ -1,6 +1,7 @@
 /*
  * dsck status: per endpoint health, identity and API availability, then
- * where the Calico data lives (v2 store, v3 store, v3 data model).
+ * where the Calico data lives (v2 store, v3 store, v3 data model) and how
+ * much of it there is (calico/locate.h).
  */
 #include <jansson.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include "table.h"
 #include "calico/calico.h"
 #include "base/findings.h"
+#include "base/keyfilter.h"
+#include "calico/locate.h"
 #include "calico/v2trap.h"
 #include "store/etcd2.h"
 #include "store/etcd3.h"
@@ -26,12 +29,6 @@ struct endpoint_status {
 	int v2_enabled;           /* 1 yes, 0 no, -1 unknown */
 };
 
-struct calico_status {
-	long long v2_keys, v3_keys, v3_model_keys;  /* -1: unknown */
-	char ready[16], calico_version[64], cluster_guid[80];
-	struct dsck_error err;        /* the first store that could not be read */
-	char ready_v3[16];   /* v3's own Ready: a restore cut short leaves it false there */
-};
 
 /* Two URLs name the same listener ("http://h:2380" and "http://h:2380/"). */
 static bool same_url(const char *a, const char *b)
@@ -132,87 +129,7 @@ static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoin
 	conn_release(&conn);
 }
 
-static long long v3_count(struct etcd3_client *c, const char *prefix, struct dsck_error *err)
-{
-	int64_t count;
-
-	return etcd3_count(c, prefix, strlen(prefix), false, &count, err) ? -1 : count;
-}
-
-static bool v3_value(struct etcd3_client *c, const char *key, char *out, size_t len)
-{
-	struct dsck_error err = DSCK_ERROR_INIT;
-	struct buf v = BUF_INIT((size_t)1 << 20);
-	bool found = false;
-
-	if (etcd3_get_value(c, key, strlen(key), &v, &found, &err) == DSCK_OK && found)
-		snprintf(out, len, "%.*s", (int)v.len, v.data ? v.data : "");
-	buf_release(&v);
-	return found;
-}
-
-static void probe_calico(const struct dsck_conn *conn, bool any_v2, bool any_v3,
-			 struct calico_status *cs)
-{
-	struct dsck_error err = DSCK_ERROR_INIT;
-	static const char *const keys[] = {
-		CALICO_READY_KEY, "/calico/v1/config/CalicoVersion", "/calico/v1/config/ClusterGUID"
-	};
-	char *out[] = { cs->ready, cs->calico_version, cs->cluster_guid };
-	size_t outlen[] = { sizeof(cs->ready), sizeof(cs->calico_version), sizeof(cs->cluster_guid) };
-
-	cs->v2_keys = cs->v3_keys = cs->v3_model_keys = -1;
-	if (any_v2) {
-		struct etcd2_client c;
-		struct etcd2_listing l;
-
-		etcd2_client_init(&c, conn, &err);
-		if (etcd2_get(&c, "/calico", ETCD2_RECURSIVE | ETCD2_QUORUM, &l, &err) == DSCK_OK) {
-			cs->v2_keys = 0;
-			for (size_t i = 0; i < l.n; i++) {
-				struct dsck_record r;
-
-				etcd2_listing_at(&l, i, &r);
-				cs->v2_keys += !r.dir;
-				for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-					if (r.key_len == strlen(keys[k]) &&
-					    !memcmp(r.key, keys[k], r.key_len))
-						snprintf(out[k], outlen[k], "%.*s", (int)r.value_len,
-							 r.value);
-			}
-			etcd2_listing_release(&l);
-		} else if (err.code == DSCK_ERR_NOT_FOUND) {
-			cs->v2_keys = 0;
-			dsck_error_clear(&err);
-		}
-		if (err.code)
-			dsck_fail(&cs->err, err.code, "v2 store: %s", err.msg);
-		dsck_error_clear(&err);
-		etcd2_client_release(&c);
-	}
-	if (any_v3) {
-		struct etcd3_client c;
-
-		etcd3_client_init(&c, conn, &err);
-		cs->v3_keys = v3_count(&c, "/calico/", &err);
-		if (!err.code)
-			cs->v3_model_keys = v3_count(&c, "/calico/resources/v3/", &err);
-		if (err.code)
-			dsck_fail(&cs->err, err.code, "v3 store: %s", err.msg);
-		v3_value(&c, keys[0], cs->ready_v3, sizeof(cs->ready_v3));
-		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
-			if (!out[k][0])
-				v3_value(&c, keys[k], out[k], outlen[k]);
-		etcd3_client_release(&c);
-	}
-}
-
-static json_t *count_json(long long n)
-{
-	return n < 0 ? json_null() : json_integer(n);
-}
-
-static int render_json(const struct endpoint_status *st, size_t n, const struct calico_status *cs,
+static int render_json(const struct endpoint_status *st, size_t n, const struct locate *cs,
 		       const struct findings *f, bool ok)
 {
 	json_t *doc = json_object(), *eps = json_array(), *cal = json_object();
@@ -238,9 +155,13 @@ static int render_json(const struct endpoint_status *st, size_t n, const struct 
 				    st[i].v2_enabled < 0 ? json_null() : json_boolean(st[i].v2_enabled));
 		json_array_append_new(eps, e);
 	}
-	json_object_set_new(cal, "v2_keys", count_json(cs->v2_keys));
-	json_object_set_new(cal, "v3_keys", count_json(cs->v3_keys));
-	json_object_set_new(cal, "v3_model_keys", count_json(cs->v3_model_keys));
+	/* The counts of docs/json.md, "Counts". */
+	json_object_set_new(cal, "v2_keys", cli_count_json(cs->v2_counted, cs->v2.keys));
+	json_object_set_new(cal, "v2_ephemeral", cli_count_json(cs->v2_counted, cs->v2.ephemeral));
+	json_object_set_new(cal, "v2_dirs", cli_count_json(cs->v2_counted, cs->v2.dirs));
+	json_object_set_new(cal, "v3_keys", cli_count_json(cs->v3_counted, cs->v3.keys));
+	json_object_set_new(cal, "v3_ephemeral", cli_count_json(cs->v3_counted, cs->v3.ephemeral));
+	json_object_set_new(cal, "v3_model_keys", cli_count_json(cs->v3_counted, cs->v3.model_keys));
 	/* A boolean as everywhere; the raw value beside it (docs/json.md). */
 	json_object_set_new(cal, "ready", cs->ready[0] ? json_boolean(strcmp(cs->ready, "true") == 0)
 						       : json_null());
@@ -258,15 +179,15 @@ static int render_json(const struct endpoint_status *st, size_t n, const struct 
 	return cli_print_json(doc);
 }
 
-static void print_count(const char *label, long long n)
+static void print_count(const char *label, bool known, size_t n)
 {
-	if (n < 0)
+	if (!known)
 		printf("  %-24s unknown\n", label);
 	else
-		printf("  %-24s %lld\n", label, n);
+		printf("  %-24s %zu\n", label, n);
 }
 
-static void render_table(const struct endpoint_status *st, size_t n, const struct calico_status *cs)
+static void render_table(const struct endpoint_status *st, size_t n, const struct locate *cs)
 {
 	static const struct table_col cols[] = {
 		{ "ENDPOINT", TABLE_LEFT }, { "REACHABLE", TABLE_LEFT }, { "VERSION", TABLE_LEFT },
@@ -298,9 +219,12 @@ static void render_table(const struct endpoint_status *st, size_t n, const struc
 	table_print(&t, stdout);
 	table_release(&t);
 	printf("\nCalico data:\n");
-	print_count("v2 /calico keys", cs->v2_keys);
-	print_count("v3 /calico/ keys", cs->v3_keys);
-	print_count("v3-model keys", cs->v3_model_keys);
+	print_count("v2 keys", cs->v2_counted, cs->v2.keys);
+	print_count("v2 ephemeral keys", cs->v2_counted, cs->v2.ephemeral);
+	print_count("v2 directories", cs->v2_counted, cs->v2.dirs);
+	print_count("v3 keys", cs->v3_counted, cs->v3.keys);
+	print_count("v3 ephemeral keys", cs->v3_counted, cs->v3.ephemeral);
+	print_count("v3-model keys", cs->v3_counted, cs->v3.model_keys);
 	printf("  %-24s %s\n", "Ready", cs->ready[0] ? cs->ready : "-");
 	printf("  %-24s %s\n", "Ready in v3", cs->ready_v3[0] ? cs->ready_v3 : "-");
 	printf("  %-24s %s\n", "CalicoVersion", cs->calico_version[0] ? cs->calico_version : "-");
@@ -310,7 +234,7 @@ static void render_table(const struct endpoint_status *st, size_t n, const struc
 }
 
 /* What to do about a store that could not be read. */
-static const char *read_hint(const struct calico_status *cs, const struct endpoint_status *st,
+static const char *read_hint(const struct locate *cs, const struct endpoint_status *st,
 			     size_t n)
 {
 	bool v2_off = n > 0;
@@ -329,7 +253,9 @@ static const char *read_hint(const struct calico_status *cs, const struct endpoi
 int cmd_status(struct cli *cli)
 {
 	struct endpoint_status st[CONN_MAX_ENDPOINTS];
-	struct calico_status cs;
+	struct locate cs;
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct keyfilter calico;
 	struct dsck_conn conn;
 	struct findings f;
 	bool any_v2 = false, any_v3 = false;
@@ -350,8 +276,12 @@ int cmd_status(struct cli *cli)
 		else if (!st[i].v3_ok && worst == EXIT_OK)
 			worst = st[i].exit_code ? st[i].exit_code : EXIT_REFUSED;
 	}
-	memset(&cs, 0, sizeof(cs));
-	probe_calico(&conn, any_v2, any_v3, &cs);
+	keyfilter_init(&calico, "/calico", true);
+	if (locate_run(&cs, &conn, &calico, (any_v2 ? LOCATE_V2 : 0) | (any_v3 ? LOCATE_V3 : 0) |
+		       LOCATE_COUNT, &err)) {
+		conn_release(&conn);
+		return cli_fail(&err);
+	}
 	/* A store that could not be read is not "unknown, exit 0". */
 	if (cs.err.code) {
 		errorf("could not read the Calico data: %s (%s)", cs.err.msg,
@@ -361,7 +291,7 @@ int cmd_status(struct cli *cli)
 	}
 	findings_init(&f, 10);
 	/* Calico data in v2 is what `etcdctl snapshot save` silently leaves out. */
-	if (cs.v2_keys > 0 && v2trap_add_online(&f, (size_t)cs.v2_keys))
+	if (cs.v2_counted && cs.v2.keys && v2trap_add_online(&f, cs.v2.keys))
 		rc = EXIT_IO;
 	else if (cli->format == OUT_JSON)
 		rc = render_json(st, conn.n_endpoints, &cs, &f, worst == EXIT_OK);

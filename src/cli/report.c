@@ -1,4 +1,4 @@
-/* report: rendering findings, shared by every check. */
+/* report: rendering findings and counts, shared by every command. */
 #include <jansson.h>
 #include <stdint.h>
 #include <string.h>
@@ -7,6 +7,7 @@
 #include "report.h"
 #include "table.h"
 #include "base/findings.h"
+#include "calico/counts.h"
 
 json_t *cli_findings_json(const struct findings *f)
 {
@@ -269,4 +270,58 @@ json_t *cli_check_json(const char *check, bool ok, const struct findings *f)
 	if (f)
 		json_object_set_new(doc, "findings", cli_findings_json(f));
 	return doc;
+}
+
+/* ---------------------------------------------------------------- counts */
+
+json_t *cli_count_json(bool known, size_t n)
+{
+	return known ? json_integer((json_int_t)n) : json_null();
+}
+
+json_t *cli_counts_json(const struct counts *c, bool kinds)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "keys", json_integer((json_int_t)c->keys));
+	/* What was never read is null, not 0 (docs/json.md). */
+	json_object_set_new(o, "ephemeral", cli_count_json(!c->ephemeral_unknown, c->ephemeral));
+	json_object_set_new(o, "dirs", json_integer((json_int_t)c->dirs));
+	if (!kinds)
+		return o;
+	json_t *objects = json_object(), *keys = json_object();
+
+	for (int k = 0; k < CALICO_KIND__COUNT; k++) {
+		json_object_set_new(objects, calico_kind_name((enum calico_kind)k),
+				    json_integer((json_int_t)c->objects[k]));
+		json_object_set_new(keys, calico_kind_name((enum calico_kind)k),
+				    json_integer((json_int_t)c->kind_keys[k]));
+	}
+	json_object_set_new(o, "objects", json_integer((json_int_t)counts_objects(c)));
+	json_object_set_new(o, "kinds", objects);
+	json_object_set_new(o, "kind_keys", keys);
+	return o;
+}
+
+void cli_counts_table(const struct counts *c, bool kinds)
+{
+	if (kinds) {
+		size_t keys = 0;
+
+		printf("%-20s %8s %8s\n", "KIND", "OBJECTS", "KEYS");
+		for (int k = 0; k < CALICO_KIND__COUNT; k++) {
+			keys += c->kind_keys[k];
+			if (!c->objects[k] || k == CALICO_DIRECTORY)
+				continue;
+			printf("%-20s %8zu %8zu\n", calico_kind_name((enum calico_kind)k),
+			       c->objects[k], c->kind_keys[k]);
+		}
+		printf("%-20s %8zu %8zu\n\n", "total", counts_objects(c), keys);
+	}
+	printf("%-20s %8zu\n", "keys", c->keys);
+	if (c->ephemeral_unknown)
+		printf("%-20s %8s (not in the snapshot)\n", "ephemeral keys", "unknown");
+	else
+		printf("%-20s %8zu\n", "ephemeral keys", c->ephemeral);
+	printf("%-20s %8zu\n", "directories", c->dirs);
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "calico/calico.h"
+#include "calico/counts.h"
 #include "calico/inspect.h"
 
 /* ---------------------------------------------------------------- the classifier */
@@ -574,6 +575,101 @@ static void assert_only(const struct inspect *in, const char *code, const char *
 	assert_string_equal(in->findings.v[0].key, key);
 }
 
+/* ---------------------------------------------------------------- counts */
+
+struct count_case {
+	const char *key;
+	bool dir;
+	bool ttl;
+};
+
+/* In key order, as sources give them. */
+static const struct count_case count_cases[] = {
+	{ "/calico", true },
+	{ "/calico/bgp/v1/host/a/as_num" },
+	{ "/calico/bgp/v1/host/a/ip_addr_v4" },
+	{ "/calico/bgp/v1/host/a/peer_v4/10.0.0.1" },      /* bgp_peer, between a's parts */
+	{ "/calico/bgp/v1/host/b/ip_addr_v4" },
+	{ "/calico/felix/v1/host/a", true },
+	{ "/calico/felix/v1/host/a/last_reported_status" },
+	{ "/calico/felix/v1/host/a/status", false, true },
+	{ "/calico/felix/v1/host/a/workload", true },       /* ephemeral directory */
+	{ "/calico/felix/v1/host/a/workload/k8s/w/endpoint/eth0" },
+	{ "/calico/resources/v3/projectcalico.org/ippools/p" },
+	{ "/calico/v1/host/a/bird_ip" },
+	{ "/calico/v1/host/a/config/LogSeverity" },         /* host_config, between a's parts */
+	{ "/calico/v1/host/a/metadata" },
+	{ "/calico/v1/host/a/orchestrator_refs" },
+	{ "/calico/v1/host/a0/metadata" },                  /* another host */
+	{ "/calico/v1/policy/profile/p1/labels" },
+	{ "/calico/v1/policy/profile/p1/rules" },
+	{ "/calico/v1/policy/profile/p1/tags" },
+	{ "/calico/v1/policy/profile/p2/rules" },
+	{ "/calico/v1/policy/profile/p2/tags" },
+	{ "/calico/v1/policy/tier/default/policy/x", false, true },
+};
+
+static void count_all(struct counts *c)
+{
+	counts_init(c);
+	for (size_t i = 0; i < sizeof(count_cases) / sizeof(count_cases[0]); i++) {
+		const struct count_case *cc = &count_cases[i];
+		struct dsck_record r = { 0 };
+
+		r.key = cc->key;
+		r.key_len = strlen(cc->key);
+		r.dir = cc->dir;
+		r.has_ttl = cc->ttl;
+		r.value = cc->dir ? NULL : "v";
+		r.value_len = cc->dir ? 0 : 1;
+		counts_add(c, &r, NULL);
+	}
+}
+
+static void test_counts(void **state)
+{
+	struct counts c;
+	struct source snap, live;
+
+	(void)state;
+	count_all(&c);
+	/* 22 records: 3 directories (one ephemeral, not counted), 3 ephemeral keys. */
+	assert_int_equal(c.dirs, 2);
+	assert_int_equal(c.ephemeral, 3);
+	assert_int_equal(c.keys, 22 - 3 - 3);
+	assert_int_equal(c.ttl, 2);
+	assert_int_equal(c.model_keys, 1);
+	/* One profile is one object although it is three keys. */
+	assert_int_equal(c.objects[CALICO_PROFILE], 2);
+	assert_int_equal(c.kind_keys[CALICO_PROFILE], 5);
+	assert_int_equal(c.objects[CALICO_HOST], 2);
+	assert_int_equal(c.kind_keys[CALICO_HOST], 4);
+	assert_int_equal(c.objects[CALICO_HOST_CONFIG], 1);
+	assert_int_equal(c.objects[CALICO_BGP_HOST], 2);
+	assert_int_equal(c.kind_keys[CALICO_BGP_HOST], 3);
+	assert_int_equal(c.objects[CALICO_BGP_PEER], 1);
+	assert_int_equal(c.objects[CALICO_FELIX_STATUS], 3);
+	assert_int_equal(c.objects[CALICO_DIRECTORY], 2);
+	assert_int_equal(c.kind_keys[CALICO_DIRECTORY], 0);
+	assert_int_equal(counts_objects(&c), 2 + 2 + 1 + 2 + 1 + 3 + 1 + 1);
+
+	/* A snapshot saved without ephemeral keys cannot say how many there were. */
+	memset(&snap, 0, sizeof(snap));
+	snap.kind = SOURCE_SNAPSHOT;
+	snap.snap.hdr.ephemeral_included = false;
+	counts_finish(&c, &snap);
+	assert_true(c.ephemeral_unknown);
+	/* A live source counts those its filter left out. */
+	memset(&live, 0, sizeof(live));
+	live.kind = SOURCE_V2;
+	live.ephemeral_left_out = 4;
+	count_all(&c);
+	counts_finish(&c, &live);
+	assert_false(c.ephemeral_unknown);
+	assert_int_equal(c.ephemeral, 3 + 4);
+	assert_int_equal(c.keys, 16);
+}
+
 static void test_inspect_clean(void **state)
 {
 	struct inspect in;
@@ -582,9 +678,12 @@ static void test_inspect_clean(void **state)
 	run_inspect(&in, NULL, NULL, NULL, 0);
 	assert_int_equal(in.findings.n, 0);
 	assert_true(findings_ok(&in.findings));
-	assert_int_equal(in.keys, N_CLEAN);
-	assert_int_equal(in.kinds[CALICO_DIRECTORY], 1);
-	assert_int_equal(in.kinds[CALICO_IPAM_BLOCK], 1);
+	assert_int_equal(in.records, N_CLEAN);
+	/* One directory, the rest leaf keys (docs/json.md, "Counts"). */
+	assert_int_equal(in.counts.keys, N_CLEAN - 1);
+	assert_int_equal(in.counts.dirs, 1);
+	assert_int_equal(in.counts.objects[CALICO_DIRECTORY], 1);
+	assert_int_equal(in.counts.objects[CALICO_IPAM_BLOCK], 1);
 	assert_int_equal(in.ready, INSPECT_READY_TRUE);
 	assert_string_equal(in.calico_version, "v2.6.5");
 	assert_string_equal(in.cluster_guid, "guid-1");
@@ -782,7 +881,7 @@ static void test_inspect_findings_are_capped(void **state)
 	assert_int_equal(inspect_finish(&in, &err), DSCK_OK);
 	assert_int_equal(findings_count(&in.findings, "unknown-key"), 1500);
 	assert_true(in.findings.n < 1500);
-	assert_int_equal(in.kinds[CALICO_UNKNOWN], 1500);
+	assert_int_equal(in.counts.objects[CALICO_UNKNOWN], 1500);
 	inspect_release(&in);
 }
 
@@ -795,6 +894,7 @@ int main(void)
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_value_shapes),
 		cmocka_unit_test(test_accessors),
+		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_inspect_clean),
 		cmocka_unit_test(test_inspect_ready_and_version),
 		cmocka_unit_test(test_inspect_profiles_and_tiers),

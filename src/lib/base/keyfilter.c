@@ -58,6 +58,12 @@ bool calico_key_is_ephemeral(const char *key, size_t len)
 	return false;
 }
 
+bool keyfilter_leaves_out_ephemeral(const struct keyfilter *f, const char *key, size_t len)
+{
+	return !f->include_ephemeral && keyfilter_under_prefix(f, key, len) &&
+	       calico_key_is_ephemeral(key, len);
+}
+
 bool keyfilter_wants(const struct keyfilter *f, const char *key, size_t len)
 {
 	if (!keyfilter_under_prefix(f, key, len))

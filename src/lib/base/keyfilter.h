@@ -28,6 +28,9 @@ bool keyfilter_under_prefix(const struct keyfilter *f, const char *key, size_t l
 /* True when the key is in scope: under the prefix, not ephemeral, not ignored. */
 bool keyfilter_wants(const struct keyfilter *f, const char *key, size_t len);
 
+/* True when the key is under the prefix but left out for being ephemeral. */
+bool keyfilter_leaves_out_ephemeral(const struct keyfilter *f, const char *key, size_t len);
+
 /* Ephemeral keys (docs/snapshot-format.md): Felix status and endpoint status. */
 bool calico_key_is_ephemeral(const char *key, size_t len);
 

@@ -249,7 +249,7 @@ static bool covers(const struct inspect *in, const char *path)
 static bool has_v1_data(const struct inspect *in)
 {
 	for (int k = 0; k < CALICO_KIND__COUNT; k++)
-		if (calico_kind_is_v1_model((enum calico_kind)k) && in->kinds[k])
+		if (calico_kind_is_v1_model((enum calico_kind)k) && in->counts.objects[k])
 			return true;
 	return false;
 }
@@ -658,9 +658,9 @@ enum dsck_err inspect_add(struct inspect *in, const struct dsck_record *r, struc
 	enum dsck_err rc;
 
 	calico_key_parse(&k, r->key, r->key_len, r->dir);
-	in->keys++;
+	in->records++;
 	in->bytes += r->key_len + r->value_len;
-	in->kinds[k.kind]++;
+	counts_add(&in->counts, r, &k);
 	if (k.kind == CALICO_UNKNOWN)
 		return report(in, err, UNKNOWN_KEY, r->key, r->key_len,
 			      "not a key of the Calico v1 or v3 data model");
@@ -815,6 +815,7 @@ enum dsck_err inspect_init(struct inspect *in, const struct keyfilter *scope,
 			   struct dsck_error *err)
 {
 	memset(in, 0, sizeof(*in));
+	counts_init(&in->counts);
 	findings_init(&in->findings, 0);
 	in->scope = scope;
 	in->xref = calloc(1, sizeof(*in->xref));
@@ -834,10 +835,11 @@ enum dsck_err inspect_run(struct inspect *in, struct source *src, inspect_progre
 		if ((rc = inspect_add(in, &r, err)))
 			return rc;
 		if (progress)
-			progress(ctx, in->keys, in->bytes);
+			progress(ctx, in->records, in->bytes);
 	}
 	if (rc || (rc = inspect_finish(in, err)))
 		return rc;
+	counts_finish(&in->counts, src);
 	if (src->kind == SOURCE_PHYSICAL &&
 	    !physnap_count_prefix(&src->phys, V2TRAP_PREFIX, strlen(V2TRAP_PREFIX)) &&
 	    v2trap_add_offline(&in->findings, src->name))
@@ -881,7 +883,7 @@ void inspect_release(struct inspect *in)
 
 enum inspect_model inspect_model(const struct inspect *in)
 {
-	bool v1 = has_v1_data(in), v3 = in->kinds[CALICO_V3_RESOURCE] > 0;
+	bool v1 = has_v1_data(in), v3 = in->counts.objects[CALICO_V3_RESOURCE] > 0;
 
 	if (v1 && v3)
 		return INSPECT_MODEL_MIXED;

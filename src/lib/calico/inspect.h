@@ -20,7 +20,7 @@
  * Typical use:
  *	struct inspect in;
  *	rc = inspect_run(&in, &src, NULL, NULL, &err);
- *	if (!rc) ...render in.kinds, in.ready, in.findings...
+ *	if (!rc) ...render in.counts, in.ready, in.findings...
  *	inspect_release(&in);
  */
 #ifndef DSCK_INSPECT_H
@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "calico/calico.h"
+#include "calico/counts.h"
 #include "base/findings.h"
 #include "base/keyfilter.h"
 #include "store/record.h"
@@ -57,9 +58,9 @@ enum inspect_affinity_state {
 };
 
 struct inspect {
-	size_t keys;                        /* records seen */
+	size_t records;                     /* records seen */
 	uint64_t bytes;                     /* their key and value bytes */
-	size_t kinds[CALICO_KIND__COUNT];
+	struct counts counts;               /* keys, objects per kind (calico/counts.h) */
 	size_t v3_kinds[INSPECT_V3_PLURALS];   /* v3 resources per plural (inspect_v3_plural()) */
 	size_t affinity_states[INSPECT_AFFINITY__COUNT];
 	/* From /calico/v1/Ready and /calico/v1/config, else from the v3 ClusterInformation. */
@@ -72,7 +73,7 @@ struct inspect {
 };
 
 /* Called after each record with the running totals. */
-typedef void (*inspect_progress_fn)(void *ctx, size_t keys, uint64_t bytes);
+typedef void (*inspect_progress_fn)(void *ctx, size_t records, uint64_t bytes);
 
 /*
  * inspect_init + every record of @src + inspect_finish, scoped by @src's key

@@ -84,6 +84,8 @@ enum dsck_err check_each_member(const struct dsck_conn *conn, struct check_resul
 
 		snprintf(m->endpoint, sizeof(m->endpoint), "%s", conn->endpoints[i]);
 		m->v2_served = -1;
+		counts_init(&m->v2);
+		counts_init(&m->v3);
 		if ((rc = conn_init_member(&mc, conn, i, err)))
 			break;
 		rc = fn(res, m, &mc, ctx, err);

@@ -17,6 +17,7 @@
 
 #include "net/conn.h"
 #include "base/findings.h"
+#include "calico/counts.h"
 #include "base/keyfilter.h"
 
 #define CHECK_MAX_PREFIXES 32
@@ -32,9 +33,9 @@ struct check_member {
 	char error[DSCK_ERROR_MSG_MAX];
 	int v2_served;               /* 1 yes, 0 no (disabled), -1 unknown */
 	bool v3_ok;
-	bool v3_counted;             /* v3_keys was measured (not by v2-content) */
-	size_t v2_leaves, v2_dirs, v2_ttl;
-	size_t v3_keys, v3_model_keys, v3_total;
+	bool v3_counted;             /* v3 was measured (not by v2-content) */
+	struct counts v2, v3;        /* under the prefix (docs/json.md, "Counts") */
+	size_t v3_total;             /* pre-migrate: keys in the whole v3 keyspace */
 	unsigned char v2_digest[32], v3_digest[32];
 	struct prefix_count prefixes[CHECK_MAX_PREFIXES];   /* v2-content */
 	size_t n_prefixes;

@@ -7,13 +7,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calico/locate.h"
 #include "calico/v2trap.h"
 #include "check/check.h"
 #include "store/etcd2.h"
 #include "store/etcd3.h"
 
 static enum dsck_err check_v3(struct check_result *res, struct check_member *m,
-			      struct etcd3_client *c, struct dsck_error *err)
+			      struct etcd3_client *c, const struct keyfilter *f,
+			      struct dsck_error *err)
 {
 	struct etcd3_member_status st;
 	struct dsck_error e = DSCK_ERROR_INIT;
@@ -41,7 +43,9 @@ static enum dsck_err check_v3(struct check_result *res, struct check_member *m,
 	if ((rc = etcd3_count(c, "", 0, true, &total, err)))
 		return rc;
 	m->v3_total = (size_t)total;
-	m->v3_keys = m->v3_total;    /* the whole keyspace: migrate would overwrite any of it */
+	/* Under the prefix, as every command counts (docs/json.md, "Counts"). */
+	if ((rc = locate_count_v3(c, f, true, &m->v3, err)))
+		return rc;
 	m->v3_counted = true;
 	if (m->v3_total &&
 	    (rc = findings_add(&res->findings, SEV_ERROR, "v3-not-empty", m->endpoint, NULL, 0,
@@ -84,14 +88,9 @@ static enum dsck_err check_v2(struct check_result *res, struct check_member *m,
 		struct dsck_record rec, *r = &rec;
 
 		etcd2_listing_at(&l, i, r);
-		if (r->dir) {
-			m->v2_dirs++;
+		counts_add_plain(&m->v2, r);
+		if (r->dir || !r->has_ttl)
 			continue;
-		}
-		m->v2_leaves++;
-		if (!r->has_ttl)
-			continue;
-		m->v2_ttl++;
 		rc = findings_add(&res->findings, SEV_WARNING, "ttl-will-persist", m->endpoint, r->key,
 				  r->key_len, "a TTL key (%lld s left): etcdctl migrate copies it as a "
 				  "permanent v3 key; use --no-ttl to leave it out", (long long)r->ttl);
@@ -109,7 +108,7 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 
 	if ((rc = etcd3_client_init(&c3, mc, err)))
 		return rc;
-	rc = check_v3(res, m, &c3, err);
+	rc = check_v3(res, m, &c3, ctx, err);
 	etcd3_client_release(&c3);
 	if (!rc && m->reachable && !(rc = etcd2_client_init(&c2, mc, err))) {
 		rc = check_v2(res, m, &c2, ctx, err);
@@ -125,8 +124,8 @@ enum dsck_err check_pre_migrate(const struct dsck_conn *conn, const struct keyfi
 	size_t v2_keys = 0;
 
 	for (size_t i = 0; i < res->n_members; i++)
-		if (res->members[i].v2_leaves > v2_keys)
-			v2_keys = res->members[i].v2_leaves;
+		if (res->members[i].v2.keys > v2_keys)
+			v2_keys = res->members[i].v2.keys;
 	/* The usual backup would hold none of it. */
 	if (!rc && v2_keys && v2trap_add_online(&res->findings, v2_keys))
 		rc = dsck_oom(err);

@@ -56,26 +56,22 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 		struct dsck_record r;
 
 		etcd2_listing_at(&l, i, &r);
-		if (r.dir) {
-			m->v2_dirs++;
-			continue;
-		}
-		m->v2_leaves++;
-		m->v2_ttl += r.has_ttl;
-		count_prefix(m, &r);
+		counts_add_plain(&m->v2, &r);
+		if (!r.dir)
+			count_prefix(m, &r);
 	}
 	etcd2_listing_release(&l);
-	if (!m->v2_leaves && !m->v2_dirs)
+	if (!m->v2.keys && !m->v2.ephemeral && !m->v2.dirs)
 		return DSCK_OK;
 	summary[0] = '\0';
 	for (size_t i = 0; i < m->n_prefixes && used < sizeof(summary) - 64; i++)
 		used += (size_t)snprintf(summary + used, sizeof(summary) - used, "%s%s: %zu",
 					 i ? ", " : "", m->prefixes[i].prefix, m->prefixes[i].n);
 	return findings_add(&res->findings, SEV_ERROR, "v2-data-present", m->endpoint, NULL, 0,
-			    "the v2 store holds %zu keys and %zu directories (%s); etcd 3.6 refuses "
-			    "to start with v2 data: move Calico to the v3 datastore, then remove them "
-			    "(ETCDCTL_API=2 etcdctl rm --recursive)", m->v2_leaves, m->v2_dirs,
-			    summary);
+			    "the v2 store holds %zu keys, %zu ephemeral keys and %zu directories "
+			    "(%s); etcd 3.6 refuses to start with v2 data: move Calico to the v3 "
+			    "datastore, then remove them (ETCDCTL_API=2 etcdctl rm --recursive)",
+			    m->v2.keys, m->v2.ephemeral, m->v2.dirs, summary);
 }
 
 enum dsck_err check_v2_content(const struct dsck_conn *conn, struct check_result *res,

@@ -17,7 +17,6 @@
 #include "ops/diff.h"
 #include "store/source.h"
 
-#define V3_MODEL_PREFIX "/calico/resources/v3/"
 #define DIVERGENCE_KEYS_MAX 20
 #define EDITED_KEYS_MAX 10000  /* v2 keys changed since --before, remembered for blame */
 
@@ -39,9 +38,9 @@ static void digest_add(EVP_MD_CTX *ctx, const struct dsck_record *r)
 
 static bool is_model_key(const struct dsck_record *r)
 {
-	size_t n = sizeof(V3_MODEL_PREFIX) - 1;
+	size_t n = sizeof(COUNTS_V3_MODEL_PREFIX) - 1;
 
-	return r->key_len >= n && memcmp(r->key, V3_MODEL_PREFIX, n) == 0;
+	return r->key_len >= n && memcmp(r->key, COUNTS_V3_MODEL_PREFIX, n) == 0;
 }
 
 struct member_walk {
@@ -71,17 +70,13 @@ static enum dsck_err next_v2(struct member_walk *w, struct source *s, struct dsc
 {
 	enum dsck_err rc;
 
-	for (;;) {
+	do {
 		if ((rc = source_next(s, r, done, err)) || *done)
 			return rc;
+		counts_add_plain(&w->m->v2, r);
 		if (!calico_key_is_ephemeral(r->key, r->key_len))
 			digest_add(w->d2, r);
-		if (!r->dir)
-			break;
-		w->m->v2_dirs++;
-	}
-	w->m->v2_leaves++;
-	w->m->v2_ttl += r->has_ttl;
+	} while (r->dir);
 	return DSCK_OK;
 }
 
@@ -94,8 +89,7 @@ static enum dsck_err next_v3(struct member_walk *w, struct source *s, struct dsc
 		return rc;
 	if (!calico_key_is_ephemeral(r->key, r->key_len))
 		digest_add(w->d3, r);
-	w->m->v3_keys++;
-	w->m->v3_model_keys += is_model_key(r);
+	counts_add_plain(&w->m->v3, r);
 	return DSCK_OK;
 }
 
@@ -281,11 +275,13 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 	if (v2_open) {
 		rc = compare_v2_v3(&w, &v2, &v3, err);
 		/* Say the likely cause once, above the list of missing keys. */
-		if (!rc && m->v2_leaves && !m->v3_keys &&
+		size_t v2_keys = m->v2.keys + m->v2.ephemeral;
+
+		if (!rc && v2_keys && !m->v3.keys && !m->v3.ephemeral &&
 		    (rc = findings_add(&res->findings, SEV_ERROR, "v3-empty", m->endpoint, NULL, 0,
 				       "v3 holds no keys under %.*s while v2 holds %zu: has etcdctl "
 				       "migrate run on this member's data dir?", (int)f->prefix_len,
-				       f->prefix, m->v2_leaves)))
+				       f->prefix, v2_keys)))
 			rc = dsck_fail(err, rc, "out of memory");
 	} else {
 		struct dsck_record r;
@@ -398,7 +394,7 @@ enum dsck_err check_verify_migrate(const struct dsck_conn *conn, const struct ke
 	if ((rc = check_each_member(conn, res, verify_member, &v, err)))
 		return rc;
 	for (size_t i = 0; i < res->n_members; i++) {
-		v3_calico |= res->members[i].v3_keys > 0;
+		v3_calico |= res->members[i].v3.keys + res->members[i].v3.ephemeral > 0;
 		if (res->members[i].v3_ok && ref == SIZE_MAX)
 			ref = i;
 	}

@@ -5,6 +5,7 @@
 #include "base/macro.h"
 #include "base/buf.h"
 #include "calico/inspect.h"
+#include "calico/locate.h"
 #include "check/check.h"
 #include "check/check_calico_upgrade.h"
 #include "store/etcd2.h"
@@ -203,32 +204,13 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 static enum dsck_err locate_data(struct preflight *p, const struct dsck_conn *conn,
 				 const struct keyfilter *f, struct dsck_error *err)
 {
-	struct dsck_error e = DSCK_ERROR_INIT;
-	struct etcd2_client c2;
-	struct etcd3_client c3;
-	struct etcd2_listing l;
-	int64_t count = 0;
-	char prefix[1024];
-	enum dsck_err rc;
+	struct locate l;
+	enum dsck_err rc = locate_run(&l, conn, f, LOCATE_V2 | LOCATE_V3, err);
 
-	snprintf(prefix, sizeof(prefix), "%.*s", (int)f->prefix_len, f->prefix);
-	if ((rc = etcd2_client_init(&c2, conn, err)))
-		return rc;
-	rc = etcd2_get(&c2, prefix, 0, &l, &e);
-	p->v2_served = rc == DSCK_OK || rc == DSCK_ERR_NOT_FOUND || rc == DSCK_ERR_AUTH;
-	if (rc == DSCK_OK)
-		etcd2_listing_release(&l);
-	etcd2_client_release(&c2);
-	if ((rc = etcd3_client_init(&c3, conn, err)))
-		return rc;
-	if (etcd3_count(&c3, "", 0, false, &count, &e) == DSCK_OK) {
-		p->v3_empty = count == 0;
-		snprintf(prefix, sizeof(prefix), "%.*s/", (int)f->prefix_len, f->prefix);
-		if (etcd3_count(&c3, prefix, strlen(prefix), false, &count, &e) == DSCK_OK)
-			p->v3_calico = count > 0;
-	}
-	etcd3_client_release(&c3);
-	return DSCK_OK;
+	p->v2_served = l.v2_served == 1;
+	p->v3_empty = l.v3_total == 0;
+	p->v3_calico = l.v3_calico;
+	return rc;
 }
 
 static enum dsck_err run_check(struct preflight *p, const char *name, const struct dsck_conn *conn,
@@ -337,7 +319,7 @@ enum dsck_err preflight_inspect(struct preflight *p, const struct dsck_conn *con
 	rc = inspect_run(&in, &src, NULL, NULL, &e);
 	if (!rc) {
 		snprintf(c->reason, sizeof(c->reason), "%s store: %zu keys, model %s, Ready %s, "
-			 "CalicoVersion %s", dsck_api_name(src.api), in.keys,
+			 "CalicoVersion %s", dsck_api_name(src.api), in.counts.keys,
 			 inspect_model_name(inspect_model(&in)),
 			 in.ready == INSPECT_READY_TRUE ? "true" :
 			 in.ready == INSPECT_READY_FALSE ? "false" : "unknown",

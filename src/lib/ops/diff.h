@@ -10,12 +10,19 @@
 
 #include <stddef.h>
 
+#include "calico/counts.h"
 #include "store/source.h"
 
 enum diff_kind { DIFF_ADDED, DIFF_REMOVED, DIFF_CHANGED };
 
+/*
+ * Keys and directories are counted apart (docs/json.md, "Counts"): a key
+ * that is a directory on one side only is a changed key.
+ */
 struct diff_summary {
-	size_t added, removed, changed, same;
+	size_t added, removed, changed, same;          /* keys */
+	size_t dirs_added, dirs_removed, dirs_same;     /* v2 directories */
+	struct counts a, b;                            /* what each side holds */
 };
 
 /* @a is NULL for DIFF_ADDED, @b is NULL for DIFF_REMOVED. */

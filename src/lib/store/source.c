@@ -194,6 +194,10 @@ enum dsck_err source_next(struct source *s, struct dsck_record *rec, bool *done,
 				s->progress(s->progress_ctx, 1, 0);
 			return DSCK_OK;
 		}
+		/* Counted all the same (docs/json.md, "Counts"). */
+		s->ephemeral_left_out += !rec->dir &&
+					 keyfilter_leaves_out_ephemeral(s->filter, rec->key,
+									rec->key_len);
 	}
 }
 
@@ -202,6 +206,7 @@ enum dsck_err source_rewind(struct source *s, struct dsck_error *err)
 	char path[sizeof(s->name)];
 
 	s->seen = 0;
+	s->ephemeral_left_out = 0;
 	switch (s->kind) {
 	case SOURCE_SNAPSHOT: {
 		conn_progress_fn fn = s->progress;

@@ -30,6 +30,7 @@ struct source {
 	/* Told of each record returned; taken from the conn, set by hand for files. */
 	conn_progress_fn progress;
 	void *progress_ctx;
+	size_t ephemeral_left_out;    /* ephemeral leaf keys the filter left out */
 
 	/* A physical file fills snap.hdr as a v3 snapshot of /calico would be. */
 	struct snapshot_reader snap;
