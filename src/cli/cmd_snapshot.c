@@ -97,10 +97,12 @@ int cmd_snapshot_save(struct cli *cli)
 	}
 	had_old = strcmp(path, "-") != 0 && lstat(path, &old) == 0;
 	progress_init(&prog, cli, "snapshot");
-	if (from && (e = source_open_snapshot(&src, from, &f, &err)))
-		return cli_fail(&err);
-	src.progress = progress_hook;
-	src.progress_ctx = &prog;
+	if (from) {
+		if ((e = source_open_snapshot(&src, from, &f, &err)))
+			return cli_fail(&err);
+		src.progress = progress_hook;   /* a file: records, no bytes received */
+		src.progress_ctx = &prog;
+	}
 	if ((rc = cli_keyfilter(cli, &f, from ? src.snap.hdr.prefix : "/calico")))
 		goto out;
 	/* The header holds the prefix as a JSON string of < sizeof(h.prefix) bytes:

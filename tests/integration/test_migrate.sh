@@ -25,8 +25,6 @@ EP=$(h_endpoint one)
 export DSCK_ENDPOINTS=$EP
 h_run "$DSCK_FIXTURE" --endpoint "$EP" --hosts 4 --workloads-per-host 3 --seed 5
 h_assert_rc 0 "load the fixture"
-# An ephemeral key that will expire while etcd is down for the migration.
-h_http one PUT /v2/keys/calico/felix/v1/host/gone-node/status --data-urlencode 'value={"time":"x"}' -d ttl=3
 status_key=/calico/felix/v1/host/node-0001/status
 
 h_run "$DSCK" check pre-migrate -o json
@@ -38,6 +36,9 @@ before=$H_TMP/before.snap
 h_run "$DSCK" snapshot save "$before" --api v2
 h_assert_rc 0 "snapshot before the migration"
 
+# An ephemeral key that will expire while etcd is down for the migration:
+# written just before the stop, so that slow checks above cannot outlive it.
+h_http one PUT /v2/keys/calico/felix/v1/host/gone-node/status --data-urlencode 'value={"time":"x"}' -d ttl=3
 h_etcd_stop one
 sleep 4    # the short TTL key expires while etcd is down
 migrate one
