@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/bbolt.h"
 #include "store/physnap.h"
@@ -474,6 +475,82 @@ static void test_long_history(void **state)
 	check_history(SHAPE_BATCHES, 6000, 3000, 3);
 }
 
+/* Make @g @npages long (pages past the tree are free space) and append the trailer. */
+static void big_seal(struct big *g, size_t npages)
+{
+	unsigned int len = 0;
+
+	for (int i = 0; i < 2; i++) {
+		uint8_t *mp = g->b + i * BIG_PS + 16;
+
+		put64(mp + 40, npages);
+		put64(mp + 56, bbolt_fnv64a(mp, 56));
+	}
+	g->npages = npages;
+	g->size = npages * BIG_PS;
+	EVP_Digest(g->b, g->size, g->b + g->size, &len, EVP_sha256(), NULL);
+	g->size += 32;
+}
+
+/* Open @g as a file (mapped, as dsck reads one). */
+static enum dsck_err big_open_file(const struct big *g, struct physnap *p, struct dsck_error *err)
+{
+	char path[] = "/tmp/test_physnap.XXXXXX";
+	int fd = mkstemp(path);
+	enum dsck_err rc;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, g->b, g->size), (ssize_t)g->size);
+	close(fd);
+	rc = physnap_open(p, path, err);
+	unlink(path);
+	return rc;
+}
+
+/*
+ * A file past the size at which the SHA-256 and the mapping-in run on a
+ * second thread during the walk: the trailer is checked, a damaged byte
+ * that the walk never reads is caught by it, and a walk that fails reports
+ * its own damage (the second thread stopped and joined).
+ */
+static void test_trailer_threaded(void **state)
+{
+	struct big *g = big_build(SHAPE_RANDOM, 3000, 1000, 5);
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct physnap p;
+	size_t live = 0;
+
+	(void)state;
+	big_seal(g, BIG_LEAVES);
+	assert_true(g->size > (1u << 20));
+	for (unsigned k = 0; k < 1000; k++)
+		live += g->keys[k].live;
+	if (big_open_file(g, &p, &err) != DSCK_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(p.trailer, PHYSNAP_TRAILER_OK);
+	assert_int_equal(p.n, live);
+	physnap_close(&p);
+	assert_int_equal(physnap_open_mem(&p, g->b, g->size, "big.db", &err), DSCK_OK);
+	assert_int_equal(p.trailer, PHYSNAP_TRAILER_OK);
+	physnap_close(&p);
+	/* A byte of free space, after the tree: only the SHA-256 sees it. */
+	g->b[(BIG_LEAVES - 1) * BIG_PS + 100] ^= 1;
+	dsck_error_clear(&err);
+	assert_int_equal(big_open_file(g, &p, &err), DSCK_ERR_INPUT);
+	if (!strstr(err.msg, "SHA-256 trailer at offset"))
+		fail_msg("%s", err.msg);
+	physnap_close(&p);
+	/* The walk fails first: its message, not the trailer's. */
+	put64(g->b + 3 * BIG_PS + 16 + 8, 9999);
+	dsck_error_clear(&err);
+	assert_int_equal(big_open_file(g, &p, &err), DSCK_ERR_INPUT);
+	if (!strstr(err.msg, "page 3 points to page 9999, outside"))
+		fail_msg("%s", err.msg);
+	physnap_close(&p);
+	free(g->b);
+	free(g);
+}
+
 /* ---------------------------------------------------------------- tests */
 
 static void test_latest_record_per_key(void **state)
@@ -673,6 +750,7 @@ int main(void)
 		cmocka_unit_test(test_decode_kv),
 		cmocka_unit_test(test_looks_like),
 		cmocka_unit_test(test_long_history),
+		cmocka_unit_test(test_trailer_threaded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
