@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store/bbolt.h"
 #include "store/physnap.h"
@@ -210,6 +211,346 @@ static enum dsck_err open_img(struct img *m, struct physnap *p, struct dsck_erro
 	return physnap_open_mem(p, m->b, m->size, "test.db", err);
 }
 
+/* ---------------------------------------------------------------- a long history */
+
+/*
+ * A file of @nrec revisions over @nkeys keys, written in the order @shape
+ * gives, packed into 8192-byte leaves under one branch page: enough records
+ * for the entry array to fill up and be compacted several times. A model of
+ * the store (last record of each key) says what must come out.
+ */
+#define BIG_PS 8192
+#define BIG_ELEMS 96                   /* element slots reserved in each leaf */
+#define BIG_LEAVES 240
+#define BIG_KEYS_MAX 4096
+
+enum shape { SHAPE_RANDOM, SHAPE_ORDERED, SHAPE_BATCHES };
+
+struct model_key {
+	int64_t create, mod, version;
+	bool live;
+};
+
+struct big {
+	uint8_t *b;
+	size_t size, npages, used;         /* used: bytes of the current leaf */
+	uint64_t leaf;                     /* current leaf page */
+	uint16_t count;
+	uint8_t first[BIG_LEAVES][17];     /* first revision key of each leaf */
+	uint64_t leaves[BIG_LEAVES];
+	size_t nleaves;
+	struct model_key keys[BIG_KEYS_MAX];
+};
+
+static uint32_t lcg(uint32_t *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return *s >> 8;
+}
+
+static void big_leaf_close(struct big *g)
+{
+	if (g->count)
+		put16(g->b + g->leaf * BIG_PS + 10, g->count);
+}
+
+/* Append one revision record to the leaves (a new leaf when this one is full). */
+static void big_add(struct big *g, const uint8_t *rev, size_t rlen, const uint8_t *kv, size_t kvlen)
+{
+	uint8_t *pg;
+
+	/* Elements first, data after the slots reserved for them. */
+	if (!g->count || g->count == BIG_ELEMS || g->used + rlen + kvlen > BIG_PS) {
+		big_leaf_close(g);
+		assert_true(g->nleaves < BIG_LEAVES);
+		g->leaf = g->npages++;
+		g->leaves[g->nleaves] = g->leaf;
+		memcpy(g->first[g->nleaves++], rev, 17);
+		page_hdr(g->b + g->leaf * BIG_PS, g->leaf, 0x02, 0);
+		g->count = 0;
+		g->used = 16 + BIG_ELEMS * 16;
+	}
+	pg = g->b + g->leaf * BIG_PS;
+	put32(pg + 16 + g->count * 16, 0);
+	put32(pg + 16 + g->count * 16 + 4, (uint32_t)(g->used - (16 + g->count * 16)));
+	put32(pg + 16 + g->count * 16 + 8, (uint32_t)rlen);
+	put32(pg + 16 + g->count * 16 + 12, (uint32_t)kvlen);
+	memcpy(pg + g->used, rev, rlen);
+	memcpy(pg + g->used + rlen, kv, kvlen);
+	g->used += rlen + kvlen;
+	g->count++;
+}
+
+static size_t put_varint(uint8_t *o, uint64_t v)
+{
+	size_t n = 0;
+
+	do {
+		o[n++] = (uint8_t)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+		v >>= 7;
+	} while (v);
+	return n;
+}
+
+/* A KeyValue with real varints (revisions here go past 127). */
+static size_t big_kv(uint8_t *o, const char *key, const struct model_key *k, bool tomb, bool pad)
+{
+	size_t n = 0, kl = strlen(key);
+	char val[32];
+
+	if (pad) {                          /* an unknown field first: the key is found by decoding */
+		o[n++] = 0x3a;
+		n += put_varint(o + n, 200);
+		memset(o + n, 'p', 200);
+		n += 200;
+	}
+	o[n++] = 0x0a;
+	o[n++] = (uint8_t)kl;
+	memcpy(o + n, key, kl);
+	n += kl;
+	if (tomb)
+		return n;
+	o[n++] = 0x10;
+	n += put_varint(o + n, (uint64_t)k->create);
+	o[n++] = 0x18;
+	n += put_varint(o + n, (uint64_t)k->mod);
+	o[n++] = 0x20;
+	n += put_varint(o + n, (uint64_t)k->version);
+	snprintf(val, sizeof(val), "v%lld", (long long)k->mod);
+	o[n++] = 0x2a;
+	o[n++] = (uint8_t)strlen(val);
+	memcpy(o + n, val, strlen(val));
+	return n + strlen(val);
+}
+
+/* Which key revision @r writes. */
+static unsigned big_pick(enum shape shape, uint32_t *seed, unsigned r, unsigned nrec, unsigned nkeys)
+{
+	switch (shape) {
+	case SHAPE_ORDERED:
+		return r % nkeys;
+	case SHAPE_BATCHES: {
+		/* Batches of 50 keys in key order, neighbouring batches committed out of order. */
+		unsigned batch = r / 50, at = r % 50;
+
+		if (r >= nrec - nrec / 10)
+			return lcg(seed) % nkeys;   /* then some random updates */
+		batch ^= (batch & 2) ? 1 : 0;
+		return (batch * 50 + at) % nkeys;
+	}
+	case SHAPE_RANDOM:
+		break;
+	}
+	/* Now and then the same key twice in a row. */
+	return lcg(seed) % 8 == 0 && r ? (r - 1) % nkeys : lcg(seed) % nkeys;
+}
+
+static struct big *big_build(enum shape shape, unsigned nrec, unsigned nkeys, uint32_t seed)
+{
+	struct big *g = calloc(1, sizeof(*g));
+	uint8_t rev[18], kv[512], bucket_hdr[16], meta_bucket[256];
+	struct kv root_items[2];
+	size_t mlen;
+
+	g->b = calloc(BIG_PS, BIG_LEAVES + 4);
+	g->npages = 4;                       /* 0, 1 meta; 2 root bucket; 3 branch of `key` */
+	for (unsigned r = 0; r < nrec; r++) {
+		unsigned k = big_pick(shape, &seed, r, nrec, nkeys);
+		struct model_key *m = &g->keys[k];
+		int64_t rv = (int64_t)r + 2;
+		char key[16];
+		bool tomb = shape == SHAPE_RANDOM && m->live && lcg(&seed) % 5 == 0;
+
+		snprintf(key, sizeof(key), "/k/%05u", k);
+		if (!tomb) {
+			m->create = m->live ? m->create : rv;
+			m->version = m->live ? m->version + 1 : 1;
+			m->mod = rv;
+		}
+		m->live = !tomb;
+		revkey(rev, (uint64_t)rv, 0, tomb);
+		big_add(g, rev, tomb ? 18 : 17, kv, big_kv(kv, key, m, tomb, r % 7 == 3));
+	}
+	big_leaf_close(g);
+	/* The branch of the `key` bucket over the leaves. */
+	{
+		uint8_t *p = g->b + 3 * BIG_PS;
+		size_t data = 16 + g->nleaves * 16;
+
+		assert_true(data + g->nleaves * 17 <= BIG_PS);
+		page_hdr(p, 3, 0x01, (uint16_t)g->nleaves);
+		for (size_t i = 0; i < g->nleaves; i++) {
+			uint8_t *e = p + 16 + i * 16;
+
+			put32(e, (uint32_t)(p + data - e));
+			put32(e + 4, 17);
+			put64(e + 8, g->leaves[i]);
+			memcpy(p + data, g->first[i], 17);
+			data += 17;
+		}
+	}
+	/* The root bucket: `key` on page 3, `meta` inline and empty. */
+	memset(meta_bucket, 0, sizeof(meta_bucket));
+	mlen = 16 + leaf(meta_bucket + 16, 0, NULL, 0);
+	put64(bucket_hdr, 3);
+	put64(bucket_hdr + 8, 0);
+	root_items[0] = (struct kv){ (const uint8_t *)"key", bucket_hdr, 3, 16, 1 };
+	root_items[1] = (struct kv){ (const uint8_t *)"meta", meta_bucket, 4, (uint32_t)mlen, 1 };
+	leaf(g->b + 2 * BIG_PS, 2, root_items, 2);
+	for (int i = 0; i < 2; i++) {
+		uint8_t *pg = g->b + i * BIG_PS, *mp = pg + 16;
+
+		page_hdr(pg, (uint64_t)i, 0x04, 0);
+		put32(mp, BBOLT_MAGIC);
+		put32(mp + 4, BBOLT_VERSION);
+		put32(mp + 8, BIG_PS);
+		put64(mp + 16, 2);
+		put64(mp + 32, UINT64_MAX);
+		put64(mp + 40, g->npages);
+		put64(mp + 48, (uint64_t)i + 1);
+		put64(mp + 56, bbolt_fnv64a(mp, 56));
+	}
+	g->size = g->npages * BIG_PS;
+	return g;
+}
+
+static void check_history(enum shape shape, unsigned nrec, unsigned nkeys, uint32_t seed)
+{
+	struct big *g = big_build(shape, nrec, nkeys, seed);
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct physnap p;
+	struct dsck_record r;
+	size_t n = 0, live = 0;
+	bool done;
+
+	if (physnap_open_mem(&p, g->b, g->size, "big.db", &err) != DSCK_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(p.revisions, nrec);
+	assert_int_equal(p.revision, nrec + 1);
+	for (unsigned k = 0; k < nkeys; k++)
+		live += g->keys[k].live;
+	assert_int_equal(p.n, live);
+	for (unsigned k = 0; k < nkeys; k++) {
+		const struct model_key *m = &g->keys[k];
+		char key[16], val[32];
+
+		if (!m->live)
+			continue;
+		snprintf(key, sizeof(key), "/k/%05u", k);
+		snprintf(val, sizeof(val), "v%lld", (long long)m->mod);
+		physnap_next(&p, &r, &done);
+		assert_false(done);
+		assert_int_equal(r.key_len, strlen(key));
+		assert_memory_equal(r.key, key, r.key_len);
+		assert_int_equal(r.value_len, strlen(val));
+		assert_memory_equal(r.value, val, r.value_len);
+		assert_int_equal(r.create_revision, m->create);
+		assert_int_equal(r.mod_revision, m->mod);
+		assert_int_equal(r.version, m->version);
+		n++;
+	}
+	physnap_next(&p, &r, &done);
+	assert_true(done);
+	assert_int_equal(n, live);
+	assert_int_equal(physnap_count_prefix(&p, "/k/", 3), live);
+	assert_int_equal(physnap_count_prefix(&p, "/k/0", 4), live);
+	physnap_close(&p);
+	free(g->b);
+	free(g);
+}
+
+/*
+ * The last record of each key, through the compactions of a full entry array:
+ * keys in random order with rewrites and deletes (some KeyValues with the key
+ * after an unknown field), a store loaded in key order, and batches committed
+ * out of order then updated.
+ */
+static void test_long_history(void **state)
+{
+	(void)state;
+	check_history(SHAPE_RANDOM, 6000, 1500, 1);
+	check_history(SHAPE_RANDOM, 5000, 4000, 7);
+	check_history(SHAPE_ORDERED, 4000, 4000, 0);
+	check_history(SHAPE_ORDERED, 6000, 2500, 0);
+	check_history(SHAPE_BATCHES, 6000, 3000, 3);
+}
+
+/* Make @g @npages long (pages past the tree are free space) and append the trailer. */
+static void big_seal(struct big *g, size_t npages)
+{
+	unsigned int len = 0;
+
+	for (int i = 0; i < 2; i++) {
+		uint8_t *mp = g->b + i * BIG_PS + 16;
+
+		put64(mp + 40, npages);
+		put64(mp + 56, bbolt_fnv64a(mp, 56));
+	}
+	g->npages = npages;
+	g->size = npages * BIG_PS;
+	EVP_Digest(g->b, g->size, g->b + g->size, &len, EVP_sha256(), NULL);
+	g->size += 32;
+}
+
+/* Open @g as a file (mapped, as dsck reads one). */
+static enum dsck_err big_open_file(const struct big *g, struct physnap *p, struct dsck_error *err)
+{
+	char path[] = "/tmp/test_physnap.XXXXXX";
+	int fd = mkstemp(path);
+	enum dsck_err rc;
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, g->b, g->size), (ssize_t)g->size);
+	close(fd);
+	rc = physnap_open(p, path, err);
+	unlink(path);
+	return rc;
+}
+
+/*
+ * A file past the size at which the SHA-256 and the mapping-in run on a
+ * second thread during the walk: the trailer is checked, a damaged byte
+ * that the walk never reads is caught by it, and a walk that fails reports
+ * its own damage (the second thread stopped and joined).
+ */
+static void test_trailer_threaded(void **state)
+{
+	struct big *g = big_build(SHAPE_RANDOM, 3000, 1000, 5);
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct physnap p;
+	size_t live = 0;
+
+	(void)state;
+	big_seal(g, BIG_LEAVES);
+	assert_true(g->size > (1u << 20));
+	for (unsigned k = 0; k < 1000; k++)
+		live += g->keys[k].live;
+	if (big_open_file(g, &p, &err) != DSCK_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(p.trailer, PHYSNAP_TRAILER_OK);
+	assert_int_equal(p.n, live);
+	physnap_close(&p);
+	assert_int_equal(physnap_open_mem(&p, g->b, g->size, "big.db", &err), DSCK_OK);
+	assert_int_equal(p.trailer, PHYSNAP_TRAILER_OK);
+	physnap_close(&p);
+	/* A byte of free space, after the tree: only the SHA-256 sees it. */
+	g->b[(BIG_LEAVES - 1) * BIG_PS + 100] ^= 1;
+	dsck_error_clear(&err);
+	assert_int_equal(big_open_file(g, &p, &err), DSCK_ERR_INPUT);
+	if (!strstr(err.msg, "SHA-256 trailer at offset"))
+		fail_msg("%s", err.msg);
+	physnap_close(&p);
+	/* The walk fails first: its message, not the trailer's. */
+	put64(g->b + 3 * BIG_PS + 16 + 8, 9999);
+	dsck_error_clear(&err);
+	assert_int_equal(big_open_file(g, &p, &err), DSCK_ERR_INPUT);
+	if (!strstr(err.msg, "page 3 points to page 9999, outside"))
+		fail_msg("%s", err.msg);
+	physnap_close(&p);
+	free(g->b);
+	free(g);
+}
+
 /* ---------------------------------------------------------------- tests */
 
 static void test_latest_record_per_key(void **state)
@@ -328,6 +669,10 @@ static void test_damage(void **state)
 	memcpy(m->b + 3 * PS + 16 + 2 * 16, "kez", 3);   /* no `key` bucket (order kept) */
 	expect_damage(m, "not an etcd v3 backend file");
 	build(m);
+	put64(m->b + 4 * PS + 16 + 8, 2);                /* the leaves swapped in the branch */
+	put64(m->b + 4 * PS + 16 + 16 + 8, 5);
+	expect_damage(m, "page 5, element 0 at offset 2608: key not after the previous page's");
+	build(m);
 	memcpy(m->b + 5 * PS + 16 + 2 * 16, rk[1], 17);   /* leaf keys swapped */
 	memcpy(m->b + 5 * PS + 16 + 2 * 16 + 17 + 13, rk[0], 17);
 	expect_damage(m, "out of order");
@@ -404,6 +749,8 @@ int main(void)
 		cmocka_unit_test(test_mvcc_damage),
 		cmocka_unit_test(test_decode_kv),
 		cmocka_unit_test(test_looks_like),
+		cmocka_unit_test(test_long_history),
+		cmocka_unit_test(test_trailer_threaded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

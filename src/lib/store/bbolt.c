@@ -272,8 +272,8 @@ static enum dsck_err walk_page(struct walk *w, const uint8_t *pg, size_t avail, 
 				return rc;
 			continue;
 		}
-		/* Leaves: the order holds across every page of the bucket. */
-		if (ord->have && key_cmp(ord->last, ord->last_len, key, ksize) >= 0)
+		/* Leaves: the order holds across every page of the bucket (within one: above). */
+		if (i == 0 && ord->have && key_cmp(ord->last, ord->last_len, key, ksize) >= 0)
 			return dsck_fail(err, DSCK_ERR_INPUT, "%s: page %llu, element %u at offset %zu: "
 					 "key not after the previous page's keys", name,
 					 (unsigned long long)pgid, i, at + kpos);

@@ -6,11 +6,13 @@
  *
  * physnap_open maps the file read-only and checks all of it before anything
  * is returned: the trailer, the bbolt structure (store/bbolt.h), every
- * revision key and every mvccpb.KeyValue in the `key` bucket. It keeps the
+ * revision key and every mvccpb.KeyValue in the `key` bucket (a second
+ * thread maps the pages in and computes the SHA-256 meanwhile). It keeps the
  * last record of each key (in revision order), drops keys whose last record
- * is a tombstone, and sorts what is left by key; records then come out of
- * physnap_next in byte order of keys, borrowing the mapping. Memory: one
- * small entry per distinct key, plus a hash index while reading.
+ * is a tombstone, and puts what is left in key order by merging runs of
+ * increasing keys; records then come out of physnap_next in byte order of
+ * keys, borrowing the mapping. Memory: a 16-byte entry per key (half as much
+ * again while reading), however long the history.
  */
 #ifndef DSCK_PHYSNAP_H
 #define DSCK_PHYSNAP_H
@@ -27,10 +29,13 @@
 
 enum physnap_trailer { PHYSNAP_TRAILER_NONE, PHYSNAP_TRAILER_OK };
 
+/* One record of the `key` bucket: 16 bytes, pointing into the mapping. */
 struct physnap_entry {
-	const uint8_t *kv;             /* the mvccpb.KeyValue bytes (in the mapping) */
-	const uint8_t *key;
-	uint32_t kv_len, key_len;
+	const uint8_t *kv;             /* the mvccpb.KeyValue bytes */
+	uint32_t kv_len;
+	uint32_t key_off : 7;          /* where the key starts in kv; 0: decode kv to find it */
+	uint32_t tomb : 1;             /* a delete */
+	uint32_t key_len : 24;         /* when key_off is set */
 };
 
 struct physnap {
