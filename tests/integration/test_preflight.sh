@@ -39,6 +39,32 @@ h_run "$DSCK" preflight --endpoints "$EP"
 h_assert_contains "$H_OUT" "GO: next," "table verdict"
 h_pass "healthy datastore"
 
+# The way forward agrees with the findings: TTL keys call for --no-ttl.
+ttl_findings() { jq '[.checks[].findings[]? | select(.code == "ttl-will-persist")] | length' <<<"$1"; }
+reminder() {
+	"$DSCK" check pre-migrate --endpoints "$EP" -o json |
+		jq -r '.findings[] | select(.code == "backup-reminder") | .detail'
+}
+ttl_keys=$(curl -sS "$EP/v2/keys/calico?recursive=true" | jq -c '[.. | objects | select(.ttl? != null) | {key, value}]')
+n_ttl=$(jq length <<<"$ttl_keys")
+((n_ttl > 0)) || h_fail "the fixture has TTL keys"
+h_assert_eq "$n_ttl" "$(ttl_findings "$pf")" "preflight finds each TTL key"
+h_assert_contains "$(jq -r .next_step <<<"$pf")" "etcdctl migrate --data-dir DIR --no-ttl" \
+	"next step leaves TTL keys out"
+h_assert_contains "$(reminder)" "run etcdctl migrate --no-ttl on each data dir" "backup-reminder too"
+while IFS= read -r k; do
+	curl -sS -o /dev/null -XDELETE "$EP/v2/keys$k" || h_fail "delete $k"
+done < <(jq -r '.[].key' <<<"$ttl_keys")
+h_run "$DSCK" preflight --endpoints "$EP" -o json
+h_assert_rc 0 "no TTL keys: GO"
+h_assert_eq 0 "$(ttl_findings "$H_OUT")" "no TTL finding"
+h_assert_not_contains "$(jq -r .next_step <<<"$H_OUT")" "--no-ttl" "no --no-ttl without TTL keys"
+h_assert_contains "$(reminder)" "run etcdctl migrate on each data dir" "nor in backup-reminder"
+while IFS=$'\t' read -r k v; do
+	curl -sS -o /dev/null -XPUT "$EP/v2/keys$k?ttl=3600" --data-urlencode "value=$v" || h_fail "put $k"
+done < <(jq -r '.[] | [.key, .value] | @tsv' <<<"$ttl_keys")
+h_pass "next step and backup-reminder agree with the TTL findings (--no-ttl)"
+
 # --junit never follows a symlink at FILE: the link is replaced, its target untouched.
 echo "keep me" >"$H_TMP/target"
 ln -s "$H_TMP/target" "$H_TMP/link.xml"

@@ -131,11 +131,13 @@ enum dsck_err check_pre_migrate(const struct dsck_conn *conn, const struct keyfi
 		rc = dsck_oom(err);
 
 	/* The way forward only when there is one. */
+	/* The way forward agrees with the findings: TTL keys call for --no-ttl. */
 	if (!rc && findings_ok(&res->findings) && !res->unreachable)
 		rc = findings_add(&res->findings, SEV_INFO, "backup-reminder", NULL, NULL, 0,
 				  "take a snapshot before migrating: dsck snapshot save before.snap "
-				  "--api v2; then stop every member, run etcdctl migrate on each data "
-				  "dir, start them with --enable-v2=true and run dsck verify-migrate "
-				  "--before before.snap");
+				  "--api v2; then stop every member, run etcdctl migrate%s on each "
+				  "data dir, start them with --enable-v2=true and run dsck "
+				  "verify-migrate --before before.snap",
+				  findings_count(&res->findings, "ttl-will-persist") ? " --no-ttl" : "");
 	return rc;
 }

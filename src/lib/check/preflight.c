@@ -272,10 +272,13 @@ enum dsck_err preflight_etcd(struct preflight *p, const struct dsck_conn *conn,
 	} else if (p->v2_served) {
 		/* Before the migration (also when v3 holds other data: it would be lost). */
 		rc = run_check(p, "pre-migrate", conn, f, err);
+		/* TTL keys would become permanent: the command leaves them out. */
 		snprintf(p->next_step, sizeof(p->next_step),
 			 "take 'dsck snapshot save before.snap --api v2', stop every member, run "
-			 "'ETCDCTL_API=3 etcdctl migrate --data-dir DIR' on each, start them with "
-			 "--enable-v2=true, then 'dsck verify-migrate --before before.snap'");
+			 "'ETCDCTL_API=3 etcdctl migrate --data-dir DIR%s' on each, start them with "
+			 "--enable-v2=true, then 'dsck verify-migrate --before before.snap'",
+			 findings_count(&p->checks[p->n - 1].findings, "ttl-will-persist") ?
+			 " --no-ttl" : "");
 	} else {
 		struct preflight_check *c = preflight_add(p, "migration");
 
