@@ -127,6 +127,9 @@ for page in 2 3 5 16 64 1000; do
 	h_assert_rc 0 "ls v3 windows, page size $page"
 	h_assert_eq "$want" "$(norm_dsck <<<"$H_OUT")" "page size $page over windows equals etcdctl"
 	ranges=$(grep -c 'KV/Range' <<<"$H_ERR" || true)
+	# Each reply is traced with the keys etcd walked for it (docs/v3-scans.md).
+	h_assert_eq "$ranges" "$(grep -c 'range reply: [0-9]* keys, count [0-9]*' <<<"$H_ERR" || true)" \
+		"page size $page: every Range reply traced with its count"
 	# Windows cost extra requests only where the keyspace is empty.
 	((ranges <= 2 * nkeys / page + 20)) || h_fail "page size $page took $ranges Range calls for $nkeys keys"
 done

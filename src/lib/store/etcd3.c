@@ -209,11 +209,24 @@ static enum dsck_err call(struct etcd3_client *c, const char *method,
 	}
 }
 
+/*
+ * A Range, traced with the size of its reply: `count` is the number of keys
+ * etcd walked in its index for it (docs/v3-scans.md), the cost that bounded
+ * windows keep near one page.
+ */
 static enum dsck_err etcd3_range(struct etcd3_client *c, const Etcdserverpb__RangeRequest *req,
 				 Etcdserverpb__RangeResponse **resp, struct dsck_error *err)
 {
-	return call(c, M_KV "Range", &req->base, &etcdserverpb__range_response__descriptor,
-		    resp, err);
+	enum dsck_err rc = call(c, M_KV "Range", &req->base,
+				&etcdserverpb__range_response__descriptor, resp, err);
+	char line[128];
+
+	if (!rc && c->conn->trace) {
+		snprintf(line, sizeof(line), "range reply: %zu keys, count %lld%s", (*resp)->n_kvs,
+			 (long long)(*resp)->count, (*resp)->more ? ", more" : "");
+		c->conn->trace(c->conn->trace_ctx, line);
+	}
+	return rc;
 }
 
 enum dsck_err etcd3_member_status(struct etcd3_client *c, struct etcd3_member_status *out,
