@@ -85,8 +85,8 @@ static void probe_endpoint(const struct dsck_conn *all, size_t i, struct endpoin
 		snprintf(st->error, sizeof(st->error), "%s", err.msg);
 		return;
 	}
-	etcd3_client_init(&c3, &conn, &err);
-	if (etcd3_member_status(&c3, &sr, &err) == DSCK_OK) {
+	if (etcd3_client_init(&c3, &conn, &err) == DSCK_OK &&
+	    etcd3_member_status(&c3, &sr, &err) == DSCK_OK) {
 		st->reachable = st->v3_ok = true;
 		snprintf(st->version, sizeof(st->version), "%s", sr.version);
 		st->cluster_id = sr.cluster_id;

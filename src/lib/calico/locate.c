@@ -177,8 +177,8 @@ static enum dsck_err look_v3(struct locate *l, const struct dsck_conn *conn,
 	struct etcd3_client c;
 	enum dsck_err rc;
 
-	etcd3_client_init(&c, conn, &e);
-	if ((rc = etcd3_count(&c, "", 0, false, &l->v3_total, &e))) {
+	if ((rc = etcd3_client_init(&c, conn, &e)) ||
+	    (rc = etcd3_count(&c, "", 0, false, &l->v3_total, &e))) {
 		l->v3_total = -1;
 	} else if (!(rc = locate_count_v3(&c, f, false, &l->v3, &e))) {
 		l->v3_calico = l->v3.keys + l->v3.ephemeral > 0;
