@@ -58,21 +58,28 @@ static void page_hdr(uint8_t *p, uint64_t id, uint16_t flags, uint16_t count)
 	put32(p + 12, 0);
 }
 
-static void meta(struct img *m, int idx, uint64_t txid, uint64_t root)
+/* Meta page @idx at @p, for pages of @ps bytes. */
+static void meta_page(uint8_t *p, int idx, uint32_t ps, uint64_t npages, uint64_t txid,
+		      uint64_t root, uint64_t freelist)
 {
-	uint8_t *p = m->b + idx * PS, *mp = p + 16;
+	uint8_t *mp = p + 16;
 
 	page_hdr(p, (uint64_t)idx, 0x04, 0);
 	put32(mp, BBOLT_MAGIC);
 	put32(mp + 4, BBOLT_VERSION);
-	put32(mp + 8, PS);
+	put32(mp + 8, ps);
 	put32(mp + 12, 0);
 	put64(mp + 16, root);
 	put64(mp + 24, 0);
-	put64(mp + 32, 2);               /* freelist */
-	put64(mp + 40, NPAGES);
+	put64(mp + 32, freelist);
+	put64(mp + 40, npages);
 	put64(mp + 48, txid);
 	put64(mp + 56, bbolt_fnv64a(mp, 56));
+}
+
+static void meta(struct img *m, int idx, uint64_t txid, uint64_t root)
+{
+	meta_page(m->b + idx * PS, idx, PS, NPAGES, txid, root, 2);
 }
 
 struct kv {
@@ -397,19 +404,8 @@ static struct big *big_build(enum shape shape, unsigned nrec, unsigned nkeys, ui
 	root_items[0] = (struct kv){ (const uint8_t *)"key", bucket_hdr, 3, 16, 1 };
 	root_items[1] = (struct kv){ (const uint8_t *)"meta", meta_bucket, 4, (uint32_t)mlen, 1 };
 	leaf(g->b + 2 * BIG_PS, 2, root_items, 2);
-	for (int i = 0; i < 2; i++) {
-		uint8_t *pg = g->b + i * BIG_PS, *mp = pg + 16;
-
-		page_hdr(pg, (uint64_t)i, 0x04, 0);
-		put32(mp, BBOLT_MAGIC);
-		put32(mp + 4, BBOLT_VERSION);
-		put32(mp + 8, BIG_PS);
-		put64(mp + 16, 2);
-		put64(mp + 32, UINT64_MAX);
-		put64(mp + 40, g->npages);
-		put64(mp + 48, (uint64_t)i + 1);
-		put64(mp + 56, bbolt_fnv64a(mp, 56));
-	}
+	for (int i = 0; i < 2; i++)
+		meta_page(g->b + i * BIG_PS, i, BIG_PS, g->npages, (uint64_t)i + 1, 2, UINT64_MAX);
 	g->size = g->npages * BIG_PS;
 	return g;
 }
@@ -480,12 +476,8 @@ static void big_seal(struct big *g, size_t npages)
 {
 	unsigned int len = 0;
 
-	for (int i = 0; i < 2; i++) {
-		uint8_t *mp = g->b + i * BIG_PS + 16;
-
-		put64(mp + 40, npages);
-		put64(mp + 56, bbolt_fnv64a(mp, 56));
-	}
+	for (int i = 0; i < 2; i++)
+		meta_page(g->b + i * BIG_PS, i, BIG_PS, npages, (uint64_t)i + 1, 2, UINT64_MAX);
 	g->npages = npages;
 	g->size = npages * BIG_PS;
 	EVP_Digest(g->b, g->size, g->b + g->size, &len, EVP_sha256(), NULL);
