@@ -218,6 +218,7 @@ static int run(struct cli *cli, struct source *from, const struct restore_opts *
 	/* The ETA of the progress line comes from the plan's total. */
 	progress_init(&rc.prog, cli, migrate ? "migrate" : "restore");
 	rc.prog.bytes_verb = "written";
+	rc.prog.unit = "key";
 	rc.prog.total = r->counts.create + r->counts.update + r->counts.del;
 	rc.prog.total_bytes = r->counts.plan_bytes;
 	if (o->prune && r->counts.del && !cli->set[OPT_YES]) {

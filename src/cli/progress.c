@@ -39,6 +39,8 @@ void progress_init(struct progress *p, struct cli *cli, const char *what)
 		p->delay = p->interval = atof(ms) / 1000.0;
 	p->what = what;
 	p->bytes_verb = "received";
+	/* Reads count records (v2 directories too); writes set "key" (docs/conventions.md). */
+	p->unit = "record";
 }
 
 static void print_line(const struct progress *p, double t, bool final)
@@ -53,7 +55,7 @@ static void print_line(const struct progress *p, double t, bool final)
 	ADD("%s: %zu", p->what, p->keys);
 	if (p->total)
 		ADD(" of %zu", p->total);
-	ADD(" %s", (p->total ? p->total : p->keys) == 1 ? "key" : "keys");
+	ADD(" %s%s", p->unit, (p->total ? p->total : p->keys) == 1 ? "" : "s");
 	if (p->bytes || p->total_bytes) {
 		ADD(", %.1f", (double)p->bytes / 1e6);
 		if (p->total_bytes)
@@ -61,7 +63,7 @@ static void print_line(const struct progress *p, double t, bool final)
 		ADD(" MB %s", p->bytes_verb);
 	}
 	if (p->keys)
-		ADD(", %.0f keys/s", rate);
+		ADD(", %.0f %ss/s", rate, p->unit);
 	else if (p->bytes)
 		ADD(", %.1f MB/s", brate / 1e6);
 	/* The ETA follows bytes when the total is known in bytes (values vary in size). */

@@ -1,5 +1,6 @@
 /*
- * progress: one line on stderr for long work (keys, bytes, rate, ETA),
+ * progress: one line on stderr for long work (records read or keys written,
+ * bytes, rate, ETA),
  * shown on a terminal or with --progress, never with -q or into JSON
  * stdout; each line replaces the previous one completely, and the last one
  * ends with a newline (docs/conventions.md).
@@ -20,6 +21,7 @@ struct progress {
 	double delay, interval;        /* seconds before the first line, between lines */
 	const char *what;              /* "diff", "restore", ... */
 	const char *bytes_verb;        /* "received" (default) or "written" */
+	const char *unit;              /* "record" read (default) or "key" written */
 	size_t total;                  /* keys expected, 0 when unknown (no ETA) */
 	uint64_t total_bytes;          /* bytes expected, 0 when unknown */
 	size_t keys;                   /* so far (progress_hook adds to them) */

@@ -25,11 +25,14 @@ h_run "$DSCK_FIXTURE" --endpoint "$EP" --hosts 10 --workloads-per-host 100 --no-
 h_assert_rc 0 "load 2000+ Calico keys into v2"
 S=$H_TMP/v2.snap E=$H_TMP/err
 
-# progress WHAT KEYS [MB]: the progress lines of the last run's stderr.
+# progress WHAT N [MB]: the progress lines of the last run's stderr. Reads
+# count records (v2 directories too), the writes of restore and migrate keys.
 progress() {
-	local got
+	local got unit=records
 	got=$(python3 "$CHECK" "$E" "$1" 2>&1) || h_fail "$got"
-	h_assert_eq "$2" "${got% *}" "$1: the final line counts $2 keys"
+	h_assert_eq "$2" "${got% *}" "$1: the final line counts $2"
+	[[ $1 == migrate || $1 == restore ]] && unit=keys
+	grep -qE "$1: [0-9]+( of [0-9]+)? $unit" "$E" || h_fail "$1: progress counts $unit"
 	if [[ -n ${3:-} ]]; then
 		awk -v mb="${got#* }" 'BEGIN { exit !(mb > 0) }' || h_fail "$1: no bytes in '$got'"
 	fi
@@ -41,7 +44,7 @@ RECORDS=$("$DSCK" snapshot verify "$S" -o json | jq .counts.records)
 LEAVES=$("$DSCK" snapshot verify "$S" -o json | jq .counts.keys)
 ((RECORDS > 2000 && LEAVES > 2000)) || h_fail "only $RECORDS records, $LEAVES keys"
 progress snapshot "$RECORDS" bytes
-grep -q $'\rsnapshot: 0 keys, [0-9.]* MB received' "$E" ||
+grep -q $'\rsnapshot: 0 records, [0-9.]* MB received' "$E" ||
 	h_fail "no progress line while the v2 body arrives (bytes before keys)"
 h_pass "snapshot save --api v2: bytes received while the body arrives, then keys"
 

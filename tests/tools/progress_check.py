@@ -48,9 +48,9 @@ def main():
             fail(f"not a progress line: {s!r}")
         prev = len(s)
     final = segs[-1].replace(ERASE, "").rstrip(" ")
-    m = re.fullmatch(re.escape(head) + r"(\d+)(?: of \d+)? keys?"
+    m = re.fullmatch(re.escape(head) + r"(\d+)(?: of \d+)? (?:keys?|records?)"
                      r"(?:, ([\d.]+)(?: of [\d.]+)? MB (?:received|written))?"
-                     r"(?:, [\d.]+ (?:keys|MB)/s)? in [\d.]+ s", final)
+                     r"(?:, [\d.]+ (?:keys|records|MB)/s)? in [\d.]+ s", final)
     if not m:
         fail(f"the final line is not a summary: {final!r}")
     if len(segs) < 2:
