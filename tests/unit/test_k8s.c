@@ -824,9 +824,38 @@ static void test_node_roll_check(void **state)
 	rmdir(roll_dir);
 }
 
+/* The shared accessors: malformed items read as "", never NULL (no crash on a bad dump). */
+static void test_accessors(void **state)
+{
+	json_t *items = json_loads("[{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\"},"
+				   "\"x\":\"s\",\"n\":1},{\"metadata\":{\"name\":7}},"
+				   "{\"spec\":{}},{\"metadata\":{\"name\":\"b\"}}]", 0, NULL);
+	json_t *idx;
+
+	(void)state;
+	assert_non_null(items);
+	assert_string_equal(k8s_name(json_array_get(items, 0)), "a");
+	assert_string_equal(k8s_namespace(json_array_get(items, 0)), "ns");
+	assert_string_equal(k8s_name(json_array_get(items, 1)), "");    /* not a string */
+	assert_string_equal(k8s_name(json_array_get(items, 2)), "");    /* no metadata */
+	assert_string_equal(k8s_namespace(json_array_get(items, 3)), "");
+	assert_string_equal(k8s_str(json_array_get(items, 0), "x"), "s");
+	assert_string_equal(k8s_str(json_array_get(items, 0), "n"), ""); /* a number */
+	assert_string_equal(k8s_str(NULL, "x"), "");
+	idx = k8s_index_by_name(items);
+	assert_non_null(idx);
+	/* "a", "b" and "" (the nameless items share it; the last one wins). */
+	assert_int_equal(json_object_size(idx), 3);
+	assert_ptr_equal(json_object_get(idx, "b"), json_array_get(items, 3));
+	assert_ptr_equal(json_object_get(idx, ""), json_array_get(items, 2));
+	json_decref(idx);
+	json_decref(items);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_accessors),
 		cmocka_unit_test(test_kubeconfig_token_and_current_context),
 		cmocka_unit_test(test_kubeconfig_token_file),
 		cmocka_unit_test(test_kubeconfig_client_cert_data),

@@ -94,26 +94,6 @@ void crd_migration_release(struct crd_migration *r)
 
 /* --- small JSON helpers --- */
 
-static const char *name_of(const json_t *item)
-{
-	return k8s_name(item);   /* "" when absent: malformed items never crash */
-}
-
-/* @items indexed by metadata.name (a JSON object; borrowed items). */
-static json_t *index_by_name(const json_t *items)
-{
-	json_t *idx = json_object(), *it;
-	size_t i;
-
-	json_array_foreach(items, i, it) {
-		if (idx && json_object_set(idx, name_of(it), it)) {
-			json_decref(idx);
-			return NULL;
-		}
-	}
-	return idx;
-}
-
 /* A string member: "" when absent or null, NULL when of another type. */
 static const char *opt_string(const json_t *o, const char *key)
 {
@@ -514,7 +494,7 @@ static enum dsck_err judge_object(struct crd_migration *res, const struct crd_ki
 				  const json_t *tpr, const json_t *crds, struct buf *d,
 				  struct dsck_error *err)
 {
-	const char *name = name_of(tpr);
+	const char *name = k8s_name(tpr);
 	const json_t *crd = json_object_get(crds, name);
 	const json_t *tpr_spec = json_object_get(tpr, "spec");
 	char key[512];
@@ -551,7 +531,7 @@ static enum dsck_err judge_extra(struct crd_migration *res, const struct crd_kin
 	size_t i;
 
 	json_array_foreach(crd_objs, i, it) {
-		const char *name = name_of(it);
+		const char *name = k8s_name(it);
 
 		if (json_object_get(tprs, name))
 			continue;
@@ -569,8 +549,8 @@ static enum dsck_err judge_kind(struct crd_migration *res, const struct inputs *
 {
 	const struct crd_kind *k = &kinds[i];
 	struct buf d = BUF_INIT(DETAIL_MAX);
-	json_t *crd_idx = index_by_name(in->crd_objs[i]);
-	json_t *tpr_idx = index_by_name(in->tpr_objs[i]);
+	json_t *crd_idx = k8s_index_by_name(in->crd_objs[i]);
+	json_t *tpr_idx = k8s_index_by_name(in->tpr_objs[i]);
 	const json_t *it;
 	enum dsck_err rc = crd_idx && tpr_idx ? DSCK_OK
 					      : dsck_oom(err);
@@ -743,7 +723,7 @@ static enum dsck_err judge_leftovers(struct crd_migration *res, const struct inp
 	if (!node_is_v25(res) || !findings_ok(&res->findings))
 		return DSCK_OK;
 	json_array_foreach(in->tprs, i, tpr) {
-		const char *name = name_of(tpr);
+		const char *name = k8s_name(tpr);
 
 		for (size_t k = 0; k < N_KINDS && !rc; k++) {
 			if (strcmp(name, kinds[k].tpr) != 0)

@@ -81,19 +81,6 @@ static const json_t *meta(const json_t *o)
 	return json_object_get(o, "metadata");
 }
 
-static const char *name_of(const json_t *o)
-{
-	return json_string_value(json_object_get(meta(o), "name"));
-}
-
-/* A string member, or "" when absent or not a string. */
-static const char *str(const json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? s : "";
-}
-
 static const json_t *path2(const json_t *o, const char *a, const char *b)
 {
 	return json_object_get(json_object_get(o, a), b);
@@ -151,11 +138,11 @@ bool node_roll_pod_ready(const json_t *pod)
 	const json_t *status = json_object_get(pod, "status"), *c;
 	size_t i;
 
-	if (strcmp(str(status, "phase"), "Running") != 0)
+	if (strcmp(k8s_str(status, "phase"), "Running") != 0)
 		return false;
 	json_array_foreach(json_object_get(status, "conditions"), i, c)
-		if (strcmp(str(c, "type"), "Ready") == 0)
-			return strcmp(str(c, "status"), "True") == 0;
+		if (strcmp(k8s_str(c, "type"), "Ready") == 0)
+			return strcmp(k8s_str(c, "status"), "True") == 0;
 	return false;
 }
 
@@ -174,8 +161,8 @@ bool node_roll_node_unschedulable(const json_t *node)
 	if (json_is_true(json_object_get(spec, "unschedulable")))
 		return true;
 	json_array_foreach(json_object_get(spec, "taints"), i, t)
-		if (strcmp(str(t, "key"), "node.kubernetes.io/unschedulable") == 0 &&
-		    strcmp(str(t, "effect"), "NoSchedule") == 0)
+		if (strcmp(k8s_str(t, "key"), "node.kubernetes.io/unschedulable") == 0 &&
+		    strcmp(k8s_str(t, "effect"), "NoSchedule") == 0)
 			return true;
 	return false;
 }
@@ -207,7 +194,7 @@ bool node_roll_pod_current(const json_t *pod, long long generation, const char *
 	/* The template, not the image: a change of install-cni alone is a roll too. */
 	if (generation >= 0 && have >= 0)
 		return have == generation;
-	return node_roll_image_equal(str(node_roll_container(json_object_get(pod, "spec")), "image"),
+	return node_roll_image_equal(k8s_str(node_roll_container(json_object_get(pod, "spec")), "image"),
 				     image);
 }
 
@@ -314,8 +301,8 @@ bool node_roll_config_time(const json_t *cm, int64_t *t, bool *exact, const char
 		}
 	}
 	*exact = newest != NULL;
-	if (!newest && node_roll_parse_time(str(meta(cm), "creationTimestamp"), &best))
-		newest = str(meta(cm), "creationTimestamp");
+	if (!newest && node_roll_parse_time(k8s_str(meta(cm), "creationTimestamp"), &best))
+		newest = k8s_str(meta(cm), "creationTimestamp");
 	if (!newest)
 		return false;
 	*t = best;
@@ -340,8 +327,8 @@ bool node_roll_pod_started(const json_t *pod, int64_t *t, const char **text)
 			oldest = s;
 		}
 	}
-	if (!oldest && node_roll_parse_time(str(status, "startTime"), &best))
-		oldest = str(status, "startTime");
+	if (!oldest && node_roll_parse_time(k8s_str(status, "startTime"), &best))
+		oldest = k8s_str(status, "startTime");
 	if (!oldest)
 		return false;
 	*t = best;
@@ -371,7 +358,7 @@ static bool owned_by(const json_t *o, const char *kind, const char *name)
 	size_t i;
 
 	json_array_foreach(json_object_get(meta(o), "ownerReferences"), i, ref)
-		if (strcmp(str(ref, "kind"), kind) == 0 && strcmp(str(ref, "name"), name) == 0)
+		if (strcmp(k8s_str(ref, "kind"), kind) == 0 && strcmp(k8s_str(ref, "name"), name) == 0)
 			return true;
 	return false;
 }
@@ -383,7 +370,7 @@ static const char *owner_of_kind(const json_t *o, const char *kind)
 	size_t i;
 
 	json_array_foreach(json_object_get(meta(o), "ownerReferences"), i, ref)
-		if (strcmp(str(ref, "kind"), kind) == 0)
+		if (strcmp(k8s_str(ref, "kind"), kind) == 0)
 			return json_string_value(json_object_get(ref, "name"));
 	return NULL;
 }
@@ -391,8 +378,8 @@ static const char *owner_of_kind(const json_t *o, const char *kind)
 /* @rs was made by the Deployment @dep: its owner, or named DEPLOYMENT-HASH (Kubernetes <= 1.5). */
 static bool made_by(const json_t *rs, const json_t *dep)
 {
-	const char *hash = str(path2(rs, "metadata", "labels"), "pod-template-hash");
-	const char *name = str(meta(rs), "name"), *dname = str(meta(dep), "name");
+	const char *hash = k8s_str(path2(rs, "metadata", "labels"), "pod-template-hash");
+	const char *name = k8s_str(meta(rs), "name"), *dname = k8s_str(meta(dep), "name");
 	size_t n = strlen(dname);
 
 	if (has_owners(rs))
@@ -422,7 +409,7 @@ static bool selector_matches(const json_t *workload, const json_t *pod)
 /* @pod belongs to the workload @kind/@w: by owner, or (pods without owners) by labels. */
 static bool belongs(const json_t *pod, const char *kind, const json_t *w)
 {
-	return has_owners(pod) ? owned_by(pod, kind, name_of(w)) : selector_matches(w, pod);
+	return has_owners(pod) ? owned_by(pod, kind, k8s_name(w)) : selector_matches(w, pod);
 }
 
 /* A pod of Deployment @dep: its ReplicaSet is the Deployment's. */
@@ -439,7 +426,7 @@ static bool belongs_to_deployment(const json_t *pod, const json_t *dep, const js
 
 static bool running(const json_t *pod)
 {
-	return strcmp(str(json_object_get(pod, "status"), "phase"), "Running") == 0 &&
+	return strcmp(k8s_str(json_object_get(pod, "status"), "phase"), "Running") == 0 &&
 	       !node_roll_pod_terminating(pod);
 }
 
@@ -564,7 +551,7 @@ static enum dsck_err judge_controller(struct node_roll *res, const struct inputs
 {
 	const json_t *spec = json_object_get(dep, "spec"), *pod;
 	struct node_roll_controller *c = &res->controllers[res->n_controllers];
-	const char *strategy = str(json_object_get(spec, "strategy"), "type");
+	const char *strategy = k8s_str(json_object_get(spec, "strategy"), "type");
 	struct buf pods = BUF_INIT(DETAIL_MAX / 2);
 	enum dsck_err rc = DSCK_OK;
 	char key[320];
@@ -572,14 +559,14 @@ static enum dsck_err judge_controller(struct node_roll *res, const struct inputs
 
 	memset(c, 0, sizeof(*c));
 	res->n_controllers++;           /* released with the result, whatever happens below */
-	if (!(c->name = strdup(name_of(dep))) ||
+	if (!(c->name = strdup(k8s_name(dep))) ||
 	    !(c->strategy = strdup(*strategy ? strategy : "RollingUpdate")))
 		return nomem(err);
 	c->replicas = int_or(spec, "replicas", 1);
 	json_array_foreach(in->pods, i, pod)
 		if (running(pod) && belongs_to_deployment(pod, dep, in->replicasets)) {
 			if (pods.len + LIST_ROOM < pods.max)
-				buf_printf(&pods, "%s%s", c->running ? ", " : "", name_of(pod));
+				buf_printf(&pods, "%s%s", c->running ? ", " : "", k8s_name(pod));
 			c->running++;
 		}
 	snprintf(key, sizeof(key), "deployment/kube-system/%.280s", c->name);
@@ -652,11 +639,11 @@ bool node_roll_replicaset_of_deployment(const json_t *rs, const json_t *deployme
 /* A pre-2.0 policy controller ReplicaSet: created on its own, not by a Deployment. */
 static bool legacy_replicaset(const json_t *rs, const json_t *deployments)
 {
-	const char *app = str(path2(rs, "metadata", "labels"), "k8s-app");
+	const char *app = k8s_str(path2(rs, "metadata", "labels"), "k8s-app");
 
 	if (node_roll_replicaset_of_deployment(rs, deployments))
 		return false;
-	return strcmp(name_of(rs), LEGACY_RS) == 0 || strcmp(app, LEGACY_RS) == 0;
+	return strcmp(k8s_name(rs), LEGACY_RS) == 0 || strcmp(app, LEGACY_RS) == 0;
 }
 
 static enum dsck_err judge_legacy(struct node_roll *res, const struct inputs *in,
@@ -676,15 +663,15 @@ static enum dsck_err judge_legacy(struct node_roll *res, const struct inputs *in
 			continue;
 		json_array_foreach(in->pods, j, pod)
 			n += running(pod) && belongs(pod, "ReplicaSet", rs);
-		snprintf(key, sizeof(key), "replicaset/kube-system/%.280s", name_of(rs));
+		snprintf(key, sizeof(key), "replicaset/kube-system/%.280s", k8s_name(rs));
 		rc = add(res, SEV_ERROR, "legacy-replicaset", NULL, key, err,
 			 "ReplicaSet %s (the pre-2.0 policy controller, not owned by a Deployment) "
 			 "has spec.replicas %lld and %zu running pods: %s; scale it to 0 before "
 			 "applying the Deployment (kubectl scale replicaset %s -n kube-system "
-			 "--replicas=0), then delete it", name_of(rs), want, n,
+			 "--replicas=0), then delete it", k8s_name(rs), want, n,
 			 n ? "it runs next to the Deployment's controller"
 			   : "it would start a second controller next to the Deployment's",
-			 name_of(rs));
+			 k8s_name(rs));
 		if (rc)
 			break;
 	}
@@ -706,8 +693,8 @@ static bool newer(const json_t *pod, const json_t *than)
 
 	if (node_roll_pod_terminating(pod) != node_roll_pod_terminating(than))
 		return !node_roll_pod_terminating(pod);
-	node_roll_parse_time(str(meta(pod), "creationTimestamp"), &a);
-	node_roll_parse_time(str(meta(than), "creationTimestamp"), &b);
+	node_roll_parse_time(k8s_str(meta(pod), "creationTimestamp"), &a);
+	node_roll_parse_time(k8s_str(meta(than), "creationTimestamp"), &b);
 	return a > b;
 }
 
@@ -719,7 +706,7 @@ static enum dsck_err current_pods(const struct inputs *in, const json_t *ds, jso
 	size_t i;
 
 	json_array_foreach(in->pods, i, pod) {
-		const char *node = str(json_object_get(pod, "spec"), "nodeName");
+		const char *node = k8s_str(json_object_get(pod, "spec"), "nodeName");
 
 		if (!*node || !belongs(pod, "DaemonSet", ds))
 			continue;
@@ -734,21 +721,21 @@ static enum dsck_err current_pods(const struct inputs *in, const json_t *ds, jso
 static void not_ready_reason(const json_t *pod, struct buf *d)
 {
 	const json_t *status = json_object_get(pod, "status"), *cs, *mine = NULL;
-	const char *cname = str(node_roll_container(json_object_get(pod, "spec")), "name");
+	const char *cname = k8s_str(node_roll_container(json_object_get(pod, "spec")), "name");
 	const char *waiting, *last;
 	long long restarts;
 	size_t i;
 
 	json_array_foreach(json_object_get(status, "containerStatuses"), i, cs)
-		if (!mine || strcmp(str(cs, "name"), cname) == 0)
+		if (!mine || strcmp(k8s_str(cs, "name"), cname) == 0)
 			mine = cs;
 	if (!mine) {
-		buf_printf(d, "not started (phase %s)", *str(status, "phase") ? str(status, "phase")
+		buf_printf(d, "not started (phase %s)", *k8s_str(status, "phase") ? k8s_str(status, "phase")
 			   : "unknown");
 		return;
 	}
-	waiting = str(path2(mine, "state", "waiting"), "reason");
-	last = str(path2(mine, "lastState", "terminated"), "reason");
+	waiting = k8s_str(path2(mine, "state", "waiting"), "reason");
+	last = k8s_str(path2(mine, "lastState", "terminated"), "reason");
 	restarts = int_or(mine, "restartCount", 0);
 	if (*waiting)
 		buf_printf(d, "%s", waiting);
@@ -771,8 +758,8 @@ static enum dsck_err add_node(struct node_roll *res, const json_t *node_idx, boo
 
 	memset(n, 0, sizeof(*n));
 	res->n_nodes++;                 /* released with the result, whatever happens below */
-	if (!(n->name = strdup(name)) || !(n->pod = strdup(name_of(pod))) ||
-	    !(n->image = strdup(str(c, "image"))))
+	if (!(n->name = strdup(name)) || !(n->pod = strdup(k8s_name(pod))) ||
+	    !(n->image = strdup(k8s_str(c, "image"))))
 		return nomem(err);
 	n->ready = node_roll_pod_ready(pod);
 	n->terminating = node_roll_pod_terminating(pod);
@@ -795,24 +782,10 @@ static enum dsck_err add_node(struct node_roll *res, const json_t *node_idx, boo
 	return DSCK_OK;
 }
 
-/* @items indexed by metadata.name (a JSON object of borrowed items), or NULL. */
-static json_t *index_by_name(const json_t *items)
-{
-	json_t *idx = json_object(), *it;
-	size_t i;
-
-	json_array_foreach(items, i, it)
-		if (idx && json_object_set(idx, name_of(it), it)) {
-			json_decref(idx);
-			return NULL;
-		}
-	return idx;
-}
-
 static enum dsck_err read_nodes(struct node_roll *res, const struct inputs *in, const json_t *ds,
 				bool nodes_read, struct dsck_error *err)
 {
-	json_t *current = json_object(), *node_idx = index_by_name(in->nodes), *pod;
+	json_t *current = json_object(), *node_idx = k8s_index_by_name(in->nodes), *pod;
 	const char *node;
 	enum dsck_err rc = current && node_idx ? current_pods(in, ds, current, err) : nomem(err);
 
@@ -1061,7 +1034,7 @@ static enum dsck_err judge_missing(struct node_roll *res, const struct inputs *i
 	size_t i;
 
 	json_array_foreach(in->nodes, i, node) {
-		const char *name = name_of(node);
+		const char *name = k8s_name(node);
 
 		if (!name || node_roll_node_unschedulable(node) || !node_selected(ds, node) ||
 		    has_pod(res, name))
@@ -1110,8 +1083,8 @@ static enum dsck_err judge_template(struct node_roll *res, struct dsck_error *er
 /* The strategy the API gave, else the default of the API group that served it. */
 static void read_strategy(struct node_roll *res, const struct inputs *in, const json_t *ds)
 {
-	const char *type = str(path2(ds, "spec", "updateStrategy"), "type");
-	const char *api = str(ds, "apiVersion");
+	const char *type = k8s_str(path2(ds, "spec", "updateStrategy"), "type");
+	const char *api = k8s_str(ds, "apiVersion");
 	char from[96];
 
 	/* List items from the API carry no apiVersion: the path that served them tells. */
@@ -1134,9 +1107,9 @@ static enum dsck_err read_daemonset(struct node_roll *res, const struct inputs *
 		return dsck_fail(err, DSCK_ERR_INPUT, "no calico-node (or canal) DaemonSet in "
 				 "kube-system: the roll cannot be checked (is this the right "
 				 "cluster?)");
-	snprintf(res->daemonset, sizeof(res->daemonset), "%s", name_of(ds));
+	snprintf(res->daemonset, sizeof(res->daemonset), "%s", k8s_name(ds));
 	tmpl = path2(json_object_get(ds, "spec"), "template", "spec");
-	if (!(res->desired_image = strdup(str(node_roll_container(tmpl), "image"))))
+	if (!(res->desired_image = strdup(k8s_str(node_roll_container(tmpl), "image"))))
 		return nomem(err);
 	read_strategy(res, in, ds);
 	res->datastore = k8s_calico_datastore(tmpl);
@@ -1190,7 +1163,7 @@ static bool reads_config(const struct node_roll *res, const struct inputs *in,
 {
 	if (node_roll_pod_terminating(pod))
 		return false;
-	if (json_object_get(node_pods, name_of(pod)))
+	if (json_object_get(node_pods, k8s_name(pod)))
 		return true;
 	for (size_t i = 0; i < res->n_controllers; i++) {
 		const json_t *dep = k8s_find_named(in->deployments, res->controllers[i].name);
@@ -1232,7 +1205,7 @@ static enum dsck_err judge_config(struct node_roll *res, const struct inputs *in
 	}
 	json_array_foreach(in->pods, i, pod) {
 		enum node_roll_config c;
-		const char *node = str(json_object_get(pod, "spec"), "nodeName");
+		const char *node = k8s_str(json_object_get(pod, "spec"), "nodeName");
 
 		if (!reads_config(res, in, node_pods, pod) ||
 		    !node_roll_pod_started(pod, &started, &started_text))
@@ -1241,16 +1214,16 @@ static enum dsck_err judge_config(struct node_roll *res, const struct inputs *in
 			  : NODE_ROLL_CONFIG_UNPROVEN;
 		res->config_pods[c]++;
 		if (c == NODE_ROLL_CONFIG_UNPROVEN && known && changed == started)
-			same = name_of(pod);
+			same = k8s_name(pod);
 		if (c != NODE_ROLL_CONFIG_NOT_APPLIED)
 			continue;
-		snprintf(key, sizeof(key), "pod/kube-system/%.280s", name_of(pod));
+		snprintf(key, sizeof(key), "pod/kube-system/%.280s", k8s_name(pod));
 		if ((rc = add(res, SEV_WARNING, "config-not-applied", *node ? node : NULL, key, err,
 			      "pod %s%s%s started %s, before ConfigMap %s changed (%s, %s): it runs "
 			      "with the old configuration until restarted; kubectl delete pod -n "
-			      "kube-system %s", name_of(pod), *node ? " on node " : "", node,
+			      "kube-system %s", k8s_name(pod), *node ? " on node " : "", node,
 			      started_text, res->configmap, changed_text, res->config_time_source,
-			      name_of(pod))))
+			      k8s_name(pod))))
 			break;
 	}
 	json_decref(node_pods);

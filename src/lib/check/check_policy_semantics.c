@@ -267,8 +267,7 @@ static enum dsck_err collect_policies(struct policy_namespace *ns, const json_t 
 	if (!(ns->policies = calloc(json_array_size(policies) + 1, sizeof(*ns->policies))))
 		return DSCK_ERR_NOMEM;
 	json_array_foreach(policies, i, np) {
-		const char *name = json_string_value(json_object_get(json_object_get(np, "metadata"),
-								     "name"));
+		const char *name = k8s_name(np);
 
 		if (!(ns->policies[ns->n_policies] = strdup(name)))
 			return DSCK_ERR_NOMEM;
@@ -288,8 +287,7 @@ static enum dsck_err judge_namespace(struct policy_namespace *ns, const json_t *
 	struct buf action = BUF_INIT(ACTION_MAX), reason = BUF_INIT(REASON_MAX);
 	enum dsck_err rc;
 
-	if (!(ns->name = strdup(json_string_value(json_object_get(
-		      json_object_get(item, "metadata"), "name")))) ||
+	if (!(ns->name = strdup(k8s_name(item))) ||
 	    (ann && !(ns->annotation = strdup(ann))))
 		return DSCK_ERR_NOMEM;
 	ns->parse = policy_parse_annotation(ann);
@@ -317,11 +315,10 @@ static json_t *policies_by_namespace(const json_t *policies)
 	size_t i;
 
 	json_array_foreach(policies, i, np) {
-		const char *ns = json_string_value(json_object_get(json_object_get(np, "metadata"),
-								   "namespace"));
+		const char *ns = k8s_namespace(np);
 		json_t *list;
 
-		if (!idx || !ns)
+		if (!idx || !*ns)
 			continue;
 		if (!(list = json_object_get(idx, ns)) &&
 		    json_object_set_new(idx, ns, list = json_array()))

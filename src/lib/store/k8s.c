@@ -722,11 +722,36 @@ const char *k8s_source_describe(const struct k8s_source *s, char *buf, size_t n)
 	return buf;
 }
 
-const char *k8s_name(const json_t *obj)
+const char *k8s_str(const json_t *obj, const char *key)
 {
-	const char *s = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	const char *s = json_string_value(json_object_get(obj, key));
 
 	return s ? s : "";
+}
+
+/* Malformed items (no metadata, a name of another type) read as "": never a crash. */
+const char *k8s_name(const json_t *obj)
+{
+	return k8s_str(json_object_get(obj, "metadata"), "name");
+}
+
+const char *k8s_namespace(const json_t *obj)
+{
+	return k8s_str(json_object_get(obj, "metadata"), "namespace");
+}
+
+json_t *k8s_index_by_name(const json_t *items)
+{
+	json_t *idx = json_object(), *it;
+	size_t i;
+
+	json_array_foreach(items, i, it) {
+		if (idx && json_object_set(idx, k8s_name(it), it)) {
+			json_decref(idx);
+			return NULL;
+		}
+	}
+	return idx;
 }
 
 const json_t *k8s_find_named(const json_t *items, const char *name)

@@ -147,6 +147,12 @@ const char *k8s_source_describe(const struct k8s_source *s, char *buf, size_t n)
 
 /* metadata.name, or "" when absent. */
 const char *k8s_name(const json_t *obj);
+/* metadata.namespace, or "" when absent. */
+const char *k8s_namespace(const json_t *obj);
+/* A string member of @obj, or "" when absent or not a string. */
+const char *k8s_str(const json_t *obj, const char *key);
+/* @items indexed by metadata.name (a new JSON object of borrowed items), or NULL. */
+json_t *k8s_index_by_name(const json_t *items);
 /* The item of the array @items whose metadata.name is @name, or NULL. */
 const json_t *k8s_find_named(const json_t *items, const char *name);
 /* The calico-node container of a pod spec: by name, else by image; or NULL. */
