@@ -58,7 +58,7 @@ static enum dsck_err same_cluster(const struct dsck_conn *conn, struct check_res
 			  "URLs of one cluster; members are not compared with each other",
 			  buf_str(&d));
 	buf_release(&d);
-	return rc ? dsck_fail(err, rc, "out of memory") : DSCK_OK;
+	return rc ? dsck_oom(err) : DSCK_OK;
 }
 
 static bool reported(const struct findings *f, const char *code, const char *member)

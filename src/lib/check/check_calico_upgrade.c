@@ -400,7 +400,7 @@ static enum dsck_err judge_after(struct check_calico_upgrade *c, struct dsck_err
 	size_t broken;
 
 	if ((rc = findings_append(&c->findings, &c->after_only)))
-		return dsck_fail(err, rc, "out of memory");
+		return dsck_oom(err);
 	for (size_t i = 0; i < c->n_entries && !rc; i++) {
 		const struct check_calico_upgrade_entry *e = &c->entries[i];
 

@@ -38,7 +38,7 @@ static enum dsck_err check_v3(struct check_result *res, struct check_member *m,
 		rc = findings_add(&res->findings, SEV_ERROR, "member-unhealthy", m->endpoint, NULL,
 				  0, "the member reports: %s", st.error);
 	if (rc)
-		return dsck_fail(err, rc, "out of memory");
+		return dsck_oom(err);
 	/* Any key at all, not only /calico: migrate writes revisions over them. */
 	if ((rc = etcd3_count(c, "", 0, true, &total, err)))
 		return rc;
@@ -52,7 +52,7 @@ static enum dsck_err check_v3(struct check_result *res, struct check_member *m,
 			       "the v3 keyspace holds %zu keys: etcdctl migrate writes v2 keys over "
 			       "existing v3 revisions and destroys that data; migrate only into an "
 			       "empty v3 store", m->v3_total)))
-		return dsck_fail(err, rc, "out of memory");
+		return dsck_oom(err);
 	return DSCK_OK;
 }
 
@@ -96,7 +96,7 @@ static enum dsck_err check_v2(struct check_result *res, struct check_member *m,
 				  "permanent v3 key; use --no-ttl to leave it out", (long long)r->ttl);
 	}
 	etcd2_listing_release(&l);
-	return rc ? dsck_fail(err, rc, "out of memory") : DSCK_OK;
+	return rc ? dsck_oom(err) : DSCK_OK;
 }
 
 static enum dsck_err check_member(struct check_result *res, struct check_member *m,

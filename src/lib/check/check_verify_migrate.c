@@ -147,7 +147,7 @@ static enum dsck_err compare_v2_v3(struct member_walk *w, struct source *v2, str
 		int c = da ? 1 : db ? -1 : record_key_cmp(a.key, a.key_len, b.key, b.key_len);
 
 		if ((rc = judge(w, c <= 0 ? &a : NULL, c >= 0 ? &b : NULL)))
-			return dsck_fail(err, rc, "out of memory");
+			return dsck_oom(err);
 		if (c <= 0 && (rc = next_v2(w, v2, &a, &da, err)))
 			return rc;
 		if (c >= 0 && (rc = next_v3(w, v3, &b, &db, err)))
@@ -175,7 +175,7 @@ static enum dsck_err on_before(void *ctx, enum diff_kind kind, const struct dsck
 	    json_object_size(w->edited) < EDITED_KEYS_MAX && !memchr(a->key, 0, a->key_len))
 		json_object_setn_new(w->edited, a->key, a->key_len,
 				     json_stringn(a->value, a->value_len));
-	return rc ? dsck_fail(err, rc, "out of memory") : DSCK_OK;
+	return rc ? dsck_oom(err) : DSCK_OK;
 }
 
 static enum dsck_err check_before(struct member_walk *w, const char *before,
@@ -282,7 +282,7 @@ static enum dsck_err check_member(struct check_result *res, struct check_member 
 				       "v3 holds no keys under %.*s while v2 holds %zu: has etcdctl "
 				       "migrate run on this member's data dir?", (int)f->prefix_len,
 				       f->prefix, v2_keys)))
-			rc = dsck_fail(err, rc, "out of memory");
+			rc = dsck_oom(err);
 	} else {
 		struct dsck_record r;
 		bool done = false;
@@ -324,7 +324,7 @@ static enum dsck_err on_divergence(void *ctx, enum diff_kind kind, const struct 
 			  kind == DIFF_ADDED ? "present on this member, missing on the reference member"
 			  : kind == DIFF_REMOVED ? "missing on this member, present on the reference member"
 						 : "the value differs from the reference member");
-	return rc ? dsck_fail(err, rc, "out of memory") : DSCK_OK;
+	return rc ? dsck_oom(err) : DSCK_OK;
 }
 
 static enum dsck_err diverge(struct check_result *res, const struct dsck_conn *conn, size_t ref,
@@ -416,6 +416,6 @@ enum dsck_err check_verify_migrate(const struct dsck_conn *conn, const struct ke
 	    (rc = findings_add(&res->findings, SEV_WARNING, "v3-not-empty-for-calico-upgrade", NULL,
 			       NULL, 0, "the v3 store holds /calico/ keys, so calico-upgrade will refuse "
 			       "to run unless given --ignore-v3-data (or the copies are deleted)")))
-		return dsck_fail(err, rc, "out of memory");
+		return dsck_oom(err);
 	return DSCK_OK;
 }
