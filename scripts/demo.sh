@@ -45,9 +45,9 @@ step "Back up the v2 data before touching etcd"
 run dsck snapshot save "$snap" --api v2
 run dsck snapshot verify "$snap"
 
-step "Stop etcd and run the real 'etcdctl migrate' on its data dir (offline)"
+step "Stop etcd and run the real 'etcdctl migrate' on its data dir (offline; --no-ttl, as pre-migrate advised)"
 h_etcd_stop demo
-run env ETCDCTL_API=3 etcdctl migrate --data-dir "$(h_datadir demo)"
+run env ETCDCTL_API=3 etcdctl migrate --data-dir "$(h_datadir demo)" --no-ttl
 
 step "Start etcd again, still serving v2"
 h_etcd_restart demo --v2
