@@ -145,11 +145,12 @@ size_t table_text_width(const char *s, size_t len, enum table_text how)
 
 size_t table_put(FILE *out, const char *s, size_t len, size_t max, enum table_text how)
 {
-	size_t ell_cols, w = 0, whole = table_text_width(s, len, how);
-	const char *ell = table_ellipsis(&ell_cols);
-	size_t room = max;
+	size_t ell_cols = 0, w = 0, room = max;
+	/* Into a pipe every value is whole: no need to measure it first. */
+	bool cut = max != TABLE_UNLIMITED && table_text_width(s, len, how) > max;
+	const char *ell = cut ? table_ellipsis(&ell_cols) : "";
 
-	if (whole > max) {
+	if (cut) {
 		if (max < ell_cols)
 			return 0;
 		room = max - ell_cols;
@@ -164,7 +165,7 @@ size_t table_put(FILE *out, const char *s, size_t len, size_t max, enum table_te
 		w += cols;
 		i += used;
 	}
-	if (whole > max) {
+	if (cut) {
 		fputs(ell, out);
 		w += ell_cols;
 	}
