@@ -1,9 +1,11 @@
 /* Unit tests: the in-place JSON scanner, base64 and UTF-8 helpers. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,6 +176,105 @@ static void test_jsonw_escapes(void **state)
 	buf_release(&b);
 }
 
+/* Integers at the edges of int64, read and written by hand (not strtoll/printf). */
+/* Escapes that need the buffer to grow part-way through a string. */
+static void test_jsonw_growth(void **state)
+{
+	struct buf b = BUF_INIT(4096);
+	char in[300], want[1000];
+	size_t o = 0;
+
+	(void)state;
+	want[o++] = '"';
+	for (size_t i = 0; i < sizeof(in); i++) {
+		in[i] = i % 3 == 0 ? '"' : i % 3 == 1 ? '\x1f' : 'x';
+		o += (size_t)sprintf(want + o, "%s", i % 3 == 0 ? "\\\"" : i % 3 == 1 ? "\\u001f" : "x");
+	}
+	want[o++] = '"';
+	want[o] = '\0';
+	assert_int_equal(jsonw_key(&b, "k", 1), DSCK_OK);
+	assert_int_equal(jsonw_key(&b, "a\"b", 0), DSCK_OK);
+	assert_string_equal(buf_str(&b), "\"k\":,\"a\\\"b\":");
+	buf_reset(&b);
+	assert_int_equal(jsonw_string(&b, in, sizeof(in)), DSCK_OK);
+	assert_string_equal(buf_str(&b), want);
+	assert_int_equal(b.len, strlen(want));
+	buf_release(&b);
+}
+
+static void test_int64_edges(void **state)
+{
+	static const struct { const char *text; bool ok; int64_t v; } cases[] = {
+		{ "0", true, 0 },
+		{ "-0", true, 0 },
+		{ "9223372036854775807", true, INT64_MAX },
+		{ "9223372036854775808", false, 0 },
+		{ "-9223372036854775808", true, INT64_MIN },
+		{ "-9223372036854775809", false, 0 },
+		{ "99999999999999999999", false, 0 },
+		{ "-", false, 0 },
+		{ "1e3", false, 0 },
+		{ "1.0", false, 0 },
+	};
+	static const struct { int64_t v; const char *text; } out[] = {
+		{ 0, "0" }, { -1, "-1" }, { 102557, "102557" },
+		{ INT64_MAX, "9223372036854775807" }, { INT64_MIN, "-9223372036854775808" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct jtok t = { .type = JT_NUMBER, .str = (char *)cases[i].text,
+				  .len = strlen(cases[i].text) };
+		int64_t v = 42;
+
+		assert_int_equal(jtok_int64(&t, &v), cases[i].ok);
+		if (cases[i].ok)
+			assert_true(v == cases[i].v);
+	}
+	for (size_t i = 0; i < sizeof(out) / sizeof(out[0]); i++) {
+		struct buf b = BUF_INIT(64);
+
+		assert_int_equal(jsonw_int(&b, out[i].v), DSCK_OK);
+		assert_string_equal(buf_str(&b), out[i].text);
+		buf_release(&b);
+	}
+}
+
+/* A reserved buffer never moves, keeps its cap, and detaches as a malloc'd copy. */
+static void test_buf_reserved(void **state)
+{
+	const size_t max = ((size_t)64 << 20) + 10;
+	struct buf b;
+	char *first, *p;
+	size_t len;
+
+	(void)state;
+	buf_init_reserved(&b, max);
+	assert_true(b.mapped);   /* 64 MiB of address space is never refused here */
+	first = b.data;
+	for (size_t i = 0; i < 64; i++) {
+		assert_int_equal(buf_grow(&b, (size_t)1 << 20), DSCK_OK);
+		memset(b.data + b.len, 'a' + (int)(i % 26), (size_t)1 << 20);
+		b.len += (size_t)1 << 20;
+	}
+	assert_ptr_equal(b.data, first);
+	assert_int_equal(buf_appends(&b, "0123456789"), DSCK_OK);
+	assert_int_equal(buf_appends(&b, "!"), DSCK_ERR_TOO_LARGE);
+	p = buf_detach(&b, &len);
+	assert_non_null(p);
+	assert_int_equal(len, max);
+	assert_int_equal(p[0], 'a');
+	assert_int_equal(p[((size_t)63 << 20)], 'a' + 63 % 26);
+	assert_string_equal(p + len - 10, "0123456789");
+	assert_false(b.mapped);
+	assert_null(b.data);
+	free(p);
+	buf_init_reserved(&b, 100);   /* small: plain malloc growth */
+	assert_false(b.mapped);
+	assert_int_equal(buf_appends(&b, "x"), DSCK_OK);
+	buf_release(&b);
+}
+
 static void test_buf_cap(void **state)
 {
 	struct buf b = BUF_INIT(8);
@@ -198,6 +299,9 @@ int main(void)
 		cmocka_unit_test(test_b64_rejects),
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_jsonw_escapes),
+		cmocka_unit_test(test_int64_edges),
+		cmocka_unit_test(test_jsonw_growth),
+		cmocka_unit_test(test_buf_reserved),
 		cmocka_unit_test(test_buf_cap),
 	};
 

@@ -10,6 +10,7 @@
 #define DSCK_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "base/err.h"
@@ -19,11 +20,19 @@ struct buf {
 	size_t len;
 	size_t alloc;
 	size_t max;
+	bool mapped;     /* data is a reservation of max + 1 bytes (buf_init_reserved) */
 };
 
 #define BUF_INIT(max_) { NULL, 0, 0, (max_) }
 
 void buf_init(struct buf *b, size_t max);
+/*
+ * As buf_init, for a buffer that may fill to tens of MiB (a whole v2
+ * listing): address space for @max bytes is reserved at once, so the buffer
+ * never moves while it grows, and huge pages are asked for. Memory is still
+ * only used as it is written. Falls back to buf_init where that is refused.
+ */
+void buf_init_reserved(struct buf *b, size_t max);
 /* Free the memory; the buffer is empty and reusable afterwards. */
 void buf_release(struct buf *b);
 /* Keep the memory, drop the contents. */

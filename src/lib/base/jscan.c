@@ -1,4 +1,3 @@
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,25 +323,25 @@ bool jscan_skip(struct jscan *s, const struct jtok *t)
 
 bool jtok_int64(const struct jtok *t, int64_t *out)
 {
-	char tmp[32];
-	char *end;
-	long long v;
+	const char *p = t->str, *e = t->str + t->len;
+	bool neg = p < e && *p == '-';
+	uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 
-	if (t->type != JT_NUMBER || t->len == 0 || t->len >= sizeof(tmp))
+	/* Digits only, no fraction or exponent, in range: by hand, not strtoll,
+	 * as every index of a v2 listing comes through here. */
+	if (t->type != JT_NUMBER)
 		return false;
-	memcpy(tmp, t->str, t->len);
-	tmp[t->len] = '\0';
-	errno = 0;
-	v = strtoll(tmp, &end, 10);
-	if (errno || *end)
+	p += neg;
+	if (p == e)
 		return false;
-	*out = v;
+	for (; p < e; p++) {
+		unsigned d = (unsigned)(unsigned char)*p - '0';
+
+		if (d > 9 || v > (lim - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*out = neg ? (v ? -(int64_t)(v - 1) - 1 : 0) : (int64_t)v;
 	return true;
 }
 
-bool jtok_is(const struct jtok *t, const char *s)
-{
-	size_t n = strlen(s);
-
-	return t->len == n && memcmp(t->str, s, n) == 0;
-}

@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define JSCAN_MAX_DEPTH 512
 
@@ -60,6 +61,12 @@ enum jtok_type jscan_next(struct jscan *s, struct jtok *t);
 bool jscan_skip(struct jscan *s, const struct jtok *t);
 /* Parse a JT_NUMBER token as a signed 64-bit integer (no fraction/exponent). */
 bool jtok_int64(const struct jtok *t, int64_t *out);
-bool jtok_is(const struct jtok *t, const char *s);
+/* True when the token's text is exactly @s; inline, so strlen of a literal folds. */
+static inline bool jtok_is(const struct jtok *t, const char *s)
+{
+	size_t n = strlen(s);
+
+	return t->len == n && memcmp(t->str, s, n) == 0;
+}
 
 #endif

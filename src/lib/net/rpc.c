@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <pthread.h>
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
@@ -31,18 +32,32 @@ static void quiet_log(gpr_log_func_args *args)
 	(void)args;
 }
 
+/*
+ * gRPC starts its threads and allocators in grpc_init: that is done on the
+ * first channel, so commands that never speak v3 (v2 saves, snapshot files,
+ * Kubernetes) do not pay for it in start-up time and memory.
+ */
+static pthread_once_t grpc_once = PTHREAD_ONCE_INIT;
+static bool grpc_started;
+
+static void grpc_start(void)
+{
+	grpc_init();
+	grpc_started = true;
+}
+
 void rpc_global_init(bool debug)
 {
 	if (!debug) {
 		gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
 		gpr_set_log_function(quiet_log);
 	}
-	grpc_init();
 }
 
 void rpc_global_shutdown(void)
 {
-	grpc_shutdown();
+	if (grpc_started)
+		grpc_shutdown();
 }
 
 static enum dsck_err read_pem(const char *what, const char *path, char **out,
@@ -154,6 +169,7 @@ enum dsck_err rpc_channel_new(const char *endpoint, const struct dsck_conn *conn
 	struct rpc_channel *ch;
 	enum dsck_err rc;
 
+	pthread_once(&grpc_once, grpc_start);
 	if (tls) {
 		if ((rc = tls_credentials(conn, &creds, err)))
 			return rc;

@@ -23,7 +23,7 @@ void etcd2_client_release(struct etcd2_client *c)
 void etcd2_listing_release(struct etcd2_listing *l)
 {
 	http_response_release(&l->resp);
-	free(l->nodes);
+	buf_release(&l->nodes_mem);
 	l->nodes = NULL;
 	l->n = 0;
 }
@@ -61,8 +61,9 @@ enum { NODE_KEY = 1, NODE_VALUE = 2, NODE_DIR = 4, NODE_TTL = 8, NODE_EXP = 16 }
 
 struct walker {
 	struct jscan s;
+	struct buf mem;             /* holds nodes (buf_init_reserved: never moves once large) */
 	struct etcd2_node *nodes;
-	size_t n, alloc;
+	size_t n;
 	const char *what;
 	struct dsck_error *err;
 	int64_t error_code;
@@ -78,16 +79,11 @@ static enum dsck_err syntax_error(struct walker *w, const char *msg)
 
 static enum dsck_err new_slot(struct walker *w, size_t *slot)
 {
-	if (w->n == w->alloc) {
-		size_t n = w->alloc ? w->alloc * 2 : 256;
-		struct etcd2_node *r = realloc(w->nodes, n * sizeof(*r));
-
-		if (!r)
-			return dsck_oom(w->err);
-		w->nodes = r;
-		w->alloc = n;
-	}
+	if (buf_grow(&w->mem, sizeof(w->nodes[0])))
+		return dsck_oom(w->err);
+	w->nodes = (struct etcd2_node *)w->mem.data;
 	memset(&w->nodes[w->n], 0, sizeof(w->nodes[0]));
+	w->mem.len += sizeof(w->nodes[0]);
 	*slot = w->n++;
 	return DSCK_OK;
 }
@@ -258,13 +254,24 @@ static enum dsck_err finish_listing(struct walker *w)
 		w->nodes[o++] = w->nodes[i];
 	}
 	w->n = o;
-	if (w->n > 1)
-		qsort_r(w->nodes, w->n, sizeof(w->nodes[0]), node_cmp, w->s.base);
-	for (size_t i = 1; i < w->n; i++)
-		if (!node_cmp(&w->nodes[i - 1], &w->nodes[i], w->s.base))
+	/*
+	 * etcd lists each directory's children sorted, depth first, which is
+	 * byte order unless a sibling sorts between a directory and its
+	 * children ("a" < "a-b" < "a/c"): sort only when a pair is out of order.
+	 */
+	for (size_t i = 1; i < w->n; i++) {
+		int c = node_cmp(&w->nodes[i - 1], &w->nodes[i], w->s.base);
+
+		if (c > 0) {
+			qsort_r(w->nodes, w->n, sizeof(w->nodes[0]), node_cmp, w->s.base);
+			i = 0;
+			continue;
+		}
+		if (c == 0)
 			return dsck_fail(w->err, DSCK_ERR_PROTOCOL,
 					 "%s: malformed v2 response: key '%s' appears twice",
 					 w->what, w->s.base + w->nodes[i].key_off);
+	}
 	return DSCK_OK;
 }
 
@@ -276,6 +283,8 @@ static enum dsck_err parse_body(struct walker *w, char *body, size_t len)
 	if (len >= UINT32_MAX)
 		return dsck_fail(w->err, DSCK_ERR_TOO_LARGE, "%s: v2 response of %zu bytes is too "
 				 "large to parse (4 GiB at most)", w->what, len);
+	/* The most nodes a body can hold: "{}," is 3 bytes. */
+	buf_init_reserved(&w->mem, (len / 3 + 1) * sizeof(w->nodes[0]));
 	jscan_init(&w->s, body, len);
 	w->error_code = -1;
 	if ((rc = parse_top(w)))
@@ -321,7 +330,7 @@ enum dsck_err etcd2_parse_listing(char *body, size_t len, const char *what,
 	if (rc == DSCK_OK)
 		for (size_t i = 0; i < w.n; i++)
 			node_record(body, &w.nodes[i], &out[i]);
-	free(w.nodes);
+	buf_release(&w.mem);
 	if (rc)
 		return rc;
 	*recs = out;
@@ -460,13 +469,14 @@ enum dsck_err etcd2_get(struct etcd2_client *c, const char *key, unsigned flags,
 			       out->resp.status);
 		goto out;
 	}
-	out->nodes = TAKE_PTR(w.nodes);
+	out->nodes_mem = w.mem;
+	out->nodes = w.nodes;
 	out->n = w.n;
 	out->etcd_index = out->resp.etcd_index;
 	snprintf(out->cluster_id, sizeof(out->cluster_id), "%s", out->resp.etcd_cluster_id);
 	return DSCK_OK;
 out:
-	free(w.nodes);
+	buf_release(&w.mem);
 	etcd2_listing_release(out);
 	return rc;
 }
@@ -500,7 +510,7 @@ static enum dsck_err write_request(struct etcd2_client *c, const char *method,
 	if (modified_index)
 		*modified_index = w.n ? get_index(w.nodes[0].modified_lo, w.nodes[0].modified_hi) : 0;
 out:
-	free(w.nodes);
+	buf_release(&w.mem);
 	http_response_release(&resp);
 	return rc;
 }

@@ -37,6 +37,7 @@ struct etcd2_node;
 
 struct etcd2_listing {
 	struct http_response resp;  /* owns the bytes the nodes point into */
+	struct buf nodes_mem;       /* owns nodes */
 	struct etcd2_node *nodes;   /* sorted by key, unique (compact, private) */
 	size_t n;
 	int64_t etcd_index;         /* X-Etcd-Index of the read */

@@ -208,12 +208,24 @@ static enum dsck_err deflate_out(struct snapshot_writer *w, bool finish, struct 
 	return DSCK_OK;
 }
 
+/* Hash what was appended since the last call: once a flush, not once a record. */
+static enum dsck_err hash_pending(struct snapshot_writer *w, struct dsck_error *err)
+{
+	if (w->out.len > w->hashed &&
+	    !EVP_DigestUpdate(w->sha, w->out.data + w->hashed, w->out.len - w->hashed))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
+	w->hashed = w->out.len;
+	return DSCK_OK;
+}
+
 static enum dsck_err flush_out_gz(struct snapshot_writer *w, bool finish, struct dsck_error *err)
 {
 	const char *p = w->out.data;
 	size_t n = w->out.len;
 	enum dsck_err rc;
 
+	if ((rc = hash_pending(w, err)))
+		return rc;
 	if (!n && !finish)
 		return DSCK_OK;
 	if (w->gz) {
@@ -234,6 +246,7 @@ static enum dsck_err flush_out_gz(struct snapshot_writer *w, bool finish, struct
 	w->file_bytes += n;
 	w->bytes += w->out.len;
 	buf_reset(&w->out);
+	w->hashed = 0;
 	return DSCK_OK;
 }
 
@@ -242,14 +255,18 @@ static enum dsck_err flush_out(struct snapshot_writer *w, struct dsck_error *err
 	return flush_out_gz(w, false, err);
 }
 
-/* Append a line (hashing it unless it is the trailer). */
+/* Append a line (to be hashed unless it is the trailer). */
 static enum dsck_err put_line(struct snapshot_writer *w, const char *p, size_t n, bool hash,
 			      struct dsck_error *err)
 {
-	if (hash && (!EVP_DigestUpdate(w->sha, p, n) || !EVP_DigestUpdate(w->sha, "\n", 1)))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
+	enum dsck_err rc;
+
+	if (!hash && (rc = hash_pending(w, err)))
+		return rc;
 	if (buf_append(&w->out, p, n) || buf_appendc(&w->out, '\n'))
 		return dsck_oom(err);
+	if (!hash)
+		w->hashed = w->out.len;
 	return w->out.len >= FLUSH_AT ? flush_out(w, err) : DSCK_OK;
 }
 
@@ -371,10 +388,13 @@ enum dsck_err snapshot_writer_add(struct snapshot_writer *w, const struct dsck_r
 	if (buf_append(&w->last_key, r->key, r->key_len))
 		return dsck_fail(err, DSCK_ERR_TOO_LARGE, "key too long");
 	w->have_last = true;
-	if ((rc = record_json_append(&w->out, w->api, r)) || (rc = buf_appendc(&w->out, '\n')))
+	if ((rc = record_json_append(&w->out, w->api, r)) || (rc = buf_appendc(&w->out, '\n'))) {
+		/* No half record left to hash or write. */
+		w->out.len = start;
+		if (w->out.data)
+			w->out.data[start] = '\0';
 		return dsck_fail(err, rc, "record for '%.*s' is too large", (int)r->key_len, r->key);
-	if (!EVP_DigestUpdate(w->sha, w->out.data + start, w->out.len - start))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
+	}
 	w->records++;
 	return w->out.len >= FLUSH_AT ? flush_out(w, err) : DSCK_OK;
 }
@@ -429,6 +449,8 @@ enum dsck_err snapshot_writer_commit(struct snapshot_writer *w, struct dsck_erro
 	int n;
 	enum dsck_err rc;
 
+	if ((rc = hash_pending(w, err)))
+		goto fail;
 	if (!EVP_DigestFinal_ex(w->sha, md, &mdlen)) {
 		rc = dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
 		goto fail;

@@ -50,6 +50,7 @@ struct snapshot_writer {
 	char *path, *tmp_path;
 	void *sha;                 /* EVP_MD_CTX */
 	struct buf out;            /* pending output */
+	size_t hashed;             /* bytes of out already in sha */
 	struct buf last_key;
 	bool have_last;
 	enum dsck_api api;
