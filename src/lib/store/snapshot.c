@@ -18,7 +18,8 @@
 #include "base/macro.h"
 #include "store/snapshot.h"
 
-#define FLUSH_AT (1u << 20)
+/* Large enough for few write(2)s, small enough to cost few page faults. */
+#define FLUSH_AT (256u << 10)
 #define TRAILER_START "{\"end\":"
 
 /* The temp file of the save in progress, for the SIGINT/SIGTERM handler. */
