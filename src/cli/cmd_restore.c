@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "base/keyfilter.h"
 #include "base/keytext.h"
+#include "base/num.h"
 #include "base/utf8.h"
 #include "ops/restore.h"
 
@@ -97,6 +98,15 @@ static int parse_opts(struct cli *cli, struct restore_opts *o, enum dsck_api dfl
 	if ((rc = cli_opt_u64(cli, OPT_MAX_REQUEST_BYTES, 1024, INT32_MAX, &n)))
 		return rc;
 	o->max_request_bytes = (size_t)n;
+	/* A benchmark knob, not an option: more in flight only queues longer in etcd
+	 * (docs/benchmarks.md, "Restore"). */
+	if ((v = getenv("DSCK_RESTORE_IN_FLIGHT"))) {
+		struct dsck_error ne = DSCK_ERROR_INIT;
+
+		if (num_parse_u64("DSCK_RESTORE_IN_FLIGHT", v, 1, RESTORE_IN_FLIGHT_MAX, &n, &ne))
+			return cli_usage_error(cli, "%s", ne.msg);
+		o->in_flight = (int)n;
+	}
 	return EXIT_OK;
 }
 

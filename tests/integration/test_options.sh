@@ -83,4 +83,26 @@ h_assert_eq "$m" "$(jq '.records | length' <<<"$H_OUT")" "pages of 1 and of 1000
 ((m > 0)) || h_fail "nothing migrated"
 h_pass "the edges of each range are accepted"
 
+# DSCK_RESTORE_IN_FLIGHT (a benchmark knob, docs/benchmarks.md): the same
+# parser and range, and both edges write the same store.
+for v in 0 65 abc ""; do
+	h_run env DSCK_RESTORE_IN_FLIGHT="$v" "$DSCK" migrate v2-to-v3 --endpoints "$EP" --dry-run
+	h_assert_rc 2 "DSCK_RESTORE_IN_FLIGHT='$v': usage error"
+	h_assert_contains "$H_ERR" "invalid DSCK_RESTORE_IN_FLIGHT '$v'" "the message names the variable and value"
+done
+for v in 1 64; do
+	h_etcd_start "fl$v" --v2
+	h_run "$DSCK_FIXTURE" --endpoint "$(h_endpoint "fl$v")"
+	h_assert_rc 0 "load the fixture for $v batch(es) in flight"
+	h_run env DSCK_RESTORE_IN_FLIGHT=$v "$DSCK" migrate v2-to-v3 --endpoints "$(h_endpoint "fl$v")" \
+		--max-txn-ops 1 -q
+	h_assert_rc 0 "migrate with $v batch(es) of one key in flight"
+	h_run "$DSCK" verify-migrate --endpoints "$(h_endpoint "fl$v")" -q
+	h_assert_rc 0 "verify-migrate after $v batch(es) in flight: every key copied"
+	h_assert_eq "$m" "$(h_etcdctl "fl$v" get /calico --prefix --keys-only -w json | jq '.count')" \
+		"$v batch(es) in flight: as many v3 keys as with the default"
+	h_etcd_stop "fl$v"
+done
+h_pass "DSCK_RESTORE_IN_FLIGHT: refused outside 1..64, both edges copy every key"
+
 h_done

@@ -329,19 +329,21 @@ struct restore_batch {
 };
 
 /*
- * v3 writes go out as guarded Txn batches, up to RESTORE_IN_FLIGHT at once:
+ * v3 writes go out as guarded Txn batches, up to 16 at once by default:
  * etcd commits several proposals in one disk sync, so one batch at a time
  * leaves the server waiting on the client. Batches hold disjoint keys and
  * each key's own guard, so their order does not matter; Ready's writes
  * (first and last) wait until nothing else is in flight. 16 measured best
  * on etcd 3.4 (docs/benchmarks.md, "Restore"): about 15 % over 4, the same
- * as 32; each batch holds at most --max-request-bytes.
+ * as 32; each batch holds at most --max-request-bytes. More than 16 does not
+ * make etcd faster, only its queue longer: the benchmark shows that with
+ * DSCK_RESTORE_IN_FLIGHT (restore_opts.in_flight).
  */
-#define RESTORE_IN_FLIGHT 16
+#define RESTORE_IN_FLIGHT_DEFAULT 16
 
 struct restore_pipe {
-	struct restore_batch b[RESTORE_IN_FLIGHT];
-	size_t cur;
+	struct restore_batch b[RESTORE_IN_FLIGHT_MAX];
+	size_t n, cur;
 };
 
 static enum dsck_err batch_init(struct restore *r, struct dsck_error *err)
@@ -351,7 +353,9 @@ static enum dsck_err batch_init(struct restore *r, struct dsck_error *err)
 	if (!p)
 		return dsck_oom(err);
 	r->pipe = p;
-	for (size_t i = 0; i < RESTORE_IN_FLIGHT; i++) {
+	p->n = r->opts->in_flight > 0 && r->opts->in_flight <= RESTORE_IN_FLIGHT_MAX
+	       ? (size_t)r->opts->in_flight : RESTORE_IN_FLIGHT_DEFAULT;
+	for (size_t i = 0; i < p->n; i++) {
 		struct restore_batch *b = &p->b[i];
 
 		buf_init(&b->arena, (size_t)64 << 20);
@@ -376,7 +380,7 @@ static void batch_free(struct restore *r)
 {
 	if (!r->pipe)
 		return;
-	for (size_t i = 0; i < RESTORE_IN_FLIGHT; i++) {
+	for (size_t i = 0; i < r->pipe->n; i++) {
 		struct restore_batch *b = &r->pipe->b[i];
 
 		if (b->in_flight)
@@ -493,7 +497,7 @@ static enum dsck_err batch_drain(struct restore *r, struct dsck_error *err)
 {
 	enum dsck_err rc = DSCK_OK, e;
 
-	for (size_t i = 0; i < RESTORE_IN_FLIGHT; i++)
+	for (size_t i = 0; i < r->pipe->n; i++)
 		if ((e = batch_join(r, &r->pipe->b[i], err)) && !rc)
 			rc = e;
 	return rc;
@@ -521,7 +525,7 @@ static enum dsck_err batch_submit(struct restore *r, struct dsck_error *err)
 	if ((e = thread_start(&b->thread, batch_run, b)))
 		return dsck_fail(err, DSCK_ERR_NOMEM, "cannot start a thread: %s", strerror(e));
 	b->in_flight = true;
-	p->cur = (p->cur + 1) % RESTORE_IN_FLIGHT;
+	p->cur = (p->cur + 1) % p->n;
 	next = &p->b[p->cur];
 	r->batch = next;
 	return batch_join(r, next, err);

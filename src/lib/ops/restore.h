@@ -50,7 +50,10 @@ struct restore_opts {
 	int max_txn_ops;
 	size_t max_request_bytes;
 	int64_t page_size;
+	int in_flight;               /* Txn batches in flight, 1..RESTORE_IN_FLIGHT_MAX; 0: 16 */
 };
+
+#define RESTORE_IN_FLIGHT_MAX 64
 
 struct restore_counts {
 	size_t create, update, same, conflict, skip, del, omit;
