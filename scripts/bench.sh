@@ -15,6 +15,7 @@ root=$PWD
 V3_KEYS=${BENCH_V3_KEYS:-1000000}
 V2_HOSTS=${BENCH_V2_HOSTS:-500}      # x 95 workloads: ~100,000 v2 keys
 RUNS=${BENCH_RUNS:-3}
+PAIR_RUNS=${BENCH_PAIR_RUNS:-5}     # the v2 save and curl, alternately (measure_pair)
 GROWTH=${BENCH_GROWTH-100000 1000000 3000000}
 
 scripts/deps.sh
@@ -54,6 +55,36 @@ measure() {
 	M_WALL=$(median "${walls[@]}") M_CPU=$(median "${cpus[@]}") M_RSS=$(median "${rsss[@]}")
 	M_SPREAD=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n '1p;$p' | paste -sd-)
 	printf '  %-52s %7.2f s (%s) server %6.2f s %6d MiB\n' "$name" "$M_WALL" "$M_SPREAD" \
+		"$M_CPU" "$M_RSS"
+}
+# measure_pair NAME_A CMD_A NAME_B PID CMD_B...: like measure for two
+# commands, run alternately (A, B, A, B, ...) so both see the same server
+# state (etcd's v2 GET time drifts with its garbage collector). CMD_A is one
+# shell string. Sets A_WALL/A_SPREAD and M_WALL/M_SPREAD/M_CPU/M_RSS for B.
+measure_pair() {
+	local na=$1 ca=$2 nb=$3 pid=$4 wa=() wb=() cpus=() rsss=() c0 c1 w r
+	shift 4
+	for ((i = 0; i < PAIR_RUNS; i++)); do
+		rm -f "$work/out" "$work/out.tmp"
+		sync
+		/usr/bin/time -f '%e %M' -o "$work/time" sh -c "$ca" >/dev/null
+		read -r w r <"$work/time"
+		wa+=("$w")
+		rm -f "$work/out" "$work/out.tmp"
+		sync
+		c0=$(srv_cpu "$pid")
+		/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
+		c1=$(srv_cpu "$pid")
+		read -r w r <"$work/time"
+		wb+=("$w") rsss+=("$((r / 1024))")
+		cpus+=("$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')")
+	done
+	A_WALL=$(median "${wa[@]}")
+	A_SPREAD=$(printf '%s\n' "${wa[@]}" | sort -g | sed -n '1p;$p' | paste -sd-)
+	M_WALL=$(median "${wb[@]}") M_CPU=$(median "${cpus[@]}") M_RSS=$(median "${rsss[@]}")
+	M_SPREAD=$(printf '%s\n' "${wb[@]}" | sort -g | sed -n '1p;$p' | paste -sd-)
+	printf '  %-52s %7.2f s (%s)\n' "$na" "$A_WALL" "$A_SPREAD"
+	printf '  %-52s %7.2f s (%s) server %6.2f s %6d MiB\n' "$nb" "$M_WALL" "$M_SPREAD" \
 		"$M_CPU" "$M_RSS"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -100,24 +131,55 @@ thread_ticks() {
 	done
 }
 
-# A fresh etcd loaded with N keys of SHAPE: sets EP and PID, LOAD_RATE,
-# LOAD_SRV (the server's CPU share of the load's wall time), LOAD_THREAD (the
-# busiest etcd thread's share), LOAD_DSCK (dsck's own share) and
-# LOAD_SATURATED: "yes" when etcd plus dsck kept at least 90 % of the
-# machine's cores busy, or one etcd thread at least 90 % of a core
-# (docs/benchmarks.md, "Restore: when is etcd the limit").
+# Sample etcd's goroutines every quarter second until file $2 appears; print
+# "SAMPLES BUSY": how many dumps were taken, and in how many etcd's apply
+# loop was applying. etcd applies every committed entry on one goroutine,
+# in order (docs/benchmarks.md, "Restore: when is etcd the limit").
+apply_sampler() {
+	local ep=$1 stop=$2 n=0 busy=0
+	while [[ ! -e $stop ]]; do
+		if curl -s --max-time 5 "$ep/debug/pprof/goroutine?debug=2" >"$work/gdump" 2>/dev/null &&
+			[[ -s $work/gdump ]]; then
+			n=$((n + 1))
+			grep -q 'applyAll(' "$work/gdump" && busy=$((busy + 1))
+		fi
+		sleep 0.25
+	done
+	echo "$n $busy"
+}
+
+# etcd's own time handling Txn requests, gRPC handler in to out (seconds, count).
+txn_handling() {
+	curl -s "$1/metrics" | awk '/^grpc_server_handling_seconds_(sum|count)\{grpc_method="Txn"/ {
+		if ($1 ~ /_sum/) s = $2; else c = $2 } END { printf "%s %s", s + 0, c + 0 }'
+}
+
+# A fresh etcd loaded with N keys of SHAPE, with IN_FLIGHT Txn batches in
+# flight (default: dsck's own). Sets EP and PID, LOAD_RATE, LOAD_SRV (the
+# server's CPU share of the load's wall time), LOAD_THREAD (the busiest etcd
+# thread's share), LOAD_DSCK (dsck's own share), LOAD_FSYNC (WAL fsync's
+# share), LOAD_APPLY (the share of goroutine samples in which etcd's apply
+# loop was busy) and LOAD_LATENCY (etcd's mean time handling one Txn, ms).
 fresh_etcd() {
-	local name=$1 shape=$2 n=$3 c0 c1 w u s
-	h_etcd_start "$name" -- --quota-backend-bytes=8589934592 --auto-compaction-retention=0
+	local name=$1 shape=$2 n=$3 inflight=${4:-} c0 c1 w u s h0 h1 sampler
+	h_etcd_start "$name" -- --quota-backend-bytes=8589934592 --auto-compaction-retention=0 \
+		--enable-pprof --metrics=extensive
 	EP=$(h_endpoint "$name") PID=$(h_pid "$name")
 	make_snapshot "$shape" "$n" "$work/gen.snap"
 	thread_ticks "$PID" >"$work/threads0"
 	metric "$EP" etcd_disk_wal_fsync_duration_seconds_sum >"$work/fsync0"
+	h0=$(txn_handling "$EP")
+	rm -f "$work/load.done"
+	apply_sampler "$EP" "$work/load.done" >"$work/apply" &
+	sampler=$!
 	c0=$(srv_cpu "$PID")
-	/usr/bin/time -f '%e %U %S' -o "$work/time" "$DSCK" snapshot restore "$work/gen.snap" --to v3 \
-		--endpoints "$EP" -q >/dev/null
+	env ${inflight:+DSCK_RESTORE_IN_FLIGHT=$inflight} /usr/bin/time -f '%e %U %S' -o "$work/time" \
+		"$DSCK" snapshot restore "$work/gen.snap" --to v3 --endpoints "$EP" -q >/dev/null
 	c1=$(srv_cpu "$PID")
+	touch "$work/load.done"
+	wait "$sampler"
 	thread_ticks "$PID" >"$work/threads1"
+	h1=$(txn_handling "$EP")
 	read -r w u s <"$work/time"
 	LOAD_FSYNC=$(awk -v a="$(<"$work/fsync0")" -v b="$(metric "$EP" etcd_disk_wal_fsync_duration_seconds_sum)" \
 		-v t="$w" 'BEGIN { printf "%.2f", (b - a) / t }')
@@ -127,11 +189,13 @@ fresh_etcd() {
 	LOAD_THREAD=$(awk -v hz="$tick" -v t="$w" 'NR == FNR { before[$1] = $2; next }
 		{ d = ($2 - before[$1]) / hz / t; if (d > max) max = d }
 		END { printf "%.2f", max }' "$work/threads0" "$work/threads1")
-	LOAD_SATURATED=$(awk -v e="$LOAD_SRV" -v d="$LOAD_DSCK" -v th="$LOAD_THREAD" -v c="$(nproc)" \
-		'BEGIN { print ((e + d >= 0.9 * c || th >= 0.9) ? "yes" : "no") }')
-	printf '  %-52s %7.2f s = %s keys/s, etcd busy %s cores (busiest thread %s, WAL fsync %s of the time), dsck %s cores\n' \
-		"load $n $shape keys (restore)" "$w" "$LOAD_RATE" "$LOAD_SRV" "$LOAD_THREAD" "$LOAD_FSYNC" "$LOAD_DSCK"
-	rm -f "$work/gen.snap" "$work/threads0" "$work/threads1" "$work/fsync0"
+	LOAD_APPLY=$(awk '{ printf "%.2f (%d of %d samples)", ($1 ? $2 / $1 : 0), $2, $1 }' "$work/apply")
+	LOAD_LATENCY=$(awk -v a="$h0" -v b="$h1" 'BEGIN { split(a, x, " "); split(b, y, " ");
+		printf "%.1f", (y[2] > x[2] ? (y[1] - x[1]) / (y[2] - x[2]) * 1000 : 0) }')
+	printf '  %-52s %7.2f s = %s keys/s, etcd busy %s cores (busiest thread %s, WAL fsync %s of the time), apply loop busy %s, %s ms a Txn in etcd, dsck %s cores\n' \
+		"load $n $shape keys (restore${inflight:+, $inflight in flight})" "$w" "$LOAD_RATE" "$LOAD_SRV" \
+		"$LOAD_THREAD" "$LOAD_FSYNC" "$LOAD_APPLY" "$LOAD_LATENCY" "$LOAD_DSCK"
+	rm -f "$work/gen.snap" "$work/threads0" "$work/threads1" "$work/fsync0" "$work/apply" "$work/gdump"
 }
 
 ctl() { etcdctl --command-timeout=600s --endpoints "$EP" "$@"; }
@@ -140,10 +204,20 @@ echo "== dsck benchmark on $(nproc) cores, etcd $(etcd --version | head -1 | awk
 declare -A SAVE_WALL
 for shape in wep seq; do
 	echo "-- v3 save, $V3_KEYS $shape keys"
+	# The same load with 4 x the batches in flight, on its own fresh etcd:
+	# if etcd had room, more concurrent Txns would go faster; if it is the
+	# limit, they only wait longer inside it (docs/benchmarks.md).
+	fresh_etcd "v3${shape}q" "$shape" "$V3_KEYS" 64
+	q_rate=$LOAD_RATE q_latency=$LOAD_LATENCY
+	h_etcd_stop "v3${shape}q"
+	rm -rf "$(h_datadir "v3${shape}q")"
 	fresh_etcd "v3$shape" "$shape" "$V3_KEYS"
 	load_rate=$LOAD_RATE load_srv=$LOAD_SRV load_thread=$LOAD_THREAD load_dsck=$LOAD_DSCK
-	load_fsync=$LOAD_FSYNC
-	load_sat=$LOAD_SATURATED
+	load_fsync=$LOAD_FSYNC load_apply=$LOAD_APPLY load_latency=$LOAD_LATENCY
+	# Saturated: the apply loop busy in at least 80 % of the samples, and 4 x
+	# the concurrency not more than 10 % faster.
+	load_sat=$(awk -v a="${LOAD_APPLY%% *}" -v r="$load_rate" -v q="$q_rate" \
+		'BEGIN { print ((a >= 0.8 && q <= 1.1 * r) ? "yes" : "no") }')
 	measure "etcdctl get --prefix /calico > f" "$PID" sh -c "etcdctl --command-timeout=600s --endpoints $EP get --prefix /calico > $work/out"
 	ctl_wall=$M_WALL ctl_cpu=$M_CPU ctl_rss=$M_RSS
 	measure "etcdctl get --prefix /calico -w json > f" "$PID" sh -c "etcdctl --command-timeout=600s --endpoints $EP get --prefix /calico -w json > $work/out"
@@ -162,7 +236,7 @@ for shape in wep seq; do
 		"$(meets "$(ratio "$save_wall" "$ctl_wall")" 0.6) / $(meets "$(ratio "$save_cpu" "$ctl_cpu")" 1.3) / $(meets "$save_rss" 64)"
 	row "snapshot restore --to v3, $V3_KEYS $shape keys into an empty etcd" \
 		"$load_rate keys/s = $(ratio "$load_rate" 52659) x the 52,659 keys/s of the first release" \
-		"etcd busy $load_srv cores (busiest thread $load_thread, WAL fsync $load_fsync of the time), dsck $load_dsck cores, of $(nproc)" \
+		"etcd busy $load_srv cores (busiest thread $load_thread, WAL fsync $load_fsync of the time), dsck $load_dsck cores, of $(nproc); etcd's apply loop busy $load_apply; a Txn spends $load_latency ms in etcd; with 64 batches in flight instead of 16: $q_rate keys/s ($(ratio "$q_rate" "$load_rate") x), $q_latency ms a Txn in etcd" \
 		">= 1.5 x, or etcd saturated" \
 		"$(meets "$(ratio "$load_rate" 52659)" 1.5 ge) / saturated: $load_sat"
 	if [[ $shape == wep ]]; then
@@ -218,11 +292,11 @@ V2=$(h_endpoint v2) PID=$(h_pid v2)
 "$FIXTURE" --endpoint "$V2" --hosts "$V2_HOSTS" --workloads-per-host 95 --seed 11 2>/dev/null
 # One unmeasured GET first: the first recursive GET after a load is slower for anyone.
 curl -s "$V2/v2/keys/calico?recursive=true&sorted=true&quorum=true" >/dev/null
-measure "curl recursive GET > f" "$PID" sh -c "curl -s '$V2/v2/keys/calico?recursive=true&sorted=true&quorum=true' > $work/out"
-curl_wall=$M_WALL
 curl -s "$V2/v2/keys/calico?recursive=true&sorted=true&quorum=true" >"$work/v2.json"
 body=$(( $(stat -c %s "$work/v2.json") / 1048576 ))
-measure "dsck snapshot save --api v2" "$PID" "$DSCK" snapshot save "$work/out" --api v2 --endpoints "$V2" -q
+measure_pair "curl recursive GET > f" "curl -s '$V2/v2/keys/calico?recursive=true&sorted=true&quorum=true' > $work/out" \
+	"dsck snapshot save --api v2" "$PID" "$DSCK" snapshot save "$work/out" --api v2 --endpoints "$V2" -q
+curl_wall=$A_WALL
 v2save=$M_WALL
 "$DSCK" snapshot save "$work/v2.snap" --api v2 --endpoints "$V2" -q >/dev/null
 leaves=$(grep -c '"key"' "$work/v2.snap" || true)
