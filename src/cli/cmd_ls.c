@@ -242,8 +242,8 @@ static int list_v3(struct lister *l, const struct dsck_conn *conn, const char *k
 		note_cut_segment(l, key);
 	etcd3_scan_release(&s);
 	etcd3_client_release(&c);
-	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
-		dsck_fail(&err, rc, "out of memory");
+	if (rc && err.code == DSCK_OK)   /* a failure that came without a message */
+		dsck_fail(&err, rc, "%s", dsck_err_name(rc));
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
 
@@ -295,8 +295,8 @@ static int list_file(struct lister *l, const char *key, const char *path, bool s
 	if (!rc)
 		note_cut_segment(l, key);
 	source_close(&src);
-	if (rc == DSCK_ERR_TOO_LARGE || rc == DSCK_ERR_NOMEM)
-		dsck_fail(&err, rc, "out of memory");
+	if (rc && err.code == DSCK_OK)   /* a failure that came without a message */
+		dsck_fail(&err, rc, "%s", dsck_err_name(rc));
 	return rc ? cli_fail(&err) : EXIT_OK;
 }
 

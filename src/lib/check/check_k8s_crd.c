@@ -634,7 +634,7 @@ static enum dsck_err judge_rbac(struct crd_migration *res, const struct inputs *
 
 	snprintf(key, sizeof(key), "serviceaccount/kube-system/%.200s", sa);
 	if (rc)
-		rc = dsck_fail(err, rc, "out of memory");
+		rc = dsck_oom(err);   /* node_roles fails only for memory */
 	else if (!json_array_size(roles))
 		rc = add(res, SEV_ERROR, "rbac-missing", key, err,
 			 "no ClusterRole is bound to service account kube-system/%s: apply the v2.5 "

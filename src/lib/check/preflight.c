@@ -189,7 +189,7 @@ static enum dsck_err connectivity(struct preflight *p, const struct dsck_conn *c
 		etcd3_client_release(&c3);
 		conn_release(&mc);
 		if (rc)
-			rc = dsck_fail(err, rc, "out of memory");
+			rc = dsck_oom(err);   /* findings_add fails only for memory */
 	}
 	snprintf(c->reason, sizeof(c->reason), "%zu of %zu members answer%s%s%s%s%s",
 		 conn->n_endpoints - p->unreachable, conn->n_endpoints, who.len ? " (" : "",

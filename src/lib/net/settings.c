@@ -369,9 +369,7 @@ enum dsck_err settings_read_password_file(struct dsck_settings *s,
 	line[n] = '\0';
 	rc = set_one(s, SET_PASSWORD, line, n, pf->source, pf->origin);
 	explicit_bzero(line, sizeof(line));
-	if (rc)
-		return dsck_fail(err, rc, "out of memory");
-	return DSCK_OK;
+	return rc ? dsck_oom(err) : DSCK_OK;   /* set_one fails only for memory */
 }
 
 /* Units of a Go duration, longest first so "ms" is not read as "m". */

@@ -827,7 +827,7 @@ static enum dsck_err plan_next(struct etcd3_scan *s, struct dsck_error *err)
 		rc = set_start(s, s->win, s->win_len, false);
 	}
 	if (rc)
-		return dsck_fail(err, rc, "out of memory");
+		return dsck_oom(err);   /* set_start fails only for memory */
 	if (s->adaptive && s->page->n_kvs)
 		adapt_page_size(s);
 	learn_window(s, bounded);

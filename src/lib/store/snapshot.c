@@ -363,7 +363,8 @@ enum dsck_err snapshot_writer_open(struct snapshot_writer *w, const char *path,
 			goto out;
 	}
 	if ((rc = snapshot_header_json(&line, hdr))) {
-		rc = dsck_fail(err, rc, "out of memory");
+		rc = rc == DSCK_ERR_NOMEM ? dsck_oom(err)
+		     : dsck_fail(err, rc, "the snapshot header would be over %zu bytes", line.max);
 		goto out;
 	}
 	rc = put_line(w, line.data, line.len, true, err);
