@@ -505,6 +505,8 @@ enum dsck_err etcd3_scan_begin(struct etcd3_scan *s, struct etcd3_client *c,
 	s->c = c;
 	s->revision = revision;
 	s->adaptive = page_size <= 0;
+	for (size_t i = 0; i < 8; i++)
+		s->win_radix[i] = 256;
 	s->page_size = page_size > 0 ? page_size : ETCD3_PAGE_FIRST;
 	s->serializable = serializable;
 	s->start = malloc(len + 1);
@@ -554,15 +556,55 @@ static void adapt_page_size(struct etcd3_scan *s)
  * therefore asks only for a window [start, win) that should hold about one
  * page of keys. Windows are measured on the 8 bytes after @win_base (the
  * part of the keys that changes within a page), from the density of the
- * page before.
+ * page before. A byte where every key of the page held a decimal digit
+ * counts 10 values, not 256: a carry such as node-0999 to node-1000 is then
+ * one step of the measure, not a gap of 246 empty values to cross.
  */
-static uint64_t key_point(const char *k, size_t len, size_t base)
+static bool is_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The value of one measured byte: a digit position maps the bytes around
+ * the digits onto 0 and 9, which keeps the order. */
+static unsigned byte_value(uint16_t radix, unsigned char c)
+{
+	if (radix == 256)
+		return c;
+	return c < '0' ? 0 : c > '9' ? 9 : c - '0';
+}
+
+static uint64_t key_point(const uint16_t radix[8], const char *k, size_t len, size_t base)
 {
 	uint64_t v = 0;
 
 	for (size_t i = 0; i < 8; i++)
-		v = v << 8 | (base + i < len ? (unsigned char)k[base + i] : 0);
+		v = v * radix[i] +
+		    (base + i < len ? byte_value(radix[i], (unsigned char)k[base + i]) : 0);
 	return v;
+}
+
+/* How many values the measure has (2^64 when no byte is a digit). */
+static unsigned __int128 measure_span(const uint16_t radix[8])
+{
+	unsigned __int128 n = 1;
+
+	for (size_t i = 0; i < 8; i++)
+		n *= radix[i];
+	return n;
+}
+
+/* Digit positions: bytes after @base where every key of the page has a digit. */
+static void page_radix(const Etcdserverpb__RangeResponse *p, size_t base, uint16_t radix[8])
+{
+	for (size_t i = 0; i < 8; i++) {
+		bool digits = p->n_kvs > 0;
+
+		for (size_t j = 0; j < p->n_kvs && digits; j++)
+			digits = base + i < p->kvs[j]->key.len &&
+				 is_digit(p->kvs[j]->key.data[base + i]);
+		radix[i] = digits ? 10 : 256;
+	}
 }
 
 static size_t common_prefix(const char *a, size_t alen, const char *b, size_t blen)
@@ -574,38 +616,47 @@ static size_t common_prefix(const char *a, size_t alen, const char *b, size_t bl
 	return n;
 }
 
+/* Measure from one byte higher up the key: the last byte measured drops out. */
+static void measure_up(struct etcd3_scan *s)
+{
+	s->win_step = s->win_step / s->win_radix[7] + 1;
+	memmove(s->win_radix + 1, s->win_radix, 7 * sizeof(s->win_radix[0]));
+	s->win_base--;
+	s->win_radix[0] = s->win_base < s->start_len &&
+			  is_digit((unsigned char)s->start[s->win_base]) ? 10 : 256;
+}
+
 /*
  * Make the next window @factor times wider. A width that no longer fits the
  * 8 bytes measured moves the measure one byte up the key (the same width is
- * then 256 times smaller a number), so sparse stretches are crossed in a few
- * requests whatever their depth.
+ * then a smaller number), so sparse stretches are crossed in a few requests
+ * whatever their depth.
  */
 static void widen(struct etcd3_scan *s, uint64_t factor)
 {
-	while (s->win_step > UINT64_MAX / factor && s->win_base > 0) {
-		s->win_step = (s->win_step >> 8) + 1;
-		s->win_base--;
-	}
+	while ((unsigned __int128)s->win_step * factor >= measure_span(s->win_radix) &&
+	       s->win_base > 0)
+		measure_up(s);
 	s->win_step = s->win_step > UINT64_MAX / factor ? UINT64_MAX : s->win_step * factor;
 }
 
 /* Keys per unit of the measure between the first and last key of the page. */
-static bool page_step(const struct etcd3_scan *s, size_t base, double want, double *step)
+static bool page_step(const struct etcd3_scan *s, const uint16_t radix[8], size_t base,
+		      double want, double *step)
 {
 	const Etcdserverpb__RangeResponse *p = s->page;
 	const ProtobufCBinaryData *first, *last;
-	uint64_t span;
+	uint64_t a, b;
 
 	if (p->n_kvs < 2)
 		return false;
 	first = &p->kvs[0]->key;
 	last = &p->kvs[p->n_kvs - 1]->key;
-	span = key_point((const char *)last->data, last->len, base) -
-	       key_point((const char *)first->data, first->len, base);
-	if (!span || key_point((const char *)last->data, last->len, base) <
-		     key_point((const char *)first->data, first->len, base))
+	a = key_point(radix, (const char *)first->data, first->len, base);
+	b = key_point(radix, (const char *)last->data, last->len, base);
+	if (b <= a)
 		return false;
-	*step = (double)span * want / (double)(p->n_kvs - 1);
+	*step = (double)(b - a) * want / (double)(p->n_kvs - 1);
 	return true;
 }
 
@@ -614,28 +665,32 @@ static bool page_step(const struct etcd3_scan *s, size_t base, double want, doub
  * to its end counts every key in it (etcd's `count`), gaps included, so its
  * density is the best guess for the next one. A window that held more than
  * a page is measured on the page itself, the keys nearest to what comes
- * next. The first, unbounded request only has its page: measure at the depth
- * where its first and last keys part.
+ * next, and so are its digit positions. The first, unbounded request only
+ * has its page: measure at the depth where its first and last keys part.
  */
 static void learn_window(struct etcd3_scan *s, bool bounded)
 {
 	const Etcdserverpb__RangeResponse *p = s->page;
 	double want = (double)s->page_size * 3 / 4 + 1, step;
+	size_t base = s->win_base;
+	uint16_t radix[8];
 
-	if (!bounded) {
-		const ProtobufCBinaryData *first, *last;
+	if (!bounded || p->more) {
+		if (!bounded) {
+			const ProtobufCBinaryData *first, *last;
 
-		if (p->n_kvs < 2)
+			if (p->n_kvs < 2)
+				return;
+			first = &p->kvs[0]->key;
+			last = &p->kvs[p->n_kvs - 1]->key;
+			base = common_prefix((const char *)first->data, first->len,
+					     (const char *)last->data, last->len);
+		}
+		page_radix(p, base, radix);
+		if (!page_step(s, radix, base, want, &step))
 			return;
-		first = &p->kvs[0]->key;
-		last = &p->kvs[p->n_kvs - 1]->key;
-		s->win_base = common_prefix((const char *)first->data, first->len,
-					    (const char *)last->data, last->len);
-		if (!page_step(s, s->win_base, want, &step))
-			return;
-	} else if (p->more) {
-		if (!page_step(s, s->win_base, want, &step))
-			return;
+		s->win_base = base;
+		memcpy(s->win_radix, radix, sizeof(radix));
 	} else if (p->count > 0) {
 		step = (double)s->win_step * want / (double)p->count;
 	} else {
@@ -653,10 +708,32 @@ static bool below_end(const struct etcd3_scan *s, const char *k, size_t len)
 	return record_key_cmp(k, len, s->end, s->end_len) < 0;
 }
 
+/*
+ * Add one to the decimal number that @p[0..base) ends with, in place:
+ * "node-0999" gives "node-1000", where the next byte value would give
+ * "node-099:", so a window that runs past its subtree goes on into the keys
+ * of the next number. False when the bytes before @base do not end in a
+ * digit, or every digit was a 9 (the number would need one more).
+ */
+static bool decimal_next(char *p, size_t base)
+{
+	for (size_t i = base; i-- > 0;) {
+		if (!is_digit((unsigned char)p[i]))
+			return false;
+		if (p[i] != '9') {
+			p[i]++;
+			return true;
+		}
+		p[i] = '0';
+	}
+	return false;
+}
+
 /* The next window's end: start + step at win_base, or the end of the range. */
 static enum dsck_err choose_window(struct etcd3_scan *s, struct dsck_error *err)
 {
 	size_t base = s->win_base, n = base + 8;
+	unsigned __int128 span, end;
 	uint64_t from, to;
 	char *w;
 
@@ -664,22 +741,32 @@ static enum dsck_err choose_window(struct etcd3_scan *s, struct dsck_error *err)
 		s->win_len = 0;                  /* the whole rest of the range */
 		return DSCK_OK;
 	}
-	from = key_point(s->start, s->start_len, base);
-	to = from + s->win_step;
+	from = key_point(s->win_radix, s->start, s->start_len, base);
 	w = realloc(s->win, n);
 	if (!w)
 		return dsck_oom(err);
 	s->win = w;
 	memcpy(w, s->start, base);
-	if (to < from) {
+	s->win_len = 0;
+	span = measure_span(s->win_radix);
+	end = (unsigned __int128)from + s->win_step;
+	if (end < span || (end < 2 * span && decimal_next(w, base))) {
+		to = (uint64_t)(end < span ? end : end - span);
+		for (size_t i = 8; i-- > 0;) {
+			unsigned d = (unsigned)(to % s->win_radix[i]);
+
+			w[base + i] = (char)(s->win_radix[i] == 256 ? d : '0' + d);
+			to /= s->win_radix[i];
+		}
+		/* A digit position that held other bytes can map back below start. */
+		if (record_key_cmp(w, n, s->start, s->start_len) > 0)
+			s->win_len = n;
+	}
+	if (!s->win_len) {
 		/* Past the bytes measured: the end of the subtree start is in. */
 		s->win_len = etcd3_prefix_end(s->start, base, w);
 		if (s->win_len == 1 && w[0] == '\0')
 			s->win_len = 0;
-	} else {
-		for (size_t i = 0; i < 8; i++)
-			w[base + i] = (char)(to >> (56 - 8 * i));
-		s->win_len = n;
 	}
 	if (s->win_len && !below_end(s, w, s->win_len))
 		s->win_len = 0;

@@ -132,6 +132,7 @@ struct etcd3_scan {
 	char *win;                 /* this request's range end (docs/v3-scans.md) */
 	size_t win_len;
 	size_t win_base;           /* windows are measured on the bytes after this */
+	uint16_t win_radix[8];     /* each measured byte counts 256 values, or 10 for a digit */
 	uint64_t win_step;         /* next window's width there, 0: not known yet */
 	int64_t revision;          /* pinned after the first page */
 	int64_t page_size;
