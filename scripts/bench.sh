@@ -36,24 +36,34 @@ tick=$(getconf CLK_TCK)
 # Server CPU seconds (user + system) of a running etcd, from /proc.
 srv_cpu() { awk -v t="$tick" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
 
+# run_once PID CMD...: run CMD once, from a clean $work/out; sets T_WALL,
+# T_RSS (MiB) and T_CPU (the server's CPU seconds meanwhile).
+run_once() {
+	local pid=$1 c0 c1 w r
+	shift
+	rm -f "$work/out" "$work/out.tmp"
+	sync
+	c0=$(srv_cpu "$pid")
+	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
+	c1=$(srv_cpu "$pid")
+	read -r w r <"$work/time"
+	T_WALL=$w T_RSS=$((r / 1024))
+	T_CPU=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')
+}
+spread() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd-; }
+
 # measure NAME PID CMD... : run CMD RUNS times; M_WALL/M_CPU/M_RSS are the
 # medians, M_SPREAD "min-max" of the wall times. The output of CMD goes to
 # $work/out (removed before each run so every run writes from scratch).
 measure() {
-	local name=$1 pid=$2 walls=() cpus=() rsss=() c0 c1 w r
+	local name=$1 pid=$2 walls=() cpus=() rsss=()
 	shift 2
 	for ((i = 0; i < RUNS; i++)); do
-		rm -f "$work/out" "$work/out.tmp"
-		sync
-		c0=$(srv_cpu "$pid")
-		/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
-		c1=$(srv_cpu "$pid")
-		read -r w r <"$work/time"
-		walls+=("$w") rsss+=("$((r / 1024))")
-		cpus+=("$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')")
+		run_once "$pid" "$@"
+		walls+=("$T_WALL") rsss+=("$T_RSS") cpus+=("$T_CPU")
 	done
 	M_WALL=$(median "${walls[@]}") M_CPU=$(median "${cpus[@]}") M_RSS=$(median "${rsss[@]}")
-	M_SPREAD=$(printf '%s\n' "${walls[@]}" | sort -g | sed -n '1p;$p' | paste -sd-)
+	M_SPREAD=$(spread "${walls[@]}")
 	printf '  %-52s %7.2f s (%s) server %6.2f s %6d MiB\n' "$name" "$M_WALL" "$M_SPREAD" \
 		"$M_CPU" "$M_RSS"
 }
@@ -62,27 +72,17 @@ measure() {
 # state (etcd's v2 GET time drifts with its garbage collector). CMD_A is one
 # shell string. Sets A_WALL/A_SPREAD and M_WALL/M_SPREAD/M_CPU/M_RSS for B.
 measure_pair() {
-	local na=$1 ca=$2 nb=$3 pid=$4 wa=() wb=() cpus=() rsss=() c0 c1 w r
+	local na=$1 ca=$2 nb=$3 pid=$4 wa=() wb=() cpus=() rsss=()
 	shift 4
 	for ((i = 0; i < PAIR_RUNS; i++)); do
-		rm -f "$work/out" "$work/out.tmp"
-		sync
-		/usr/bin/time -f '%e %M' -o "$work/time" sh -c "$ca" >/dev/null
-		read -r w r <"$work/time"
-		wa+=("$w")
-		rm -f "$work/out" "$work/out.tmp"
-		sync
-		c0=$(srv_cpu "$pid")
-		/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
-		c1=$(srv_cpu "$pid")
-		read -r w r <"$work/time"
-		wb+=("$w") rsss+=("$((r / 1024))")
-		cpus+=("$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')")
+		run_once "$pid" sh -c "$ca"
+		wa+=("$T_WALL")
+		run_once "$pid" "$@"
+		wb+=("$T_WALL") rsss+=("$T_RSS") cpus+=("$T_CPU")
 	done
-	A_WALL=$(median "${wa[@]}")
-	A_SPREAD=$(printf '%s\n' "${wa[@]}" | sort -g | sed -n '1p;$p' | paste -sd-)
+	A_WALL=$(median "${wa[@]}") A_SPREAD=$(spread "${wa[@]}")
 	M_WALL=$(median "${wb[@]}") M_CPU=$(median "${cpus[@]}") M_RSS=$(median "${rsss[@]}")
-	M_SPREAD=$(printf '%s\n' "${wb[@]}" | sort -g | sed -n '1p;$p' | paste -sd-)
+	M_SPREAD=$(spread "${wb[@]}")
 	printf '  %-52s %7.2f s (%s)\n' "$na" "$A_WALL" "$A_SPREAD"
 	printf '  %-52s %7.2f s (%s) server %6.2f s %6d MiB\n' "$nb" "$M_WALL" "$M_SPREAD" \
 		"$M_CPU" "$M_RSS"
