@@ -323,14 +323,18 @@ bool jscan_skip(struct jscan *s, const struct jtok *t)
 
 bool jtok_int64(const struct jtok *t, int64_t *out)
 {
-	const char *p = t->str, *e = t->str + t->len;
-	bool neg = p < e && *p == '-';
-	uint64_t v = 0, lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
+	const char *p, *e;
+	bool neg;
+	uint64_t v = 0, lim;
 
 	/* Digits only, no fraction or exponent, in range: by hand, not strtoll,
 	 * as every index of a v2 listing comes through here. */
-	if (t->type != JT_NUMBER)
+	if (t->type != JT_NUMBER || !t->str)
 		return false;
+	p = t->str;
+	e = t->str + t->len;
+	neg = p < e && *p == '-';
+	lim = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	p += neg;
 	if (p == e)
 		return false;
