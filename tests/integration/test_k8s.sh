@@ -212,6 +212,24 @@ h_pass "certificate-authority-data, client-certificate-data, client-key-data"
 kubeconfig "$KC.basic" migrated "    username: admin"$'\n'"    password: $(cut -d: -f2 "$SECRETS/basic")"
 run "$DSCK" check k8s-crd-migration --kubeconfig "$KC.basic"
 h_assert_rc 0 "basic auth from the kubeconfig"
+# User info in --k8s-api-endpoint is basic auth, as with kubectl, and is
+# taken out of the URL: no message, JSON or debug line shows it.
+PW=$(cut -d: -f2 "$SECRETS/basic")
+n0=$(wc -l <"$SERVER_LOG")
+run "$DSCK" check k8s-crd-migration --k8s-api-endpoint "https://admin:$PW@127.0.0.1:$PORT/" \
+	--k8s-cacert "$H_CA" -o json --debug
+h_assert_rc 0 "basic auth from the user info of --k8s-api-endpoint"
+tail -n +"$((n0 + 1))" "$SERVER_LOG" | grep -q '(basic)$' || h_fail "the server saw no basic auth"
+h_assert_not_contains "$H_OUT$H_ERR" "admin:" "the URL's user info is not shown"
+run "$DSCK" check k8s-crd-migration --k8s-api-endpoint "https://admin:wrong-$PW@127.0.0.1:$PORT" \
+	--k8s-cacert "$H_CA"
+h_assert_rc 4 "a wrong password in the URL: exit 4"
+h_assert_contains "$H_ERR" "user name and password from --k8s-api-endpoint" "the message names where the credential came from"
+h_assert_contains "$H_ERR" "https://127.0.0.1:$PORT" "and the URL without its user info"
+run "$DSCK" config --k8s-api-endpoint "https://admin:$PW@127.0.0.1:$PORT"
+h_assert_contains "$H_OUT" "k8s-password" "dsck config lists the URL's password"
+h_assert_not_contains "$H_OUT" "$PW" "as set, never its value"
+h_pass "--k8s-api-endpoint with user info: basic auth, never shown"
 kubeconfig "$KC.insecure" migrated "    token: $TOKEN"
 sed -i "s|certificate-authority: .*|insecure-skip-tls-verify: true|" "$KC.insecure"
 run "$DSCK" check k8s-crd-migration --kubeconfig "$KC.insecure"

@@ -40,6 +40,8 @@ static const struct setting_def defs[SET__COUNT] = {
 			     { "KUBECONFIG" }, "kubeconfig" },
 	[SET_K8S_API_ENDPOINT] = { "k8s-api-endpoint", "--k8s-api-endpoint", false, NULL,
 				   { "K8S_API_ENDPOINT" }, "k8sAPIEndpoint" },
+	[SET_K8S_USER] = { "k8s-user", NULL, false, NULL, { NULL }, NULL },
+	[SET_K8S_PASSWORD] = { "k8s-password", NULL, true, NULL, { NULL }, NULL },
 	[SET_K8S_TOKEN] = { "k8s-token", "--k8s-token", true, NULL,
 			    { "K8S_API_TOKEN" }, "k8sAPIToken" },
 	[SET_K8S_CA] = { "k8s-cacert", "--k8s-cacert", false, NULL,
@@ -133,14 +135,23 @@ static void pct_decode(char *p)
 	p[o] = '\0';
 }
 
+/* A URL setting and where the user info of its URLs goes. */
+struct url_ids {
+	enum setting_id url, user, password;
+};
+
+static const struct url_ids etcd_urls = { SET_ENDPOINTS, SET_USER, SET_PASSWORD };
+static const struct url_ids k8s_urls = { SET_K8S_API_ENDPOINT, SET_K8S_USER, SET_K8S_PASSWORD };
+
 /*
- * Credentials in endpoint URLs ("http://user:pass@host") are taken out of
- * the URL and kept as the user and password (unless a user is already set
- * with the same or a higher precedence), so that no URL that is shown,
- * logged or saved in a snapshot header ever carries them.
+ * Credentials in endpoint URLs ("http://user:pass@host"), of etcd or of the
+ * Kubernetes API, are taken out of the URL and kept as the user and
+ * password (unless a user is already set with the same or a higher
+ * precedence), so that no URL that is shown, logged or saved in a snapshot
+ * header ever carries them.
  */
-static enum dsck_err set_endpoints(struct dsck_settings *s, const char *value,
-				   enum settings_source src, const char *origin)
+static enum dsck_err set_urls(struct dsck_settings *s, const struct url_ids *ids,
+			      const char *value, enum settings_source src, const char *origin)
 {
 	_cleanup_free_ char *out = malloc(strlen(value) + 1);
 	char *cred = NULL;
@@ -149,7 +160,7 @@ static enum dsck_err set_endpoints(struct dsck_settings *s, const char *value,
 
 	if (!out)
 		return DSCK_ERR_NOMEM;
-	if (s->v[SET_ENDPOINTS].source > src)
+	if (s->v[ids->url].source > src)
 		return DSCK_OK;   /* a higher-precedence value is kept, with its user */
 	for (const char *p = value; *p;) {
 		size_t n = strcspn(p, ",");
@@ -177,7 +188,7 @@ static enum dsck_err set_endpoints(struct dsck_settings *s, const char *value,
 			out[o++] = *p++;
 	}
 	out[o] = '\0';
-	if (cred && (!s->v[SET_USER].value || s->v[SET_USER].source < src)) {
+	if (cred && (!s->v[ids->user].value || s->v[ids->user].source < src)) {
 		_cleanup_free_ char *u = strndup(cred, cred_len);
 		char *colon;
 		char what[300];
@@ -189,15 +200,15 @@ static enum dsck_err set_endpoints(struct dsck_settings *s, const char *value,
 		if (colon)
 			*colon++ = '\0';
 		pct_decode(u);
-		rc = set_one(s, SET_USER, u, strlen(u), src, what);
+		rc = set_one(s, ids->user, u, strlen(u), src, what);
 		if (!rc && colon) {
 			pct_decode(colon);
-			rc = set_one(s, SET_PASSWORD, colon, strlen(colon), src, what);
+			rc = set_one(s, ids->password, colon, strlen(colon), src, what);
 		}
 		explicit_bzero(u, cred_len);
 	}
 	if (!rc)
-		rc = set_one(s, SET_ENDPOINTS, out, o, src, origin);
+		rc = set_one(s, ids->url, out, o, src, origin);
 	return rc;
 }
 
@@ -209,7 +220,9 @@ enum dsck_err settings_set(struct dsck_settings *s, enum setting_id id,
 	enum dsck_err rc;
 
 	if (id == SET_ENDPOINTS)
-		return set_endpoints(s, value, src, origin);
+		return set_urls(s, &etcd_urls, value, src, origin);
+	if (id == SET_K8S_API_ENDPOINT)
+		return set_urls(s, &k8s_urls, value, src, origin);
 
 	/* etcdctl's --user accepts NAME:PASS; split so the password stays secret. */
 	if (id == SET_USER && (colon = strchr(value, ':'))) {

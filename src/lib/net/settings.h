@@ -36,6 +36,8 @@ enum setting_id {
 	SET_DATASTORE_TYPE,
 	SET_KUBECONFIG,
 	SET_K8S_API_ENDPOINT,
+	SET_K8S_USER,             /* only from the endpoint URL's user info */
+	SET_K8S_PASSWORD,
 	SET_K8S_TOKEN,
 	SET_K8S_CA,
 	SET_MAX_RESPONSE_BYTES,

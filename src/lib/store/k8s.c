@@ -245,6 +245,7 @@ static enum dsck_err apply_overrides(struct k8s_client *c, const struct dsck_set
 				     bool in_cluster, struct dsck_error *err)
 {
 	const struct setting *ep = &s->v[SET_K8S_API_ENDPOINT];
+	const struct setting *user = &s->v[SET_K8S_USER], *pass = &s->v[SET_K8S_PASSWORD];
 	const struct setting *tok = &s->v[SET_K8S_TOKEN];
 	const struct setting *ca = &s->v[SET_K8S_CA];
 	enum dsck_err rc;
@@ -263,6 +264,16 @@ static enum dsck_err apply_overrides(struct k8s_client *c, const struct dsck_set
 			return dsck_oom(err);
 		if (!c->source[0])
 			snprintf(c->source, sizeof(c->source), "%s", ep->origin);
+	}
+	/* User info in the endpoint URL (kept out of the URL by the settings):
+	 * basic auth, as kubectl does with it; a token given too wins. */
+	if (user->value && *user->value) {
+		snprintf(c->credential, sizeof(c->credential), "the user name and password from %s",
+			 user->origin);
+		free_secret(&c->token);
+		if ((rc = replace(&c->user, user->value, err)) ||
+		    (rc = replace(&c->password, pass->value ? pass->value : "", err)))
+			return rc;
 	}
 	if (tok->value && *tok->value) {
 		snprintf(c->credential, sizeof(c->credential), "the token from %s", tok->origin);
