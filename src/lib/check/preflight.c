@@ -213,8 +213,10 @@ static enum dsck_err locate_data(struct preflight *p, const struct dsck_conn *co
 	return rc;
 }
 
+/* Run one etcd check into a new slot; *@out (when given) is that slot. */
 static enum dsck_err run_check(struct preflight *p, const char *name, const struct dsck_conn *conn,
-			       const struct keyfilter *f, struct dsck_error *err)
+			       const struct keyfilter *f, struct preflight_check **out,
+			       struct dsck_error *err)
 {
 	struct preflight_check *c = preflight_add(p, name);
 	struct check_result r;
@@ -245,6 +247,8 @@ static enum dsck_err run_check(struct preflight *p, const char *name, const stru
 			 buf_str(&who), who.len ? ")" : "");
 	buf_release(&who);
 	check_result_release(&r);
+	if (out)
+		*out = c;
 	return rc;
 }
 
@@ -265,19 +269,21 @@ enum dsck_err preflight_etcd(struct preflight *p, const struct dsck_conn *conn,
 	if ((rc = locate_data(p, conn, f, err)))
 		return rc;
 	if (p->v3_calico) {
-		rc = run_check(p, "verify-migrate", conn, f, err);
+		rc = run_check(p, "verify-migrate", conn, f, NULL, err);
 		snprintf(p->next_step, sizeof(p->next_step),
 			 "keep serving v2 until every Calico component uses v3; 'dsck diff v2 v3' "
 			 "shows drift since the migration");
 	} else if (p->v2_served) {
+		struct preflight_check *pre = NULL;
+
 		/* Before the migration (also when v3 holds other data: it would be lost). */
-		rc = run_check(p, "pre-migrate", conn, f, err);
+		rc = run_check(p, "pre-migrate", conn, f, &pre, err);
 		/* TTL keys would become permanent: the command leaves them out. */
 		snprintf(p->next_step, sizeof(p->next_step),
 			 "take 'dsck snapshot save before.snap --api v2', stop every member, run "
 			 "'ETCDCTL_API=3 etcdctl migrate --data-dir DIR%s' on each, start them with "
 			 "--enable-v2=true, then 'dsck verify-migrate --before before.snap'",
-			 findings_count(&p->checks[p->n - 1].findings, "ttl-will-persist") ?
+			 findings_count(&pre->findings, "ttl-will-persist") ?
 			 " --no-ttl" : "");
 	} else {
 		struct preflight_check *c = preflight_add(p, "migration");
@@ -291,7 +297,7 @@ enum dsck_err preflight_etcd(struct preflight *p, const struct dsck_conn *conn,
 			return dsck_oom(err);
 	}
 	if (!rc && p->v2_served)
-		rc = run_check(p, "v2-content", conn, f, err);
+		rc = run_check(p, "v2-content", conn, f, NULL, err);
 	else if (!rc)
 		preflight_skip(preflight_add(p, "v2-content"), "the v2 API is not served");
 	return rc;
