@@ -54,6 +54,34 @@ static void test_root_listing_sorted_bytewise(void **state)
 	free(keep);
 }
 
+/* A key listed twice is refused, whether the rest is in byte order or not. */
+static void test_repeated_key(void **state)
+{
+	static const char *const bodies[] = {
+		/* in order apart from the repeat */
+		"{\"action\":\"get\",\"node\":{\"dir\":true,\"nodes\":["
+		"{\"key\":\"/a\",\"value\":\"1\"},{\"key\":\"/b\",\"value\":\"2\"},"
+		"{\"key\":\"/b\",\"value\":\"3\"}]}}",
+		/* out of order too ("/a/c" after "/a-b" is sorted first) */
+		"{\"action\":\"get\",\"node\":{\"dir\":true,\"nodes\":["
+		"{\"key\":\"/a\",\"dir\":true,\"nodes\":[{\"key\":\"/a/c\",\"value\":\"1\"}]},"
+		"{\"key\":\"/a-b\",\"value\":\"2\"},{\"key\":\"/a/c\",\"value\":\"3\"}]}}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct dsck_error err = DSCK_ERROR_INIT;
+		struct dsck_record *r = NULL;
+		char *keep;
+
+		assert_int_equal(parse(bodies[i], &r, &err, &keep), (size_t)-1);
+		assert_int_equal(err.code, DSCK_ERR_PROTOCOL);
+		assert_non_null(strstr(err.msg, "appears twice"));
+		assert_null(r);
+		free(keep);
+	}
+}
+
 static void test_ttl_and_escapes(void **state)
 {
 	const char *body =
@@ -152,6 +180,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_root_listing_sorted_bytewise),
+		cmocka_unit_test(test_repeated_key),
 		cmocka_unit_test(test_ttl_and_escapes),
 		cmocka_unit_test(test_error_body),
 		cmocka_unit_test(test_malformed_bodies),

@@ -241,9 +241,9 @@ static int node_cmp(const void *a, const void *b, void *base)
 /* Drop the keyless root node, sort into byte order, insist on unique keys. */
 static enum dsck_err finish_listing(struct walker *w)
 {
-	size_t o = 0;
+	size_t o = 0, i;
 
-	for (size_t i = 0; i < w->n; i++) {
+	for (i = 0; i < w->n; i++) {
 		if (!(w->nodes[i].flags & NODE_KEY)) {
 			if (i != 0)
 				return dsck_fail(w->err, DSCK_ERR_PROTOCOL,
@@ -257,20 +257,19 @@ static enum dsck_err finish_listing(struct walker *w)
 	/*
 	 * etcd lists each directory's children sorted, depth first, which is
 	 * byte order unless a sibling sorts between a directory and its
-	 * children ("a" < "a-b" < "a/c"): sort only when a pair is out of order.
+	 * children ("a" < "a-b" < "a/c"). Strictly increasing keys are sorted
+	 * and unique; otherwise sort, then insist on unique keys.
 	 */
-	for (size_t i = 1; i < w->n; i++) {
-		int c = node_cmp(&w->nodes[i - 1], &w->nodes[i], w->s.base);
-
-		if (c > 0) {
-			qsort_r(w->nodes, w->n, sizeof(w->nodes[0]), node_cmp, w->s.base);
-			i = 0;
-			continue;
-		}
-		if (c == 0)
-			return dsck_fail(w->err, DSCK_ERR_PROTOCOL,
-					 "%s: malformed v2 response: key '%s' appears twice",
-					 w->what, w->s.base + w->nodes[i].key_off);
+	i = 1;
+	while (i < w->n && node_cmp(&w->nodes[i - 1], &w->nodes[i], w->s.base) < 0)
+		i++;
+	if (i < w->n) {
+		qsort_r(w->nodes, w->n, sizeof(w->nodes[0]), node_cmp, w->s.base);
+		for (i = 1; i < w->n; i++)
+			if (!node_cmp(&w->nodes[i - 1], &w->nodes[i], w->s.base))
+				return dsck_fail(w->err, DSCK_ERR_PROTOCOL,
+						 "%s: malformed v2 response: key '%s' appears twice",
+						 w->what, w->s.base + w->nodes[i].key_off);
 	}
 	return DSCK_OK;
 }
