@@ -173,6 +173,39 @@ h_run "$DSCK" ls /calico --api v3 --endpoints "$EP"
 h_assert_rc 0 "ls to a reader that reads everything still exits 0"
 h_pass "a closed stdout ends quietly with 141"
 
+# --- snapshots of many blocks: the second thread that hashes and writes them ---
+# 6,000 records of ~600 bytes are 14 blocks of 256 KiB: most are written by
+# the flusher thread, the last by the main thread after it.
+gen=$H_TMP/gen.snap
+{
+	printf '%s\n' '{"api":"v3","created":"2026-01-01T00:00:00Z","dsck_snapshot":1,"ephemeral":"excluded","prefix":"/calico","source":{"endpoint":"generated","revision":9},"tool":"test"}'
+	awk 'BEGIN { v = sprintf("%0550d", 0); for (i = 0; i < 6000; i++)
+		printf "{\"create_revision\":2,\"key\":\"/calico/v1/config/k%05d\",\"lease\":0,\"mod_revision\":%d,\"value\":\"%s\\\"%d\",\"version\":1}\n", i, i + 2, v, i }'
+} >"$gen.body"
+printf '{"end":true,"records":6000,"sha256":"%s"}\n' "$(sha256sum <"$gen.body" | cut -d' ' -f1)" |
+	cat "$gen.body" - >"$gen"
+h_run "$DSCK" snapshot verify "$gen"
+h_assert_rc 0 "the generated snapshot verifies"
+h_run "$DSCK" snapshot save copy.snap "$gen" -q
+h_assert_rc 0 "snapshot save of a 3 MB snapshot file"
+h_assert_eq "$(sed '1d;$d' "$gen" | sha256sum)" "$(sed '1d;$d' copy.snap | sha256sum)" \
+	"the copy holds the same records, byte for byte, in order"
+h_run "$DSCK" snapshot verify copy.snap
+h_assert_rc 0 "the copy's trailer hash is right"
+h_run "$DSCK" snapshot save copy.snap.gz "$gen" -q
+h_assert_rc 0 "snapshot save to FILE.gz of many blocks"
+h_assert_eq "$(sed '1d;$d' "$gen" | sha256sum)" "$(gunzip -c copy.snap.gz | sed '1d;$d' | sha256sum)" \
+	"the gzip copy holds the same records"
+h_run "$DSCK" snapshot verify copy.snap.gz
+h_assert_rc 0 "the gzip copy verifies"
+H_RC=0
+"$DSCK" snapshot save - "$gen" >/dev/full 2>"$H_TMP/full.err" || H_RC=$?
+H_ERR=$(<"$H_TMP/full.err")
+h_assert_rc 6 "a full disk while the flusher writes: exit 6"
+h_assert_contains "$H_ERR" "cannot write 'standard output': No space left on device" \
+	"a full disk names what could not be written and why"
+h_pass "snapshots of many blocks: the same bytes plain and gzip, a write failure exits 6"
+
 # --- gzip: FILE.gz writes gzip; every reader finds gzip by its magic bytes ---
 h_run "$DSCK" snapshot save g.snap.gz --api v3 --endpoints "$EP" -q
 h_assert_rc 0 "save FILE.gz"

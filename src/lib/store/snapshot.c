@@ -16,6 +16,7 @@
 #include "base/jscan.h"
 #include "base/keyfilter.h"
 #include "base/macro.h"
+#include "base/thread.h"
 #include "store/snapshot.h"
 
 /* Large enough for few write(2)s, small enough to cost few page faults. */
@@ -187,14 +188,15 @@ static enum dsck_err write_all(int fd, const char *p, size_t n)
 	return DSCK_OK;
 }
 
-/* Compress the pending output into w->zout (all of it; @finish ends the stream). */
-static enum dsck_err deflate_out(struct snapshot_writer *w, bool finish, struct dsck_error *err)
+/* Compress @blk into w->zout (all of it; @finish ends the stream). */
+static enum dsck_err deflate_block(struct snapshot_writer *w, const struct buf *blk, bool finish,
+				   struct dsck_error *err)
 {
 	z_stream *z = w->gz;
 	int zrc;
 
-	z->next_in = (unsigned char *)w->out.data;
-	z->avail_in = (uInt)w->out.len;
+	z->next_in = (unsigned char *)blk->data;
+	z->avail_in = (uInt)blk->len;
 	buf_reset(&w->zout);
 	do {
 		if (buf_grow(&w->zout, 1u << 16))
@@ -219,18 +221,24 @@ static enum dsck_err hash_pending(struct snapshot_writer *w, struct dsck_error *
 	return DSCK_OK;
 }
 
-static enum dsck_err flush_out_gz(struct snapshot_writer *w, bool finish, struct dsck_error *err)
+/*
+ * Hash @blk from byte @hashed on, compress it when writing gzip, write it
+ * and empty it. Runs on the flusher thread while the next block is being
+ * formatted, or inline when there is none.
+ */
+static enum dsck_err write_block(struct snapshot_writer *w, struct buf *blk, size_t hashed,
+				 bool finish, struct dsck_error *err)
 {
-	const char *p = w->out.data;
-	size_t n = w->out.len;
+	const char *p = blk->data;
+	size_t n = blk->len;
 	enum dsck_err rc;
 
-	if ((rc = hash_pending(w, err)))
-		return rc;
+	if (n > hashed && !EVP_DigestUpdate(w->sha, p + hashed, n - hashed))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
 	if (!n && !finish)
 		return DSCK_OK;
 	if (w->gz) {
-		if ((rc = deflate_out(w, finish, err)))
+		if ((rc = deflate_block(w, blk, finish, err)))
 			return rc;
 		p = w->zout.data;
 		n = w->zout.len;
@@ -245,15 +253,145 @@ static enum dsck_err flush_out_gz(struct snapshot_writer *w, bool finish, struct
 	if (!w->to_stdout && n)
 		sync_file_range(w->fd, (off64_t)w->file_bytes, (off64_t)n, SYNC_FILE_RANGE_WRITE);
 	w->file_bytes += n;
-	w->bytes += w->out.len;
-	buf_reset(&w->out);
-	w->hashed = 0;
+	w->bytes += blk->len;
+	buf_reset(blk);
 	return DSCK_OK;
 }
 
+static enum dsck_err flush_out_gz(struct snapshot_writer *w, bool finish, struct dsck_error *err)
+{
+	enum dsck_err rc = write_block(w, &w->out, w->hashed, finish, err);
+
+	w->hashed = 0;
+	return rc;
+}
+
+/*
+ * The flusher: a second thread that hashes, compresses and writes one full
+ * block while the main thread formats the next (docs/benchmarks.md, "v2
+ * save"). The two never touch the hash, the gzip stream or the file at the
+ * same time: the main thread hands a block over only when the flusher is
+ * idle, and waits for it before it finishes or gives up.
+ */
+struct snapshot_flusher {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct snapshot_writer *w;
+	struct buf blk;            /* the block handed over */
+	size_t hashed;             /* of blk, already hashed */
+	bool busy, stop;
+	enum dsck_err rc;          /* the first failure, in err */
+	struct dsck_error err;
+};
+
+static void *flusher_main(void *arg)
+{
+	struct snapshot_flusher *f = arg;
+
+	pthread_mutex_lock(&f->lock);
+	for (;;) {
+		while (!f->busy && !f->stop)
+			pthread_cond_wait(&f->cond, &f->lock);
+		if (!f->busy)
+			break;
+		pthread_mutex_unlock(&f->lock);
+		enum dsck_err rc = f->rc ? f->rc : write_block(f->w, &f->blk, f->hashed, false,
+								&f->err);
+		pthread_mutex_lock(&f->lock);
+		f->rc = rc;
+		f->busy = false;
+		pthread_cond_broadcast(&f->cond);
+	}
+	pthread_mutex_unlock(&f->lock);
+	return NULL;
+}
+
+/* Wait until the flusher is idle; its failure, if it had one. */
+static enum dsck_err flusher_wait(struct snapshot_flusher *f, struct dsck_error *err)
+{
+	enum dsck_err rc;
+
+	pthread_mutex_lock(&f->lock);
+	while (f->busy)
+		pthread_cond_wait(&f->cond, &f->lock);
+	rc = f->rc;
+	pthread_mutex_unlock(&f->lock);
+	if (rc && err)
+		*err = f->err;
+	return rc;
+}
+
+/* Started at the first full block, so small snapshots never start a thread. */
+static struct snapshot_flusher *flusher_new(struct snapshot_writer *w)
+{
+	struct snapshot_flusher *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->w = w;
+	f->err = (struct dsck_error)DSCK_ERROR_INIT;
+	buf_init(&f->blk, w->out.max);
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+	if (thread_start(&f->thread, flusher_main, f) != 0) {
+		pthread_cond_destroy(&f->cond);
+		pthread_mutex_destroy(&f->lock);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static void flusher_free(struct snapshot_flusher *f)
+{
+	if (!f)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->stop = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	pthread_join(f->thread, NULL);
+	pthread_cond_destroy(&f->cond);
+	pthread_mutex_destroy(&f->lock);
+	buf_release(&f->blk);
+	free(f);
+}
+
+/* Hand the full block to the flusher (or write it here when there is none). */
 static enum dsck_err flush_out(struct snapshot_writer *w, struct dsck_error *err)
 {
-	return flush_out_gz(w, false, err);
+	struct snapshot_flusher *f = w->flusher;
+	struct buf spare;
+	enum dsck_err rc;
+
+	if (!f && !w->flusher_off && !(f = w->flusher = flusher_new(w)))
+		w->flusher_off = true;   /* no thread: write inline */
+	if (!f)
+		return flush_out_gz(w, false, err);
+	if ((rc = flusher_wait(f, err)))
+		return rc;
+	spare = f->blk;
+	f->blk = w->out;
+	w->out = spare;
+	f->hashed = w->hashed;
+	w->hashed = 0;
+	pthread_mutex_lock(&f->lock);
+	f->busy = true;
+	pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	return DSCK_OK;
+}
+
+/* Take back the hash, the gzip stream and the file: what is left is written here. */
+static enum dsck_err flusher_end(struct snapshot_writer *w, struct dsck_error *err)
+{
+	enum dsck_err rc = w->flusher ? flusher_wait(w->flusher, err) : DSCK_OK;
+
+	flusher_free(w->flusher);
+	w->flusher = NULL;
+	w->flusher_off = true;
+	return rc;
 }
 
 /* Append a line (to be hashed unless it is the trailer). */
@@ -283,6 +421,7 @@ static void gz_free(void **gz, int (*end)(z_streamp))
 
 static void writer_release(struct snapshot_writer *w)
 {
+	flusher_end(w, NULL);   /* first: it may be writing to the file */
 	if (w->fd >= 0 && !w->to_stdout)
 		close(w->fd);
 	w->fd = -1;
@@ -451,7 +590,7 @@ enum dsck_err snapshot_writer_commit(struct snapshot_writer *w, struct dsck_erro
 	int n;
 	enum dsck_err rc;
 
-	if ((rc = hash_pending(w, err)))
+	if ((rc = flusher_end(w, err)) || (rc = hash_pending(w, err)))
 		goto fail;
 	if (!EVP_DigestFinal_ex(w->sha, md, &mdlen)) {
 		rc = dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");

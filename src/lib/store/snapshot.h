@@ -40,6 +40,8 @@ struct snapshot_header {
 	bool ephemeral_included;
 };
 
+struct snapshot_flusher;
+
 struct snapshot_writer {
 	int fd;
 	bool to_stdout;
@@ -51,6 +53,8 @@ struct snapshot_writer {
 	void *sha;                 /* EVP_MD_CTX */
 	struct buf out;            /* pending output */
 	size_t hashed;             /* bytes of out already in sha */
+	struct snapshot_flusher *flusher;  /* hashes and writes full blocks, or NULL */
+	bool flusher_off;          /* none could be started, or it has ended: write inline */
 	struct buf last_key;
 	bool have_last;
 	enum dsck_api api;
