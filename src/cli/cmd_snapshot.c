@@ -120,7 +120,8 @@ int cmd_snapshot_save(struct cli *cli)
 		/* The v2 answer is one body: its bytes are the progress until it is in. */
 		progress_watch(&prog, &conn);
 		if (api == 2)
-			e = source_open_v2(&src, &conn, &f, !cli->set[OPT_SERIALIZABLE], &err);
+			e = source_open_v2_to_write(&src, &conn, &f, !cli->set[OPT_SERIALIZABLE],
+						    &err);
 		else
 			e = source_open_v3(&src, &conn, &f, page, cli->set[OPT_SERIALIZABLE], &err);
 		if (e) {

@@ -8,7 +8,9 @@
  *    refuses, except nesting deeper than JSCAN_MAX_DEPTH (and a raw NUL
  *    byte, where jansson stops reading);
  *  - every string token is valid UTF-8 of the length it claims, NUL-terminated,
- *    and holds exactly the bytes jansson decodes from the same quoted text.
+ *    and holds exactly the bytes jansson decodes from the same quoted text;
+ *  - with keep_escapes, the walk agrees on validity, and a string kept as its
+ *    JSON text is exactly what jsonw_string writes for jansson's decoding.
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "base/jscan.h"
+#include "base/jsonw.h"
 #include "base/utf8.h"
 #include "fuzz.h"
 
@@ -46,8 +49,26 @@ static void same_as_jansson(const struct jtok *t, const char *buf, const uint8_t
 	json_decref(j);
 }
 
-/* Walk every token; NULL when the input is exactly one JSON value, else why not. */
-static const char *walk(char *buf, const uint8_t *data, size_t size)
+/* A string kept as its JSON text: what jsonw_string writes for jansson's decoding. */
+static void kept_as_jsonw(const struct jtok *t, const uint8_t *data, size_t end)
+{
+	struct buf b = BUF_INIT(1u << 20);
+	json_error_t jerr;
+	json_t *j = json_loadb((const char *)data + end - t->len - 2, t->len + 2,
+			       JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+
+	FUZZ_ASSERT(j != NULL);
+	FUZZ_ASSERT(jsonw_string(&b, json_string_value(j), json_string_length(j)) == DSCK_OK);
+	FUZZ_ASSERT(b.len == t->len + 2 && !memcmp(b.data + 1, t->str, t->len));
+	json_decref(j);
+	buf_release(&b);
+}
+
+/*
+ * Walk every token (with @keep, string values may come as their JSON text);
+ * NULL when the input is exactly one JSON value, else why not.
+ */
+static const char *walk(char *buf, const uint8_t *data, size_t size, bool keep)
 {
 	struct jscan s;
 	struct jtok t;
@@ -55,6 +76,7 @@ static const char *walk(char *buf, const uint8_t *data, size_t size)
 
 	jscan_init(&s, buf, size);
 	for (;;) {
+		s.keep_escapes = keep;
 		switch (jscan_next(&s, &t)) {
 		case JT_ERROR:
 			FUZZ_ASSERT(s.error != NULL && s.error_offset <= size);
@@ -67,7 +89,11 @@ static const char *walk(char *buf, const uint8_t *data, size_t size)
 			FUZZ_ASSERT(t.str >= buf && t.str + t.len < buf + size);
 			FUZZ_ASSERT(t.str[t.len] == '\0');
 			FUZZ_ASSERT(utf8_valid((const unsigned char *)t.str, t.len));
-			same_as_jansson(&t, buf, data, (size_t)(s.p - buf));
+			FUZZ_ASSERT(!t.escaped || (keep && t.type == JT_STRING));
+			if (t.escaped)
+				kept_as_jsonw(&t, data, (size_t)(s.p - buf));
+			else
+				same_as_jansson(&t, buf, data, (size_t)(s.p - buf));
 			break;
 		case JT_NUMBER:
 			FUZZ_ASSERT(t.len > 0 && t.str + t.len <= buf + size);
@@ -99,13 +125,15 @@ static bool contains(const char *text, const char *what)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *a = fuzz_copy(data, size), *b = fuzz_copy(data, size);
+	char *a = fuzz_copy(data, size), *b = fuzz_copy(data, size), *c = fuzz_copy(data, size);
 	json_error_t jerr;
 	json_t *doc;
-	const char *why = walk(a, data, size);
+	const char *why = walk(a, data, size, false);
 	bool ok = !why;
 
 	FUZZ_ASSERT(skim(b, size) == ok);
+	FUZZ_ASSERT(!walk(c, data, size, true) == ok);
+	free(c);
 	doc = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (ok && !doc)
 		/* jansson's own limits: integers beyond json_int_t, reals beyond double,

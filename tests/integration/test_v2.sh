@@ -58,6 +58,17 @@ while IFS= read -r key; do
 	n=$((n + 1))
 done < <(jq -r '.records[] | select(.dir | not) | .key' <<<"$json")
 h_assert_eq 10 "$n" "leaf count"
+
+# A v2 snapshot holds the same values: those whose JSON text etcd wrote as
+# dsck writes it (quotes, \n) are copied as they are, the others (etcd
+# writes < > & as \u003c \u003e \u0026) decoded and written again.
+h_run "$DSCK" snapshot save "$H_TMP/values.snap" --api v2 --endpoints "$EP" -q --include-ephemeral
+h_assert_rc 0 "snapshot save --api v2"
+h_assert_eq "$(jq -c '[.records[] | select(.dir | not) | [.key, .value]]' <<<"$json")" \
+	"$(sed '1d;$d' "$H_TMP/values.snap" | jq -sc '[.[] | select(.dir | not) | [.key, .value]]')" \
+	"the snapshot's values equal the listing's"
+h_assert_contains "$(cat "$H_TMP/values.snap")" 'say \"hi\" \\ \\t <tag>&amp;' "a value etcd escaped as \\u003c is written plainly"
+h_pass "snapshot save --api v2 writes every value as the listing reads it"
 multi=$(jq -j '.records[] | select(.key == "/calico/v1/config/Multi") | .value' <<<"$json"; printf x)
 h_assert_eq $'line1\nline2\nx' "$multi" "trailing newline kept"
 h_assert_eq true "$(jq '.records[] | select(.key == "/calico/felix/v1/host/node1/status") | (.ttl > 3500 and (.expiration | length) > 0)' <<<"$json")" "TTL and expiration recorded"

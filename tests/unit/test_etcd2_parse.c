@@ -109,6 +109,28 @@ static void test_ttl_and_escapes(void **state)
 	free(keep);
 }
 
+/* A value given as its JSON text is written as it is: the same line as decoded. */
+static void test_record_escaped_value(void **state)
+{
+	static const char want[] = "{\"created_index\":1,\"key\":\"/a\",\"modified_index\":2,"
+				   "\"value\":\"{\\\"time\\\":\\\"x\\\"}\\n\"}";
+	struct dsck_record decoded = { .key = "/a", .key_len = 2, .value = "{\"time\":\"x\"}\n",
+				       .value_len = 13, .created_index = 1, .modified_index = 2 };
+	struct dsck_record kept = decoded;
+	struct buf b = BUF_INIT(4096);
+
+	(void)state;
+	kept.value = "{\\\"time\\\":\\\"x\\\"}\\n";
+	kept.value_len = strlen(kept.value);
+	kept.value_escaped = true;
+	assert_int_equal(record_json_append(&b, DSCK_API_V2, &decoded), DSCK_OK);
+	assert_string_equal(buf_str(&b), want);
+	buf_reset(&b);
+	assert_int_equal(record_json_append(&b, DSCK_API_V2, &kept), DSCK_OK);
+	assert_string_equal(buf_str(&b), want);
+	buf_release(&b);
+}
+
 static void test_error_body(void **state)
 {
 	const char *body = "{\"errorCode\":100,\"message\":\"Key not found\",\"cause\":\"/x\",\"index\":3}\n";
@@ -182,6 +204,7 @@ int main(void)
 		cmocka_unit_test(test_root_listing_sorted_bytewise),
 		cmocka_unit_test(test_repeated_key),
 		cmocka_unit_test(test_ttl_and_escapes),
+		cmocka_unit_test(test_record_escaped_value),
 		cmocka_unit_test(test_error_body),
 		cmocka_unit_test(test_malformed_bodies),
 		cmocka_unit_test(test_v3_record_binary),

@@ -11,6 +11,7 @@
 
 #include "base/b64.h"
 #include "base/jscan.h"
+#include "base/jsonchar.h"
 #include "base/jsonw.h"
 #include "base/utf8.h"
 
@@ -79,6 +80,117 @@ static void test_string_unescape_in_place(void **state)
 	assert_int_equal(t.str[t.len], '\0');
 	assert_int_equal(jscan_next(&s, &t), JT_ARRAY_END);
 	assert_int_equal(jscan_next(&s, &t), JT_END);
+}
+
+/* Read the one string of ["TEXT"], with keep_escapes as given. */
+static enum jtok_type one_string(char *doc, bool keep, struct jtok *t)
+{
+	struct jscan s;
+
+	jscan_init(&s, doc, strlen(doc));
+	assert_int_equal(jscan_next(&s, t), JT_ARRAY);
+	s.keep_escapes = keep;
+	return jscan_next(&s, t);
+}
+
+/*
+ * keep_escapes returns a string as its JSON text exactly when jsonw_string
+ * would write that text for the decoded string; other strings are decoded.
+ */
+static void test_keep_escapes(void **state)
+{
+	static const struct {
+		const char *json;    /* between the quotes */
+		bool kept;           /* returned as written */
+		const char *decoded;
+	} cases[] = {
+		{ "say \\\"hi\\\" \\\\ \\n\\r\\t\\b\\f", true, "say \"hi\" \\ \n\r\t\b\f" },
+		{ "{\\\"state\\\":\\\"active\\\",\\\"name\\\":\\\"cali12345678901\\\"}", true,
+		  "{\"state\":\"active\",\"name\":\"cali12345678901\"}" },
+		{ "plain, \xc3\xbcmlaut", false, "plain, \xc3\xbcmlaut" },
+		{ "a\\/b", false, "a/b" },
+		{ "\\u003ctag\\u003e\\u0026", false, "<tag>&" },
+		{ "\\\"\\u0008", false, "\"\b" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char doc[256], again[256];
+		struct buf b = BUF_INIT(1024);
+		struct jtok t;
+
+		snprintf(doc, sizeof(doc), "[\"%s\"]", cases[i].json);
+		assert_int_equal(one_string(doc, true, &t), JT_STRING);
+		assert_int_equal(t.escaped, cases[i].kept);
+		assert_int_equal(t.str[t.len], '\0');
+		if (cases[i].kept) {
+			assert_int_equal(t.len, strlen(cases[i].json));
+			assert_memory_equal(t.str, cases[i].json, t.len);
+		} else {
+			assert_int_equal(t.len, strlen(cases[i].decoded));
+			assert_memory_equal(t.str, cases[i].decoded, t.len);
+		}
+		/* Kept text is what jsonw_string writes for the decoded string. */
+		snprintf(again, sizeof(again), "[\"%s\"]", cases[i].json);
+		assert_int_equal(one_string(again, false, &t), JT_STRING);
+		assert_false(t.escaped);
+		assert_memory_equal(t.str, cases[i].decoded, strlen(cases[i].decoded));
+		assert_int_equal(jsonw_string(&b, t.str, t.len), DSCK_OK);
+		if (cases[i].kept)
+			assert_true(b.len == strlen(cases[i].json) + 2 &&
+				    memcmp(b.data + 1, cases[i].json, b.len - 2) == 0);
+		buf_release(&b);
+	}
+}
+
+/*
+ * A byte that ends a run, and bad UTF-8, at every offset across the 16- and
+ * 8-byte blocks the scanners read, kept or decoded.
+ */
+static void test_string_block_edges(void **state)
+{
+	(void)state;
+	for (size_t at = 0; at < 40; at++) {
+		static const char *const specials[] = { "\"", "\\", "\x01" };
+		char text[64], doc[80];
+		struct jtok t;
+		unsigned high = 0;
+
+		for (size_t k = 0; k < 3; k++) {
+			memset(text, 'a', 48);
+			text[at] = specials[k][0];
+			assert_int_equal(json_plain_run(text, 48), at);
+		}
+		memset(text, 'a', 48);
+		assert_int_equal(json_plain_run_high(text, 48, &high), 48);
+		assert_int_equal(high, 0);
+		text[at] = '\xc3';
+		text[at + 1] = '\xa9';
+		assert_int_equal(json_plain_run_high(text, 48, &high), 48);
+		assert_int_not_equal(high, 0);
+
+		for (int keep = 0; keep < 2; keep++) {
+			/* A valid two-byte sequence: read back as it is. */
+			memset(text, 'a', 48);
+			memcpy(text + at, "\xc3\xa9", 2);
+			text[48] = '\0';
+			snprintf(doc, sizeof(doc), "[\"%s\"]", text);
+			assert_int_equal(one_string(doc, keep, &t), JT_STRING);
+			assert_int_equal(t.len, 48);
+			assert_memory_equal(t.str, text, 48);
+			/* A stray continuation byte: refused either way. */
+			text[at] = 'a';
+			snprintf(doc, sizeof(doc), "[\"%s\"]", text);
+			assert_int_equal(one_string(doc, keep, &t), JT_ERROR);
+			/* An escaped quote at the edge: kept, or decoded to a quote. */
+			memset(text, 'a', 48);
+			memcpy(text + at, "\\\"", 2);
+			snprintf(doc, sizeof(doc), "[\"%s\"]", text);
+			assert_int_equal(one_string(doc, keep, &t), JT_STRING);
+			assert_int_equal(t.len, keep ? 48 : 47);
+			assert_int_equal(t.str[at], keep ? '\\' : '"');
+		}
+	}
 }
 
 static void test_skip_and_int(void **state)
@@ -293,6 +405,8 @@ int main(void)
 		cmocka_unit_test(test_valid_documents),
 		cmocka_unit_test(test_invalid_documents),
 		cmocka_unit_test(test_string_unescape_in_place),
+		cmocka_unit_test(test_keep_escapes),
+		cmocka_unit_test(test_string_block_edges),
 		cmocka_unit_test(test_skip_and_int),
 		cmocka_unit_test(test_depth_cap),
 		cmocka_unit_test(test_b64_roundtrip),

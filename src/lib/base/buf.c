@@ -61,7 +61,7 @@ void buf_reset(struct buf *b)
 		b->data[0] = '\0';
 }
 
-enum dsck_err buf_grow(struct buf *b, size_t extra)
+enum dsck_err buf_grow_slow(struct buf *b, size_t extra)
 {
 	size_t need, n;
 	char *p;

@@ -37,8 +37,19 @@ void buf_init_reserved(struct buf *b, size_t max);
 void buf_release(struct buf *b);
 /* Keep the memory, drop the contents. */
 void buf_reset(struct buf *b);
-/* Make room for @extra more bytes (plus the NUL). */
-enum dsck_err buf_grow(struct buf *b, size_t extra);
+enum dsck_err buf_grow_slow(struct buf *b, size_t extra);
+/*
+ * Make room for @extra more bytes (plus the NUL). Inline where there is
+ * room already: the snapshot writer asks once a field.
+ */
+static inline enum dsck_err buf_grow(struct buf *b, size_t extra)
+{
+	/* Not past max, and len + extra + 1 <= alloc, without overflow. */
+	if (extra <= b->max && b->len <= b->max - extra && extra < b->alloc &&
+	    b->len < b->alloc - extra)
+		return DSCK_OK;
+	return buf_grow_slow(b, extra);
+}
 enum dsck_err buf_append(struct buf *b, const void *p, size_t n);
 enum dsck_err buf_appends(struct buf *b, const char *s);
 enum dsck_err buf_appendc(struct buf *b, char c);

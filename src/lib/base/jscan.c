@@ -26,6 +26,7 @@ void jscan_init(struct jscan *s, char *data, size_t len)
 	s->expect = EXP_VALUE;
 	s->error = NULL;
 	s->error_offset = 0;
+	s->keep_escapes = false;
 }
 
 static enum jtok_type fail(struct jscan *s, const char *msg)
@@ -73,19 +74,92 @@ static bool read_hex4(const char *p, const char *end, unsigned *out)
 	return true;
 }
 
+/*
+ * Move @n bytes down to @dst < @src. The runs between escapes are short
+ * (JSON values full of \"), where a word loop beats a memmove call; each
+ * word is loaded before the store that may overlap it.
+ */
+static inline void move_down(char *dst, const char *src, size_t n)
+{
+	uint64_t v;
+
+	if (n > 64) {
+		memmove(dst, src, n);
+		return;
+	}
+	for (; n >= 8; n -= 8, dst += 8, src += 8) {
+		memcpy(&v, src, 8);
+		memcpy(dst, &v, 8);
+	}
+	while (n--)
+		*dst++ = *src++;
+}
+
+/* The next byte at or after @p that ends a plain run; *high as json_plain_run_high's. */
+static inline char *next_special(char *p, const char *end, unsigned *high)
+{
+	return p + json_plain_run_high(p, (size_t)(end - p), high);
+}
+
+/*
+ * Check the string starting after the opening quote without decoding it.
+ * True, with s->p past the closing quote, when its only escapes are the
+ * short ones jsonw_string writes (\" \\ \n \r \t \b \f) and the text is
+ * UTF-8: it can be kept escaped. False (s->p unchanged) otherwise, for the
+ * decoding scan to take over and say what is wrong, if anything. Values
+ * full of \" are the common case, so escapes are found 16 bytes at a time.
+ */
+static bool keep_escaped(struct jscan *s, struct jtok *t, enum jtok_type type)
+{
+	char *p = s->p, *start = s->p;
+	unsigned high = 0;
+	bool escaped = false;
+
+	for (;;) {
+		p = next_special(p, s->end, &high);
+		if (p >= s->end || (unsigned char)*p < 0x20)
+			return false;
+		if (*p == '"')
+			break;
+		if (s->end - p < 2)
+			return false;
+		switch (p[1]) {
+		case '"': case '\\': case 'n': case 'r': case 't': case 'b': case 'f':
+			break;
+		default:
+			return false;
+		}
+		escaped = true;
+		p += 2;
+	}
+	if (high && !utf8_valid((const unsigned char *)start, (size_t)(p - start)))
+		return false;
+	*p = '\0';   /* the closing quote: NUL-terminated like a decoded string */
+	s->p = p + 1;
+	t->str = start;
+	t->len = (size_t)(p - start);
+	t->escaped = escaped;
+	t->type = type;
+	return true;
+}
+
 /* Decode the string starting after the opening quote, in place. */
 static enum jtok_type scan_string(struct jscan *s, struct jtok *t,
 				  enum jtok_type type)
 {
 	char *out = s->p, *start = s->p;
+	unsigned high = 0;
+
+	if (s->keep_escapes && type == JT_STRING && keep_escaped(s, t, type))
+		return type;
 
 	for (;;) {
 		char *run = s->p;
 
 		/* Copy the plain run in one go: the common case. */
-		s->p += json_plain_run(s->p, (size_t)(s->end - s->p));
+		s->p = next_special(s->p, s->end, &high);
 		if (out != run)
-			memmove(out, run, (size_t)(s->p - run));
+			move_down(out, run, (size_t)(s->p - run));
 		out += s->p - run;
 		if (s->p >= s->end)
 			return fail(s, "unterminated string");
@@ -124,6 +198,7 @@ static enum jtok_type scan_string(struct jscan *s, struct jtok *t,
 				return fail(s, "unpaired surrogate in \\u escape");
 			}
 			out += utf8_encode(cp, out);
+			high = 1;
 			break;
 		}
 		default:
@@ -136,7 +211,7 @@ static enum jtok_type scan_string(struct jscan *s, struct jtok *t,
 	*out = '\0';
 	t->str = start;
 	t->len = (size_t)(out - start);
-	if (!utf8_valid((const unsigned char *)start, t->len)) {
+	if (high && !utf8_valid((const unsigned char *)start, t->len)) {
 		s->p = start;
 		return fail(s, "invalid UTF-8 in string");
 	}
@@ -260,6 +335,7 @@ enum jtok_type jscan_next(struct jscan *s, struct jtok *t)
 {
 	t->str = NULL;
 	t->len = 0;
+	t->escaped = false;
 	for (;;) {
 		skip_ws(s);
 		switch (s->expect) {

@@ -41,6 +41,7 @@ struct jtok {
 	enum jtok_type type;
 	char *str;
 	size_t len;
+	bool escaped;    /* JT_STRING kept as its JSON text (keep_escapes) */
 };
 
 struct jscan {
@@ -52,6 +53,13 @@ struct jscan {
 	uint8_t stack[JSCAN_MAX_DEPTH];
 	const char *error;
 	size_t error_offset;
+	/*
+	 * Set by the caller for the next string value: a string whose only
+	 * escapes are those jsonw_string writes is returned as its JSON text,
+	 * NUL-terminated, with t->escaped when it has any; others are decoded.
+	 * The snapshot writer then copies it as it is (docs/benchmarks.md).
+	 */
+	bool keep_escapes;
 };
 
 void jscan_init(struct jscan *s, char *data, size_t len);

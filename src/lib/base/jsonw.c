@@ -60,27 +60,12 @@ enum dsck_err jsonw_key(struct buf *b, const char *name, int first)
 {
 	size_t n = strlen(name);
 	enum dsck_err rc;
-	char *o;
 
-	if (json_plain_run(name, n) != n) {
-		if ((!first && (rc = buf_appendc(b, ','))) || (rc = jsonw_string(b, name, n)))
-			return rc;
-		return buf_appendc(b, ':');
-	}
-	/* The usual case, a plain member name: one copy. */
-	if ((rc = buf_grow(b, n + 4)))
+	if (json_plain_run(name, n) == n)
+		return jsonw_key_plain(b, name, first);
+	if ((!first && (rc = buf_appendc(b, ','))) || (rc = jsonw_string(b, name, n)))
 		return rc;
-	o = b->data + b->len;
-	if (!first)
-		*o++ = ',';
-	*o++ = '"';
-	memcpy(o, name, n);
-	o += n;
-	*o++ = '"';
-	*o++ = ':';
-	*o = '\0';
-	b->len = (size_t)(o - b->data);
-	return DSCK_OK;
+	return buf_appendc(b, ':');
 }
 
 enum dsck_err jsonw_int(struct buf *b, int64_t v)

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "base/buf.h"
 
@@ -15,6 +16,27 @@
 enum dsck_err jsonw_string(struct buf *b, const char *s, size_t len);
 /* Append "name": (with a leading comma unless @first). */
 enum dsck_err jsonw_key(struct buf *b, const char *name, int first);
+/* jsonw_key for a name that needs no escaping (a literal): inline, one copy. */
+static inline enum dsck_err jsonw_key_plain(struct buf *b, const char *name, int first)
+{
+	size_t n = strlen(name);
+	enum dsck_err rc = buf_grow(b, n + 4);
+	char *o;
+
+	if (rc)
+		return rc;
+	o = b->data + b->len;
+	if (!first)
+		*o++ = ',';
+	*o++ = '"';
+	memcpy(o, name, n);
+	o += n;
+	*o++ = '"';
+	*o++ = ':';
+	*o = '\0';
+	b->len = (size_t)(o - b->data);
+	return DSCK_OK;
+}
 enum dsck_err jsonw_int(struct buf *b, int64_t v);
 
 #endif

@@ -57,7 +57,10 @@ static int64_t get_index(uint32_t lo, uint16_t hi)
 	return (int64_t)hi << 32 | lo;
 }
 
-enum { NODE_KEY = 1, NODE_VALUE = 2, NODE_DIR = 4, NODE_TTL = 8, NODE_EXP = 16 };
+enum {
+	NODE_KEY = 1, NODE_VALUE = 2, NODE_DIR = 4, NODE_TTL = 8, NODE_EXP = 16,
+	NODE_VALUE_ESCAPED = 32,    /* the value is its JSON text (ETCD2_ESCAPED_VALUES) */
+};
 
 struct walker {
 	struct jscan s;
@@ -68,6 +71,7 @@ struct walker {
 	struct dsck_error *err;
 	int64_t error_code;
 	const char *message, *cause;
+	bool escaped_values;        /* ETCD2_ESCAPED_VALUES */
 };
 
 static enum dsck_err syntax_error(struct walker *w, const char *msg)
@@ -142,8 +146,10 @@ static enum dsck_err parse_node(struct walker *w)
 			return syntax_error(w, "expected a node member");
 		r = &w->nodes[slot];
 		if (jtok_is(&k, "key") || jtok_is(&k, "value") || jtok_is(&k, "expiration")) {
+			w->s.keep_escapes = w->escaped_values && k.str[0] == 'v';
 			if (jscan_next(&w->s, &t) != JT_STRING)
 				return syntax_error(w, "expected a string");
+			w->s.keep_escapes = false;
 			if (k.str[0] == 'k') {
 				r->key_off = offset(w, t.str);
 				r->key_len = (uint32_t)t.len;
@@ -151,7 +157,7 @@ static enum dsck_err parse_node(struct walker *w)
 			} else if (k.str[0] == 'v') {
 				r->val_off = offset(w, t.str);
 				r->val_len = (uint32_t)t.len;
-				r->flags |= NODE_VALUE;
+				r->flags |= NODE_VALUE | (t.escaped ? NODE_VALUE_ESCAPED : 0);
 			} else {
 				r->exp_off = offset(w, t.str);
 				r->flags |= NODE_EXP;
@@ -300,6 +306,7 @@ static void node_record(const char *base, const struct etcd2_node *n, struct dsc
 	if (!r->dir) {
 		r->value = n->flags & NODE_VALUE ? base + n->val_off : "";
 		r->value_len = n->flags & NODE_VALUE ? n->val_len : 0;
+		r->value_escaped = n->flags & NODE_VALUE_ESCAPED;
 	}
 	r->created_index = get_index(n->created_lo, n->created_hi);
 	r->modified_index = get_index(n->modified_lo, n->modified_hi);
@@ -437,7 +444,8 @@ static enum dsck_err keys_request(struct etcd2_client *c, const char *method,
 enum dsck_err etcd2_get(struct etcd2_client *c, const char *key, unsigned flags,
 			struct etcd2_listing *out, struct dsck_error *err)
 {
-	struct walker w = { .what = NULL, .err = err };
+	struct walker w = { .what = NULL, .err = err,
+			    .escaped_values = flags & ETCD2_ESCAPED_VALUES };
 	char query[80], what[512];
 	enum dsck_err rc;
 

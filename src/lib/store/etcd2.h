@@ -31,6 +31,12 @@ struct etcd2_client {
 enum etcd2_get_flags {
 	ETCD2_RECURSIVE = 1 << 0,
 	ETCD2_QUORUM = 1 << 1,     /* linearizable read through raft */
+	/*
+	 * Values whose JSON text the snapshot writer would write the same are
+	 * left as that text (record.value_escaped): a save copies them instead
+	 * of decoding and encoding each one again. Only for record_json_append.
+	 */
+	ETCD2_ESCAPED_VALUES = 1 << 2,
 };
 
 struct etcd2_node;

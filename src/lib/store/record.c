@@ -63,7 +63,7 @@ bool record_key_storable(enum dsck_api api, const char *key, size_t len, const c
 	return true;
 }
 
-/* "name":"text" or "name_b64":"base64" */
+/* "name":"text" or "name_b64":"base64"; @name is a literal */
 static enum dsck_err append_bytes(struct buf *b, const char *name,
 				  const char *p, size_t len, int first)
 {
@@ -71,20 +71,38 @@ static enum dsck_err append_bytes(struct buf *b, const char *name,
 	char b64name[32];
 
 	if (utf8_valid((const unsigned char *)p, len)) {
-		if ((rc = jsonw_key(b, name, first)))
+		if ((rc = jsonw_key_plain(b, name, first)))
 			return rc;
 		return jsonw_string(b, p, len);
 	}
 	snprintf(b64name, sizeof(b64name), "%s_b64", name);
-	if ((rc = jsonw_key(b, b64name, first)) || (rc = buf_appendc(b, '"')) ||
+	if ((rc = jsonw_key_plain(b, b64name, first)) || (rc = buf_appendc(b, '"')) ||
 	    (rc = b64_encode(b, p, len)))
 		return rc;
 	return buf_appendc(b, '"');
 }
 
+/* "value":..., from the decoded value or from its JSON text as it is. */
+static enum dsck_err append_value(struct buf *b, const struct dsck_record *r)
+{
+	enum dsck_err rc;
+
+	if (!r->value_escaped)
+		return append_bytes(b, "value", r->value ? r->value : "",
+				    r->value ? r->value_len : 0, 0);
+	if ((rc = jsonw_key_plain(b, "value", 0)) || (rc = buf_grow(b, r->value_len + 2)))
+		return rc;
+	b->data[b->len++] = '"';
+	memcpy(b->data + b->len, r->value, r->value_len);
+	b->len += r->value_len;
+	b->data[b->len++] = '"';
+	b->data[b->len] = '\0';
+	return DSCK_OK;
+}
+
 static enum dsck_err append_int(struct buf *b, const char *name, int64_t v)
 {
-	enum dsck_err rc = jsonw_key(b, name, 0);
+	enum dsck_err rc = jsonw_key_plain(b, name, 0);
 
 	return rc ? rc : jsonw_int(b, v);
 }
@@ -94,13 +112,12 @@ static enum dsck_err append_v3(struct buf *b, const struct dsck_record *r)
 	enum dsck_err rc;
 
 	if ((rc = buf_appendc(b, '{')) ||
-	    (rc = jsonw_key(b, "create_revision", 1)) ||
+	    (rc = jsonw_key_plain(b, "create_revision", 1)) ||
 	    (rc = jsonw_int(b, r->create_revision)) ||
 	    (rc = append_bytes(b, "key", r->key, r->key_len, 0)) ||
 	    (rc = append_int(b, "lease", r->lease)) ||
 	    (rc = append_int(b, "mod_revision", r->mod_revision)) ||
-	    (rc = append_bytes(b, "value", r->value ? r->value : "",
-			       r->value ? r->value_len : 0, 0)) ||
+	    (rc = append_value(b, r)) ||
 	    (rc = append_int(b, "version", r->version)))
 		return rc;
 	return buf_appendc(b, '}');
@@ -111,13 +128,13 @@ static enum dsck_err append_v2(struct buf *b, const struct dsck_record *r)
 	enum dsck_err rc;
 
 	if ((rc = buf_appendc(b, '{')) ||
-	    (rc = jsonw_key(b, "created_index", 1)) ||
+	    (rc = jsonw_key_plain(b, "created_index", 1)) ||
 	    (rc = jsonw_int(b, r->created_index)))
 		return rc;
 	if (r->dir && (rc = buf_appends(b, ",\"dir\":true")))
 		return rc;
 	if (r->expiration) {
-		if ((rc = jsonw_key(b, "expiration", 0)) ||
+		if ((rc = jsonw_key_plain(b, "expiration", 0)) ||
 		    (rc = jsonw_string(b, r->expiration, strlen(r->expiration))))
 			return rc;
 	}
@@ -126,9 +143,7 @@ static enum dsck_err append_v2(struct buf *b, const struct dsck_record *r)
 		return rc;
 	if (r->has_ttl && (rc = append_int(b, "ttl", r->ttl)))
 		return rc;
-	if (!r->dir &&
-	    (rc = append_bytes(b, "value", r->value ? r->value : "",
-			       r->value ? r->value_len : 0, 0)))
+	if (!r->dir && (rc = append_value(b, r)))
 		return rc;
 	return buf_appendc(b, '}');
 }

@@ -31,6 +31,12 @@ struct dsck_record {
 	size_t key_len;
 	const char *value;       /* NULL for a v2 directory */
 	size_t value_len;
+	/*
+	 * value is the string's JSON text, escaped exactly as jsonw_string
+	 * would escape it (ETCD2_ESCAPED_VALUES): only record_json_append may
+	 * be given such a record.
+	 */
+	bool value_escaped;
 	/* v3 */
 	int64_t create_revision;
 	int64_t mod_revision;

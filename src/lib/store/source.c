@@ -69,8 +69,9 @@ enum dsck_err source_open_sealed(struct source *s, struct snapshot_seal *seal,
 	return open_snapshot(s, seal->path, seal, f, err);
 }
 
-enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
-			     const struct keyfilter *f, bool quorum, struct dsck_error *err)
+/* @get: ETCD2_* flags of the recursive GET. */
+static enum dsck_err open_v2(struct source *s, const struct dsck_conn *conn,
+			     const struct keyfilter *f, unsigned get, struct dsck_error *err)
 {
 	struct dsck_error verr = DSCK_ERROR_INIT;
 	char prefix[1024];
@@ -87,7 +88,7 @@ enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
 		snprintf(prefix, sizeof(prefix), "/");
 	if ((rc = etcd2_client_init(&s->c2, conn, err)))
 		return rc;
-	rc = etcd2_get(&s->c2, prefix, ETCD2_RECURSIVE | (quorum ? ETCD2_QUORUM : 0), &s->l2, err);
+	rc = etcd2_get(&s->c2, prefix, ETCD2_RECURSIVE | get, &s->l2, err);
 	if (rc == DSCK_ERR_NOT_FOUND) {
 		/* No data under the prefix: an empty stream, but still a real read. */
 		dsck_error_clear(err);
@@ -105,6 +106,19 @@ enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
 	etcd2_version(&s->c2, s->etcd_version, sizeof(s->etcd_version), &verr);
 	s->open = true;
 	return DSCK_OK;
+}
+
+enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
+			     const struct keyfilter *f, bool quorum, struct dsck_error *err)
+{
+	return open_v2(s, conn, f, quorum ? ETCD2_QUORUM : 0, err);
+}
+
+enum dsck_err source_open_v2_to_write(struct source *s, const struct dsck_conn *conn,
+				      const struct keyfilter *f, bool quorum,
+				      struct dsck_error *err)
+{
+	return open_v2(s, conn, f, ETCD2_ESCAPED_VALUES | (quorum ? ETCD2_QUORUM : 0), err);
 }
 
 enum dsck_err source_open_v3(struct source *s, const struct dsck_conn *conn,

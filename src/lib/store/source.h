@@ -59,6 +59,13 @@ enum dsck_err source_open_sealed(struct source *s, struct snapshot_seal *seal,
 /* @quorum: linearizable v2 read; otherwise the member's local store. */
 enum dsck_err source_open_v2(struct source *s, const struct dsck_conn *conn,
 			     const struct keyfilter *f, bool quorum, struct dsck_error *err);
+/*
+ * As source_open_v2, for records that only go to snapshot_writer_add: values
+ * may come as their JSON text (ETCD2_ESCAPED_VALUES), which the writer copies.
+ */
+enum dsck_err source_open_v2_to_write(struct source *s, const struct dsck_conn *conn,
+				      const struct keyfilter *f, bool quorum,
+				      struct dsck_error *err);
 /* @serializable: v3 read from the member's local store. */
 enum dsck_err source_open_v3(struct source *s, const struct dsck_conn *conn,
 			     const struct keyfilter *f, int64_t page_size, bool serializable,
