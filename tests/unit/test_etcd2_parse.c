@@ -55,6 +55,35 @@ static void test_root_listing_sorted_bytewise(void **state)
 }
 
 /* A key listed twice is refused, whether the rest is in byte order or not. */
+/* A key that comes after the node's children (any member order is JSON): still sorted. */
+static void test_key_after_children(void **state)
+{
+	static const struct {
+		const char *body;
+		const char *keys[3];
+	} cases[] = {
+		{ "{\"node\":{\"dir\":true,\"nodes\":[{\"dir\":true,\"nodes\":[{\"key\":\"/a/x\","
+		  "\"value\":\"1\"}],\"key\":\"/a\"},{\"key\":\"/0\",\"value\":\"2\"}]}}",
+		  { "/0", "/a", "/a/x" } },
+		{ "{\"node\":{\"nodes\":[{\"key\":\"/a\",\"value\":\"1\"}],\"key\":\"/z\",\"dir\":true}}",
+		  { "/a", "/z", NULL } },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dsck_error err = DSCK_ERROR_INIT;
+		struct dsck_record *r = NULL;
+		char *keep;
+		size_t n = parse(cases[i].body, &r, &err, &keep);
+
+		assert_int_equal(n, cases[i].keys[2] ? 3 : 2);
+		for (size_t k = 0; k < n; k++)
+			assert_string_equal(r[k].key, cases[i].keys[k]);
+		free(r);
+		free(keep);
+	}
+}
+
 static void test_repeated_key(void **state)
 {
 	static const char *const bodies[] = {
@@ -203,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_root_listing_sorted_bytewise),
 		cmocka_unit_test(test_repeated_key),
+		cmocka_unit_test(test_key_after_children),
 		cmocka_unit_test(test_ttl_and_escapes),
 		cmocka_unit_test(test_record_escaped_value),
 		cmocka_unit_test(test_error_body),
