@@ -387,6 +387,43 @@ static void test_buf_reserved(void **state)
 	buf_release(&b);
 }
 
+/* A buffer in the spare room of another's reservation: never moved or freed by itself. */
+static void test_buf_within(void **state)
+{
+	struct buf host, b, small = BUF_INIT(100);
+	char *p;
+	size_t len;
+
+	(void)state;
+	buf_init_reserved(&host, (size_t)64 << 20);
+	assert_true(host.mapped);
+	assert_int_equal(buf_appends(&host, "body"), DSCK_OK);
+	buf_init_within(&b, &host, (size_t)1 << 20);
+	assert_true(b.borrowed);
+	assert_true(b.data > host.data + host.len && ((uintptr_t)b.data & 63) == 0);
+	assert_int_equal(buf_grow(&b, (size_t)1 << 20), DSCK_OK);
+	memset(b.data, 'n', (size_t)1 << 20);
+	b.len = (size_t)1 << 20;
+	assert_int_equal(buf_appends(&b, "!"), DSCK_ERR_TOO_LARGE);   /* its own cap holds */
+	assert_string_equal(host.data, "body");
+	p = buf_detach(&b, &len);   /* a copy the caller frees */
+	assert_int_equal(len, (size_t)1 << 20);
+	assert_int_equal(p[len - 1], 'n');
+	free(p);
+	buf_init_within(&b, &host, (size_t)1 << 20);
+	buf_release(&b);            /* leaves the host's memory alone */
+	assert_string_equal(host.data, "body");
+	/* No room left in the host, or no reservation: a buffer of its own. */
+	buf_init_within(&b, &host, (size_t)64 << 20);
+	assert_false(b.borrowed);
+	buf_release(&b);
+	buf_init_within(&b, &small, 10);
+	assert_false(b.borrowed);
+	assert_int_equal(buf_appends(&b, "x"), DSCK_OK);
+	buf_release(&b);
+	buf_release(&host);
+}
+
 static void test_buf_cap(void **state)
 {
 	struct buf b = BUF_INIT(8);
@@ -416,6 +453,7 @@ int main(void)
 		cmocka_unit_test(test_int64_edges),
 		cmocka_unit_test(test_jsonw_growth),
 		cmocka_unit_test(test_buf_reserved),
+		cmocka_unit_test(test_buf_within),
 		cmocka_unit_test(test_buf_cap),
 	};
 

@@ -304,8 +304,12 @@ static enum dsck_err finish_listing(struct walker *w)
 	return DSCK_OK;
 }
 
-static enum dsck_err parse_body(struct walker *w, char *body, size_t len)
+/* @host: the buffer that holds @body, whose spare room may hold the nodes, or NULL. */
+static enum dsck_err parse_body(struct walker *w, char *body, size_t len,
+				const struct buf *host)
 {
+	size_t most;
+
 	enum dsck_err rc;
 
 	/* Nodes keep 32-bit offsets into the body. */
@@ -313,7 +317,11 @@ static enum dsck_err parse_body(struct walker *w, char *body, size_t len)
 		return dsck_fail(w->err, DSCK_ERR_TOO_LARGE, "%s: v2 response of %zu bytes is too "
 				 "large to parse (4 GiB at most)", w->what, len);
 	/* The most nodes a body can hold: "{}," is 3 bytes. */
-	buf_init_reserved(&w->mem, (len / 3 + 1) * sizeof(w->nodes[0]));
+	most = (len / 3 + 1) * sizeof(w->nodes[0]);
+	if (host)
+		buf_init_within(&w->mem, host, most);
+	else
+		buf_init_reserved(&w->mem, most);
 	jscan_init(&w->s, body, len);
 	w->error_code = -1;
 	if ((rc = parse_top(w)))
@@ -350,7 +358,7 @@ enum dsck_err etcd2_parse_listing(char *body, size_t len, const char *what,
 {
 	struct walker w = { .what = what, .err = err };
 	struct dsck_record *out = NULL;
-	enum dsck_err rc = parse_body(&w, body, len);
+	enum dsck_err rc = parse_body(&w, body, len, NULL);
 
 	if (rc == DSCK_OK && w.error_code >= 0)
 		rc = dsck_fail(err, DSCK_ERR_SERVER, "%s: etcd error %lld: %s", what,
@@ -489,7 +497,7 @@ enum dsck_err etcd2_get(struct etcd2_client *c, const char *key, unsigned flags,
 			       out->resp.content_type[0] ? out->resp.content_type : "no content type");
 		goto out;
 	}
-	if ((rc = parse_body(&w, out->resp.body.data, out->resp.body.len)))
+	if ((rc = parse_body(&w, out->resp.body.data, out->resp.body.len, &out->resp.body)))
 		goto out;
 	if (w.error_code >= 0) {
 		rc = v2_error(out->endpoint, key, w.error_code, w.message, w.cause, err);
@@ -531,7 +539,7 @@ static enum dsck_err write_request(struct etcd2_client *c, const char *method,
 		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: empty reply (HTTP %ld)", what, resp.status);
 		goto out;
 	}
-	if ((rc = parse_body(&w, resp.body.data, resp.body.len)))
+	if ((rc = parse_body(&w, resp.body.data, resp.body.len, NULL)))
 		goto out;
 	if (w.error_code >= 0) {
 		rc = v2_error(c->conn->endpoints[c->current], key, w.error_code, w.message,
