@@ -309,7 +309,6 @@ static enum dsck_err parse_body(struct walker *w, char *body, size_t len,
 				const struct buf *host)
 {
 	size_t most;
-
 	enum dsck_err rc;
 
 	/* Nodes keep 32-bit offsets into the body. */

@@ -43,7 +43,7 @@ struct etcd2_node;
 
 struct etcd2_listing {
 	struct http_response resp;  /* owns the bytes the nodes point into */
-	struct buf nodes_mem;       /* owns nodes */
+	struct buf nodes_mem;       /* holds nodes, in resp.body's spare room when it has some */
 	struct etcd2_node *nodes;   /* sorted by key, unique (compact, private) */
 	size_t n;
 	int64_t etcd_index;         /* X-Etcd-Index of the read */

@@ -211,14 +211,23 @@ static enum dsck_err deflate_block(struct snapshot_writer *w, const struct buf *
 	return DSCK_OK;
 }
 
-/* Hash what was appended since the last call: once a flush, not once a record. */
+/* Hash @blk from byte @from on: once a block, not once a record. */
+static enum dsck_err hash_from(struct snapshot_writer *w, const struct buf *blk, size_t from,
+			       struct dsck_error *err)
+{
+	if (blk->len > from && !EVP_DigestUpdate(w->sha, blk->data + from, blk->len - from))
+		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
+	return DSCK_OK;
+}
+
+/* Hash what was appended to the pending output since the last call. */
 static enum dsck_err hash_pending(struct snapshot_writer *w, struct dsck_error *err)
 {
-	if (w->out.len > w->hashed &&
-	    !EVP_DigestUpdate(w->sha, w->out.data + w->hashed, w->out.len - w->hashed))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
-	w->hashed = w->out.len;
-	return DSCK_OK;
+	enum dsck_err rc = hash_from(w, &w->out, w->hashed, err);
+
+	if (!rc)
+		w->hashed = w->out.len;
+	return rc;
 }
 
 /*
@@ -233,8 +242,8 @@ static enum dsck_err write_block(struct snapshot_writer *w, struct buf *blk, siz
 	size_t n = blk->len;
 	enum dsck_err rc;
 
-	if (n > hashed && !EVP_DigestUpdate(w->sha, p + hashed, n - hashed))
-		return dsck_fail(err, DSCK_ERR_NOMEM, "SHA-256 failed");
+	if ((rc = hash_from(w, blk, hashed, err)))
+		return rc;
 	if (!n && !finish)
 		return DSCK_OK;
 	if (w->gz) {
