@@ -15,7 +15,7 @@ root=$PWD
 V3_KEYS=${BENCH_V3_KEYS:-1000000}
 V2_HOSTS=${BENCH_V2_HOSTS:-500}      # x 95 workloads: ~100,000 v2 keys
 RUNS=${BENCH_RUNS:-3}
-PAIR_RUNS=${BENCH_PAIR_RUNS:-5}     # the v2 save and curl, alternately (measure_pair)
+PAIR_RUNS=${BENCH_PAIR_RUNS:-10}    # the v2 save and curl, in ABBA order (measure_pair)
 GROWTH=${BENCH_GROWTH-100000 1000000 3000000}
 
 scripts/deps.sh
@@ -68,23 +68,32 @@ measure() {
 		"$M_CPU" "$M_RSS"
 }
 # measure_pair NAME_A CMD_A NAME_B PID CMD_B...: like measure for two
-# commands, run alternately (A, B, A, B, ...) so both see the same server
-# state (etcd's v2 GET time drifts with its garbage collector). CMD_A is one
-# shell string. Sets A_WALL/A_SPREAD and M_WALL/M_SPREAD/M_CPU/M_RSS (and
-# M_RSS_KIB, unrounded) for B.
+# commands, PAIR_RUNS times each in ABBA order (A B B A A B ...), so both see
+# the same server state: etcd's v2 GET time swings with its garbage
+# collector, which runs every few GETs, and a plain A B A B order can let it
+# land on one side more often. CMD_A is one shell string. Sets A_WALL,
+# A_SPREAD, A_CPU and M_WALL/M_SPREAD/M_CPU/M_RSS (and M_RSS_KIB, unrounded)
+# for B.
 measure_pair() {
-	local na=$1 ca=$2 nb=$3 pid=$4 wa=() wb=() cpus=() rsss=() kibs=()
+	local na=$1 ca=$2 nb=$3 pid=$4 wa=() ca_cpu=() wb=() cpus=() rsss=() kibs=() k order
 	shift 4
 	for ((i = 0; i < PAIR_RUNS; i++)); do
-		run_once "$pid" sh -c "$ca"
-		wa+=("$T_WALL")
-		run_once "$pid" "$@"
-		wb+=("$T_WALL") rsss+=("$T_RSS") cpus+=("$T_CPU") kibs+=("$T_RSS_KIB")
+		order="a b"
+		((i % 2 == 0)) || order="b a"
+		for k in $order; do
+			if [[ $k == a ]]; then
+				run_once "$pid" sh -c "$ca"
+				wa+=("$T_WALL") ca_cpu+=("$T_CPU")
+			else
+				run_once "$pid" "$@"
+				wb+=("$T_WALL") rsss+=("$T_RSS") cpus+=("$T_CPU") kibs+=("$T_RSS_KIB")
+			fi
+		done
 	done
-	A_WALL=$(median "${wa[@]}") A_SPREAD=$(spread "${wa[@]}") M_RSS_KIB=$(median "${kibs[@]}")
+	A_WALL=$(median "${wa[@]}") A_SPREAD=$(spread "${wa[@]}") A_CPU=$(median "${ca_cpu[@]}")
 	M_WALL=$(median "${wb[@]}") M_CPU=$(median "${cpus[@]}") M_RSS=$(median "${rsss[@]}")
-	M_SPREAD=$(spread "${wb[@]}")
-	printf '  %-52s %7.2f s (%s)\n' "$na" "$A_WALL" "$A_SPREAD"
+	M_SPREAD=$(spread "${wb[@]}") M_RSS_KIB=$(median "${kibs[@]}")
+	printf '  %-52s %7.2f s (%s) server %6.2f s\n' "$na" "$A_WALL" "$A_SPREAD" "$A_CPU"
 	printf '  %-52s %7.2f s (%s) server %6.2f s %6d MiB\n' "$nb" "$M_WALL" "$M_SPREAD" \
 		"$M_CPU" "$M_RSS"
 }
@@ -303,7 +312,7 @@ curl_wall=$A_WALL
 v2save=$M_WALL
 "$DSCK" snapshot save "$work/v2.snap" --api v2 --endpoints "$V2" -q >/dev/null
 leaves=$(grep -c '"key"' "$work/v2.snap" || true)
-row "snapshot save --api v2, $leaves records" "$v2save s ($M_SPREAD) = **$(ratio "$v2save" "$curl_wall") x** curl of the same GET ($curl_wall s)" "$(mib "$M_RSS_KIB") MiB for a $(mib "$body_kib") MiB response ($(ratio "$M_RSS_KIB" "$body_kib") x)" "<= 1.3 x curl, <= 1.5 x response" \
+row "snapshot save --api v2, $leaves records" "$v2save s ($M_SPREAD) = **$(ratio "$v2save" "$curl_wall") x** curl of the same GET ($curl_wall s)" "etcd CPU $M_CPU s during dsck's GET, $A_CPU s during curl's; $(mib "$M_RSS_KIB") MiB for a $(mib "$body_kib") MiB response ($(ratio "$M_RSS_KIB" "$body_kib") x)" "<= 1.3 x curl, <= 1.5 x response" \
 	"$(meets "$(ratio "$v2save" "$curl_wall")" 1.3) / $(meets "$(ratio "$M_RSS_KIB" "$body_kib")" 1.5)"
 "$DSCK" migrate v2-to-v3 --endpoints "$V2" -q >/dev/null
 measure "dsck snapshot save --api v3 (the copy)" "$PID" "$DSCK" snapshot save "$work/out" --api v3 --endpoints "$V2" -q
