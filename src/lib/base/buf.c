@@ -107,27 +107,9 @@ enum dsck_err buf_grow_slow(struct buf *b, size_t extra)
 	return DSCK_OK;
 }
 
-enum dsck_err buf_append(struct buf *b, const void *p, size_t n)
-{
-	enum dsck_err rc = buf_grow(b, n);
-
-	if (rc)
-		return rc;
-	if (n)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return DSCK_OK;
-}
-
 enum dsck_err buf_appends(struct buf *b, const char *s)
 {
 	return buf_append(b, s, strlen(s));
-}
-
-enum dsck_err buf_appendc(struct buf *b, char c)
-{
-	return buf_append(b, &c, 1);
 }
 
 enum dsck_err buf_printf(struct buf *b, const char *fmt, ...)

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "base/err.h"
 
@@ -59,9 +60,25 @@ static inline enum dsck_err buf_grow(struct buf *b, size_t extra)
 		return DSCK_OK;
 	return buf_grow_slow(b, extra);
 }
-enum dsck_err buf_append(struct buf *b, const void *p, size_t n);
+static inline enum dsck_err buf_append(struct buf *b, const void *p, size_t n)
+{
+	enum dsck_err rc = buf_grow(b, n);
+
+	if (rc)
+		return rc;
+	if (n)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return DSCK_OK;
+}
+
+static inline enum dsck_err buf_appendc(struct buf *b, char c)
+{
+	return buf_append(b, &c, 1);
+}
+
 enum dsck_err buf_appends(struct buf *b, const char *s);
-enum dsck_err buf_appendc(struct buf *b, char c);
 enum dsck_err buf_printf(struct buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Give the memory to the caller (never NULL on success); b is reset. */

@@ -4,14 +4,19 @@
 
 #include "base/jsonchar.h"
 #include "base/jsonw.h"
+#include "base/utf8.h"
 
 static const char hex[] = "0123456789abcdef";
 
-enum dsck_err jsonw_string(struct buf *b, const char *s, size_t len)
+/* @high: NULL, or set non-zero when a byte of @s is not ASCII. */
+static enum dsck_err write_string(struct buf *b, const char *s, size_t len, unsigned *high)
 {
+	unsigned ignored = 0;
 	enum dsck_err rc;
 	size_t i = 0;
 
+	if (!high)
+		high = &ignored;
 	/*
 	 * Room for the quotes and the string as it is; each escape makes sure
 	 * of room for itself plus the rest. Written in place: this is the inner
@@ -21,7 +26,7 @@ enum dsck_err jsonw_string(struct buf *b, const char *s, size_t len)
 		return rc;
 	b->data[b->len++] = '"';
 	for (;;) {
-		size_t run = json_plain_run(s + i, len - i);
+		size_t run = json_plain_run_high(s + i, len - i, high);
 
 		memcpy(b->data + b->len, s + i, run);
 		b->len += run;
@@ -54,6 +59,24 @@ enum dsck_err jsonw_string(struct buf *b, const char *s, size_t len)
 	b->data[b->len++] = '"';
 	b->data[b->len] = '\0';
 	return DSCK_OK;
+}
+
+enum dsck_err jsonw_string(struct buf *b, const char *s, size_t len)
+{
+	return write_string(b, s, len, NULL);
+}
+
+enum dsck_err jsonw_string_utf8(struct buf *b, const char *s, size_t len)
+{
+	size_t start = b->len;
+	unsigned high = 0;
+	enum dsck_err rc = write_string(b, s, len, &high);
+
+	if (rc || !high || utf8_valid((const unsigned char *)s, len))
+		return rc;
+	b->len = start;
+	b->data[start] = '\0';
+	return DSCK_ERR_INPUT;
 }
 
 enum dsck_err jsonw_key(struct buf *b, const char *name, int first)

@@ -14,6 +14,12 @@
 
 /* Append @s (valid UTF-8, may contain NUL) as a quoted, escaped JSON string. */
 enum dsck_err jsonw_string(struct buf *b, const char *s, size_t len);
+/*
+ * As jsonw_string, for bytes that may not be UTF-8: those are checked in the
+ * same pass (only when a byte is not ASCII); when they are not UTF-8 nothing
+ * is written and DSCK_ERR_INPUT is returned.
+ */
+enum dsck_err jsonw_string_utf8(struct buf *b, const char *s, size_t len);
 /* Append "name": (with a leading comma unless @first). */
 enum dsck_err jsonw_key(struct buf *b, const char *name, int first);
 /* jsonw_key for a name that needs no escaping (a literal): inline, one copy. */

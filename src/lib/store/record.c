@@ -67,14 +67,15 @@ bool record_key_storable(enum dsck_api api, const char *key, size_t len, const c
 static enum dsck_err append_bytes(struct buf *b, const char *name,
 				  const char *p, size_t len, int first)
 {
+	size_t start = b->len;
 	enum dsck_err rc;
 	char b64name[32];
 
-	if (utf8_valid((const unsigned char *)p, len)) {
-		if ((rc = jsonw_key_plain(b, name, first)))
-			return rc;
-		return jsonw_string(b, p, len);
-	}
+	if ((rc = jsonw_key_plain(b, name, first)) ||
+	    (rc = jsonw_string_utf8(b, p, len)) != DSCK_ERR_INPUT)
+		return rc;
+	b->len = start;   /* not UTF-8: base64 instead */
+	b->data[start] = '\0';
 	snprintf(b64name, sizeof(b64name), "%s_b64", name);
 	if ((rc = jsonw_key_plain(b, b64name, first)) || (rc = buf_appendc(b, '"')) ||
 	    (rc = b64_encode(b, p, len)))
