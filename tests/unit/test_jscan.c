@@ -189,6 +189,14 @@ static void test_string_block_edges(void **state)
 			assert_int_equal(one_string(doc, keep, &t), JT_STRING);
 			assert_int_equal(t.len, keep ? 48 : 47);
 			assert_int_equal(t.str[at], keep ? '\\' : '"');
+			/* An escaped backslash, then an escaped quote: \\ \" */
+			memset(text, 'a', 48);
+			memcpy(text + at, "\\\\\\\"", 4);
+			snprintf(doc, sizeof(doc), "[\"%s\"]", text);
+			assert_int_equal(one_string(doc, keep, &t), JT_STRING);
+			assert_int_equal(t.escaped, keep);
+			assert_int_equal(t.len, keep ? 48 : 46);
+			assert_memory_equal(t.str + at, keep ? "\\\\\\\"" : "\\\"", keep ? 4 : 2);
 		}
 	}
 }

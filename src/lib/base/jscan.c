@@ -115,6 +115,39 @@ static bool keep_escaped(struct jscan *s, struct jtok *t, enum jtok_type type)
 	unsigned high = 0;
 	bool escaped = false;
 
+#ifdef __SSE2__
+	/* Every escape of a block from one load: most values hold many. */
+	while (s->end - p >= 17) {
+		unsigned m = json_special16(p, &high);
+		int j = -1;
+
+		while (m) {
+			j = __builtin_ctz(m);
+			if (p[j] != '\\' || j == 15)
+				break;
+			switch (p[j + 1]) {
+			case '"': case '\\': case 'n': case 'r': case 't': case 'b': case 'f':
+				break;
+			default:
+				return false;
+			}
+			escaped = true;
+			m &= ~(3u << j);   /* the backslash and the byte it escapes */
+			j = -1;
+		}
+		if (j < 0) {
+			p += 16;
+			continue;
+		}
+		p += j;   /* a quote, a control byte, or an escape across the block's end */
+		if (*p != '\\')
+			break;
+		if (!strchr("\"\\nrtbf", p[1]) || !p[1])
+			return false;
+		escaped = true;
+		p += 2;
+	}
+#endif
 	for (;;) {
 		p = next_special(p, s->end, &high);
 		if (p >= s->end || (unsigned char)*p < 0x20)
