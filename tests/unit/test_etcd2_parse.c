@@ -55,6 +55,20 @@ static void test_root_listing_sorted_bytewise(void **state)
 }
 
 /* A key listed twice is refused, whether the rest is in byte order or not. */
+/* @body is refused as malformed, with @what in the message, and no records. */
+static void assert_refused(const char *body, const char *what)
+{
+	struct dsck_error err = DSCK_ERROR_INIT;
+	struct dsck_record *r = NULL;
+	char *keep;
+
+	assert_int_equal(parse(body, &r, &err, &keep), (size_t)-1);
+	assert_int_equal(err.code, DSCK_ERR_PROTOCOL);
+	assert_non_null(strstr(err.msg, what));
+	assert_null(r);
+	free(keep);
+}
+
 /* A key that comes after the node's children (any member order is JSON): still sorted. */
 static void test_key_after_children(void **state)
 {
@@ -98,17 +112,8 @@ static void test_repeated_key(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
-		struct dsck_error err = DSCK_ERROR_INIT;
-		struct dsck_record *r = NULL;
-		char *keep;
-
-		assert_int_equal(parse(bodies[i], &r, &err, &keep), (size_t)-1);
-		assert_int_equal(err.code, DSCK_ERR_PROTOCOL);
-		assert_non_null(strstr(err.msg, "appears twice"));
-		assert_null(r);
-		free(keep);
-	}
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+		assert_refused(bodies[i], "appears twice");
 }
 
 static void test_ttl_and_escapes(void **state)
@@ -184,16 +189,8 @@ static void test_malformed_bodies(void **state)
 	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct dsck_error err = DSCK_ERROR_INIT;
-		struct dsck_record *r = NULL;
-		char *keep;
-
-		assert_int_equal(parse(bad[i], &r, &err, &keep), (size_t)-1);
-		assert_int_equal(err.code, DSCK_ERR_PROTOCOL);
-		assert_non_null(strstr(err.msg, "test"));
-		free(keep);
-	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_refused(bad[i], "test");
 }
 
 static void test_v3_record_binary(void **state)

@@ -101,6 +101,17 @@ static inline char *next_special(char *p, const char *end, unsigned *high)
 	return p + json_plain_run_high(p, (size_t)(end - p), high);
 }
 
+/* An escape jsonw_string writes as it is: \" \\ \n \r \t \b \f (after the backslash). */
+static inline bool short_escape(char c)
+{
+	switch (c) {
+	case '"': case '\\': case 'n': case 'r': case 't': case 'b': case 'f':
+		return true;
+	default:
+		return false;
+	}
+}
+
 /*
  * Check the string starting after the opening quote without decoding it.
  * True, with s->p past the closing quote, when its only escapes are the
@@ -125,12 +136,8 @@ static bool keep_escaped(struct jscan *s, struct jtok *t, enum jtok_type type)
 			j = __builtin_ctz(m);
 			if (p[j] != '\\' || j == 15)
 				break;
-			switch (p[j + 1]) {
-			case '"': case '\\': case 'n': case 'r': case 't': case 'b': case 'f':
-				break;
-			default:
+			if (!short_escape(p[j + 1]))
 				return false;
-			}
 			escaped = true;
 			m &= ~(3u << j);   /* the backslash and the byte it escapes */
 			j = -1;
@@ -142,7 +149,7 @@ static bool keep_escaped(struct jscan *s, struct jtok *t, enum jtok_type type)
 		p += j;   /* a quote, a control byte, or an escape across the block's end */
 		if (*p != '\\')
 			break;
-		if (!strchr("\"\\nrtbf", p[1]) || !p[1])
+		if (!short_escape(p[1]))
 			return false;
 		escaped = true;
 		p += 2;
@@ -156,12 +163,8 @@ static bool keep_escaped(struct jscan *s, struct jtok *t, enum jtok_type type)
 			break;
 		if (s->end - p < 2)
 			return false;
-		switch (p[1]) {
-		case '"': case '\\': case 'n': case 'r': case 't': case 'b': case 'f':
-			break;
-		default:
+		if (!short_escape(p[1]))
 			return false;
-		}
 		escaped = true;
 		p += 2;
 	}
