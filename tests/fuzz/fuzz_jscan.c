@@ -10,7 +10,9 @@
  *  - every string token is valid UTF-8 of the length it claims, NUL-terminated,
  *    and holds exactly the bytes jansson decodes from the same quoted text;
  *  - with keep_escapes, the walk agrees on validity, and a string kept as its
- *    JSON text is exactly what jsonw_string writes for jansson's decoding.
+ *    JSON text is exactly what jsonw_string writes for jansson's decoding;
+ *  - input that arrives a few bytes at a time (jscan.more) passes the same
+ *    checks and fails, if it does, with the same error at the same offset.
  */
 #include <jansson.h>
 #include <stdbool.h>
@@ -64,22 +66,47 @@ static void kept_as_jsonw(const struct jtok *t, const uint8_t *data, size_t end)
 	buf_release(&b);
 }
 
-/*
- * Walk every token (with @keep, string values may come as their JSON text);
- * NULL when the input is exactly one JSON value, else why not.
- */
-static const char *walk(char *buf, const uint8_t *data, size_t size, bool keep)
+/* jscan.more: the input arrives in pieces of 1 to 17 bytes. */
+struct drip {
+	size_t size, step;
+};
+
+static bool drip_more(struct jscan *s)
 {
+	struct drip *d = s->more_ctx;
+	size_t have = (size_t)(s->end - s->base);
+
+	if (have == d->size)
+		return false;
+	s->end = s->base + (d->size - have > d->step ? have + d->step : d->size);
+	d->step = d->step * 7 % 17 + 1;
+	return true;
+}
+
+/*
+ * Walk every token (with @keep, string values may come as their JSON text;
+ * with @chunked, the input arrives in pieces); NULL when the input is exactly
+ * one JSON value, else why not, with *at where.
+ */
+static const char *walk(char *buf, const uint8_t *data, size_t size, bool keep, bool chunked,
+			size_t *at)
+{
+	struct drip d = { size, size % 17 + 1 };
 	struct jscan s;
 	struct jtok t;
 	int64_t v;
 
-	jscan_init(&s, buf, size);
+	jscan_init(&s, buf, chunked ? 0 : size);
+	if (chunked) {
+		s.more = drip_more;
+		s.more_ctx = &d;
+	}
 	for (;;) {
 		s.keep_escapes = keep;
 		switch (jscan_next(&s, &t)) {
 		case JT_ERROR:
 			FUZZ_ASSERT(s.error != NULL && s.error_offset <= size);
+			*at = s.error_offset;
 			return s.error;
 		case JT_END:
 			FUZZ_ASSERT(s.depth == 0);
@@ -128,11 +155,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *a = fuzz_copy(data, size), *b = fuzz_copy(data, size), *c = fuzz_copy(data, size);
 	json_error_t jerr;
 	json_t *doc;
-	const char *why = walk(a, data, size, false);
+	size_t at = 0, at_kept = 0, at_chunked = 0;
+	const char *why = walk(a, data, size, false, false, &at), *why_kept;
 	bool ok = !why;
 
 	FUZZ_ASSERT(skim(b, size) == ok);
-	FUZZ_ASSERT(!walk(c, data, size, true) == ok);
+	why_kept = walk(c, data, size, true, false, &at_kept);
+	FUZZ_ASSERT(!why_kept == ok);
+	/* In pieces: the same verdict, the same error at the same offset. */
+	for (int keep = 0; keep <= 1; keep++) {
+		const char *whole = keep ? why_kept : why, *chunked;
+
+		memcpy(c, data, size);
+		chunked = walk(c, data, size, keep, true, &at_chunked);
+		FUZZ_ASSERT(!chunked == !whole);
+		FUZZ_ASSERT(!chunked || (!strcmp(chunked, whole) &&
+					 at_chunked == (keep ? at_kept : at)));
+	}
 	free(c);
 	doc = json_loadb((const char *)data, size, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	if (ok && !doc)

@@ -13,7 +13,6 @@ void buf_init(struct buf *b, size_t max)
 	b->alloc = 0;
 	b->max = max;
 	b->mapped = false;
-	b->borrowed = false;
 }
 
 /*
@@ -43,35 +42,13 @@ void buf_init_reserved(struct buf *b, size_t max)
 	b->mapped = true;
 }
 
-void buf_init_within(struct buf *b, const struct buf *host, size_t max)
-{
-	uintptr_t at, end;
-
-	if (!host->mapped || max == SIZE_MAX) {
-		buf_init_reserved(b, max);
-		return;
-	}
-	at = ((uintptr_t)host->data + host->len + 1 + 63) & ~(uintptr_t)63;
-	end = (uintptr_t)host->data + host->alloc;
-	if (at >= end || end - at <= max) {
-		buf_init_reserved(b, max);
-		return;
-	}
-	buf_init(b, max);
-	b->data = (char *)at;
-	b->data[0] = '\0';
-	b->alloc = max + 1;
-	b->borrowed = true;
-}
-
 void buf_release(struct buf *b)
 {
 	if (b->mapped)
 		munmap(b->data, b->alloc);
-	else if (!b->borrowed)
+	else
 		free(b->data);
 	b->mapped = false;
-	b->borrowed = false;
 	b->data = NULL;
 	b->len = 0;
 	b->alloc = 0;
@@ -139,7 +116,7 @@ char *buf_detach(struct buf *b, size_t *len)
 
 	if (!b->data && buf_grow(b, 0))
 		return NULL;
-	if (b->mapped || b->borrowed) {
+	if (b->mapped) {
 		/* The caller frees with free(): hand over a malloc'd copy. */
 		if (!(p = malloc(b->len + 1)))
 			return NULL;

@@ -22,10 +22,9 @@ struct buf {
 	size_t alloc;
 	size_t max;
 	bool mapped;     /* data is a reservation of max + 1 bytes (buf_init_reserved) */
-	bool borrowed;   /* data is in another buf's reservation (buf_init_within) */
 };
 
-#define BUF_INIT(max_) { NULL, 0, 0, (max_), false, false }
+#define BUF_INIT(max_) { NULL, 0, 0, (max_), false }
 
 void buf_init(struct buf *b, size_t max);
 /*
@@ -35,14 +34,6 @@ void buf_init(struct buf *b, size_t max);
  * only used as it is written. Falls back to buf_init where that is refused.
  */
 void buf_init_reserved(struct buf *b, size_t max);
-/*
- * As buf_init_reserved, in the unused part of @host's reservation, past its
- * contents, when that has room for @max bytes: memory that lives and dies
- * with @host and shares its last, partly used huge page (the node array of
- * a v2 listing, after the body it points into). @host must not grow while
- * @b is in use. Falls back to buf_init_reserved.
- */
-void buf_init_within(struct buf *b, const struct buf *host, size_t max);
 /* Free the memory; the buffer is empty and reusable afterwards. */
 void buf_release(struct buf *b);
 /* Keep the memory, drop the contents. */

@@ -27,6 +27,8 @@ void jscan_init(struct jscan *s, char *data, size_t len)
 	s->error = NULL;
 	s->error_offset = 0;
 	s->keep_escapes = false;
+	s->more = NULL;
+	s->more_ctx = NULL;
 }
 
 static enum jtok_type fail(struct jscan *s, const char *msg)
@@ -39,11 +41,29 @@ static enum jtok_type fail(struct jscan *s, const char *msg)
 	return JT_ERROR;
 }
 
+/* Wait until @n bytes from @p have arrived; false when they never will. */
+static bool wait_for(struct jscan *s, const char *p, size_t n)
+{
+	while ((size_t)(s->end - p) < n)
+		if (!s->more || !s->more(s))
+			return false;
+	return true;
+}
+
+/* At least @n bytes from @p, once the input has them (jscan.more). */
+static inline bool has(struct jscan *s, const char *p, size_t n)
+{
+	return (size_t)(s->end - p) >= n || wait_for(s, p, n);
+}
+
+/* Skip whitespace; s->p == s->end afterwards only at the end of all input. */
 static void skip_ws(struct jscan *s)
 {
-	while (s->p < s->end &&
-	       (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
-		s->p++;
+	do {
+		while (s->p < s->end &&
+		       (*s->p == ' ' || *s->p == '\t' || *s->p == '\n' || *s->p == '\r'))
+			s->p++;
+	} while (s->p == s->end && s->more && s->more(s));
 }
 
 static int hexval(char c)
@@ -126,44 +146,47 @@ static bool keep_escaped(struct jscan *s, struct jtok *t, enum jtok_type type)
 	unsigned high = 0;
 	bool escaped = false;
 
+	for (;;) {
 #ifdef __SSE2__
-	/* Every escape of a block from one load: most values hold many. */
-	while (s->end - p >= 17) {
-		unsigned m = json_special16(p, &high);
-		int j = -1;
+		/* Every escape of a block from one load: most values hold many. */
+		while (s->end - p >= 17) {
+			unsigned m = json_special16(p, &high);
+			int j = -1;
 
-		while (m) {
-			j = __builtin_ctz(m);
-			if (p[j] != '\\' || j == 15)
+			while (m) {
+				j = __builtin_ctz(m);
+				if (p[j] != '\\' || j == 15)
+					break;
+				if (!short_escape(p[j + 1]))
+					return false;
+				escaped = true;
+				m &= ~(3u << j);   /* the backslash and the byte it escapes */
+				j = -1;
+			}
+			if (j < 0) {
+				p += 16;
+				continue;
+			}
+			p += j;   /* a quote, a control byte, or an escape across the block's end */
+			if (*p != '\\')
 				break;
-			if (!short_escape(p[j + 1]))
+			if (!short_escape(p[1]))
 				return false;
 			escaped = true;
-			m &= ~(3u << j);   /* the backslash and the byte it escapes */
-			j = -1;
+			p += 2;
 		}
-		if (j < 0) {
-			p += 16;
-			continue;
-		}
-		p += j;   /* a quote, a control byte, or an escape across the block's end */
-		if (*p != '\\')
-			break;
-		if (!short_escape(p[1]))
-			return false;
-		escaped = true;
-		p += 2;
-	}
 #endif
-	for (;;) {
 		p = next_special(p, s->end, &high);
-		if (p >= s->end || (unsigned char)*p < 0x20)
+		if (p >= s->end) {
+			if (has(s, p, 1))
+				continue;   /* more input arrived: on with the blocks */
+			return false;
+		}
+		if ((unsigned char)*p < 0x20)
 			return false;
 		if (*p == '"')
 			break;
-		if (s->end - p < 2)
-			return false;
-		if (!short_escape(p[1]))
+		if (!has(s, p, 2) || !short_escape(p[1]))
 			return false;
 		escaped = true;
 		p += 2;
@@ -197,14 +220,17 @@ static enum jtok_type scan_string(struct jscan *s, struct jtok *t,
 		if (out != run)
 			move_down(out, run, (size_t)(s->p - run));
 		out += s->p - run;
-		if (s->p >= s->end)
+		if (s->p >= s->end) {
+			if (has(s, s->p, 1))
+				continue;
 			return fail(s, "unterminated string");
+		}
 		if (*s->p == '"')
 			break;
 		if ((unsigned char)*s->p < 0x20)
 			return fail(s, "control character in string");
 		/* Backslash escape. */
-		if (s->end - s->p < 2)
+		if (!has(s, s->p, 2))
 			return fail(s, "unterminated string");
 		char e = s->p[1];
 		s->p += 2;
@@ -220,11 +246,11 @@ static enum jtok_type scan_string(struct jscan *s, struct jtok *t,
 		case 'u': {
 			unsigned cp, lo;
 
-			if (!read_hex4(s->p, s->end, &cp))
+			if (!has(s, s->p, 4) || !read_hex4(s->p, s->end, &cp))
 				return fail(s, "bad \\u escape");
 			s->p += 4;
 			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
+				if (!has(s, s->p, 6) || s->p[0] != '\\' || s->p[1] != 'u' ||
 				    !read_hex4(s->p + 2, s->end, &lo) ||
 				    lo < 0xdc00 || lo > 0xdfff)
 					return fail(s, "unpaired surrogate in \\u escape");
@@ -264,29 +290,29 @@ static enum jtok_type scan_number(struct jscan *s, struct jtok *t)
 {
 	char *start = s->p;
 
-	if (s->p < s->end && *s->p == '-')
+	if (has(s, s->p, 1) && *s->p == '-')
 		s->p++;
-	if (s->p >= s->end || !is_digit(*s->p))
+	if (!has(s, s->p, 1) || !is_digit(*s->p))
 		return fail(s, "bad number");
 	if (*s->p == '0')
 		s->p++;
 	else
-		while (s->p < s->end && is_digit(*s->p))
+		while (has(s, s->p, 1) && is_digit(*s->p))
 			s->p++;
-	if (s->p < s->end && *s->p == '.') {
+	if (has(s, s->p, 1) && *s->p == '.') {
 		s->p++;
-		if (s->p >= s->end || !is_digit(*s->p))
+		if (!has(s, s->p, 1) || !is_digit(*s->p))
 			return fail(s, "bad number");
-		while (s->p < s->end && is_digit(*s->p))
+		while (has(s, s->p, 1) && is_digit(*s->p))
 			s->p++;
 	}
-	if (s->p < s->end && (*s->p == 'e' || *s->p == 'E')) {
+	if (has(s, s->p, 1) && (*s->p == 'e' || *s->p == 'E')) {
 		s->p++;
-		if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+		if (has(s, s->p, 1) && (*s->p == '+' || *s->p == '-'))
 			s->p++;
-		if (s->p >= s->end || !is_digit(*s->p))
+		if (!has(s, s->p, 1) || !is_digit(*s->p))
 			return fail(s, "bad number");
-		while (s->p < s->end && is_digit(*s->p))
+		while (has(s, s->p, 1) && is_digit(*s->p))
 			s->p++;
 	}
 	t->str = start;
@@ -300,7 +326,7 @@ static enum jtok_type scan_literal(struct jscan *s, struct jtok *t,
 {
 	size_t n = strlen(word);
 
-	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
+	if (!has(s, s->p, n) || memcmp(s->p, word, n) != 0)
 		return fail(s, "unexpected character");
 	t->str = s->p;
 	t->len = n;

@@ -60,6 +60,15 @@ struct jscan {
 	 * The snapshot writer then copies it as it is (docs/benchmarks.md).
 	 */
 	bool keep_escapes;
+	/*
+	 * Input still arriving (a v2 listing is parsed while it is received,
+	 * docs/architecture.md): when set, the scanner calls more() whenever it
+	 * needs a byte at or past end. more() waits until the input grows and
+	 * moves end on, or returns false once no more will come. The bytes
+	 * before end never change under the scanner.
+	 */
+	bool (*more)(struct jscan *s);
+	void *more_ctx;
 };
 
 void jscan_init(struct jscan *s, char *data, size_t len);

@@ -41,6 +41,8 @@ static size_t on_body(char *p, size_t size, size_t n, void *ud)
 	/* Returning less than given makes curl fail with CURLE_WRITE_ERROR. */
 	if (buf_append(&r->body, p, size * n))
 		return 0;
+	if (r->reader)
+		r->reader->grew(r->reader->ctx, r->body.len);
 	if (r->conn && r->conn->progress)
 		r->conn->progress(r->conn->progress_ctx, 0, size * n);
 	return size * n;
@@ -262,7 +264,11 @@ enum dsck_err http_request(struct http_client *c, const char *method, const char
 	if (hdrs)
 		curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 
+	if (resp->reader)
+		resp->reader->begin(resp->reader->ctx, &resp->body);
 	cc = curl_easy_perform(h);
+	if (resp->reader)
+		resp->reader->end(resp->reader->ctx);
 	if (cc != CURLE_OK)
 		rc = map_curl_error(cc, url, errbuf, c, resp, err);
 	else

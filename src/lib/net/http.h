@@ -22,6 +22,20 @@ struct http_client {
 	const char *ca_file, *cert_file, *key_file; /* override conn's (Kubernetes) */
 };
 
+/*
+ * Someone reading the body while it arrives (the etcd v2 client parses a
+ * listing during the transfer: docs/architecture.md). For each attempt,
+ * http_request calls begin() before sending, grew() after each chunk is in
+ * the body, and end() once the attempt is over, whatever its outcome; the
+ * body's bytes never move or change meanwhile (buf_init_reserved).
+ */
+struct http_body_reader {
+	void (*begin)(void *ctx, const struct buf *body);
+	void (*grew)(void *ctx, size_t len);
+	void (*end)(void *ctx);
+	void *ctx;
+};
+
 struct http_response {
 	long status;
 	struct buf body;
@@ -31,6 +45,7 @@ struct http_response {
 	bool has_etcd_index;
 	bool answered;                  /* a status line came back */
 	const struct dsck_conn *conn;   /* of the request: its progress hook sees the body */
+	const struct http_body_reader *reader;  /* or NULL */
 };
 
 enum dsck_err http_client_init(struct http_client *c, const struct dsck_conn *conn,

@@ -1,9 +1,11 @@
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/etcd2.h"
 #include "base/jscan.h"
 #include "base/macro.h"
+#include "base/thread.h"
 
 #define SMALL_BODY_MAX (1u << 20)
 
@@ -304,11 +306,8 @@ static enum dsck_err finish_listing(struct walker *w)
 	return DSCK_OK;
 }
 
-/* @host: the buffer that holds @body, whose spare room may hold the nodes, or NULL. */
-static enum dsck_err parse_body(struct walker *w, char *body, size_t len,
-				const struct buf *host)
+static enum dsck_err parse_body(struct walker *w, char *body, size_t len)
 {
-	size_t most;
 	enum dsck_err rc;
 
 	/* Nodes keep 32-bit offsets into the body. */
@@ -316,16 +315,165 @@ static enum dsck_err parse_body(struct walker *w, char *body, size_t len,
 		return dsck_fail(w->err, DSCK_ERR_TOO_LARGE, "%s: v2 response of %zu bytes is too "
 				 "large to parse (4 GiB at most)", w->what, len);
 	/* The most nodes a body can hold: "{}," is 3 bytes. */
-	most = (len / 3 + 1) * sizeof(w->nodes[0]);
-	if (host)
-		buf_init_within(&w->mem, host, most);
-	else
-		buf_init_reserved(&w->mem, most);
+	buf_init_reserved(&w->mem, (len / 3 + 1) * sizeof(w->nodes[0]));
 	jscan_init(&w->s, body, len);
 	w->error_code = -1;
 	if ((rc = parse_top(w)))
 		return rc;
 	return finish_listing(w);
+}
+
+/*
+ * A listing parsed while it arrives (http_body_reader): a second thread runs
+ * parse_top over the body as far as it has come and waits in jscan.more for
+ * the next chunk, so that the listing is parsed by the time its last byte is
+ * in (docs/architecture.md, "Seams"). Without the thread, or for a
+ * body that may move, the listing is parsed after the transfer instead.
+ */
+struct etcd2_feed {
+	struct walker w;
+	struct dsck_error err;          /* the parse's own: the transfer's come first */
+	const struct etcd2_client *c;
+	const struct http_response *resp;
+	const char *key;
+	char what[512];
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	size_t avail;                   /* body bytes received so far */
+	bool done, waiting, running;
+	bool parsed;                    /* rc is parse_top's */
+	enum dsck_err rc;
+};
+
+/* jscan.more: wait for the next chunk of the body, or for the transfer's end. */
+static bool feed_more(struct jscan *s)
+{
+	struct etcd2_feed *f = s->more_ctx;
+	size_t have = (size_t)(s->end - s->base);
+
+	pthread_mutex_lock(&f->lock);
+	while (f->avail == have && !f->done) {
+		f->waiting = true;
+		pthread_cond_wait(&f->cond, &f->lock);
+	}
+	f->waiting = false;
+	have = f->avail;
+	pthread_mutex_unlock(&f->lock);
+	if (have == (size_t)(s->end - s->base))
+		return false;
+	s->end = s->base + have;
+	return true;
+}
+
+static bool is_json(const char *content_type)
+{
+	return strncmp(content_type, "application/json", 16) == 0;
+}
+
+static void *feed_main(void *arg)
+{
+	struct etcd2_feed *f = arg;
+
+	/* Headers come before the first chunk: an error page is left as it came. */
+	if (feed_more(&f->w.s) && is_json(f->resp->content_type)) {
+		f->rc = parse_top(&f->w);
+		f->parsed = true;
+	}
+	return NULL;
+}
+
+/* Start over on @len bytes of @body (more to come through feed_more, or not). */
+static void feed_reset(struct etcd2_feed *f, char *body, size_t len)
+{
+	buf_reset(&f->w.mem);
+	f->w.nodes = (struct etcd2_node *)f->w.mem.data;
+	f->w.n = 0;
+	f->w.unordered = false;
+	f->w.error_code = -1;
+	f->w.message = f->w.cause = NULL;
+	f->err = (struct dsck_error)DSCK_ERROR_INIT;
+	jscan_init(&f->w.s, body, len);
+}
+
+static void feed_begin(void *ctx, const struct buf *body)
+{
+	struct etcd2_feed *f = ctx;
+
+	feed_reset(f, body->data, 0);
+	snprintf(f->what, sizeof(f->what), "%s (GET %s)", f->c->conn->endpoints[f->c->current],
+		 f->key);
+	f->avail = 0;
+	f->done = f->parsed = false;
+	f->w.s.more = feed_more;
+	f->w.s.more_ctx = f;
+	/* Nodes keep 32-bit offsets into a body that must not move while parsed. */
+	f->running = body->mapped && body->max < UINT32_MAX &&
+		     thread_start(&f->thread, feed_main, f) == 0;
+}
+
+static void feed_grew(void *ctx, size_t len)
+{
+	struct etcd2_feed *f = ctx;
+
+	pthread_mutex_lock(&f->lock);
+	f->avail = len;
+	if (f->waiting)
+		pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+static void feed_end(void *ctx)
+{
+	struct etcd2_feed *f = ctx;
+
+	if (!f->running)
+		return;
+	pthread_mutex_lock(&f->lock);
+	f->done = true;
+	pthread_cond_signal(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+	pthread_join(f->thread, NULL);
+	f->running = false;
+}
+
+static void feed_init(struct etcd2_feed *f, const struct etcd2_client *c, const char *key,
+		      const struct http_response *resp, bool escaped_values)
+{
+	memset(f, 0, sizeof(*f));
+	f->c = c;
+	f->key = key;
+	f->resp = resp;
+	f->w.what = f->what;
+	f->w.err = &f->err;
+	f->w.escaped_values = escaped_values;
+	/* The most nodes a body can hold: "{}," is 3 bytes. */
+	buf_init_reserved(&f->w.mem, (resp->body.max / 3 + 1) * sizeof(struct etcd2_node));
+	pthread_mutex_init(&f->lock, NULL);
+	pthread_cond_init(&f->cond, NULL);
+}
+
+/* The parse of the received body: the thread's, or one made now. */
+static enum dsck_err feed_finish(struct etcd2_feed *f, char *body, size_t len,
+				 struct dsck_error *err)
+{
+	if (!f->parsed) {
+		if (len >= UINT32_MAX)
+			return dsck_fail(err, DSCK_ERR_TOO_LARGE, "%s: v2 response of %zu bytes is "
+					 "too large to parse (4 GiB at most)", f->what, len);
+		feed_reset(f, body, len);
+		f->rc = parse_top(&f->w);
+	}
+	if (f->rc)
+		*err = f->err;
+	return f->rc;
+}
+
+static void feed_release(struct etcd2_feed *f)
+{
+	pthread_cond_destroy(&f->cond);
+	pthread_mutex_destroy(&f->lock);
+	buf_release(&f->w.mem);
 }
 
 static void node_record(const char *base, const struct etcd2_node *n, struct dsck_record *r)
@@ -357,7 +505,7 @@ enum dsck_err etcd2_parse_listing(char *body, size_t len, const char *what,
 {
 	struct walker w = { .what = what, .err = err };
 	struct dsck_record *out = NULL;
-	enum dsck_err rc = parse_body(&w, body, len, NULL);
+	enum dsck_err rc = parse_body(&w, body, len);
 
 	if (rc == DSCK_OK && w.error_code >= 0)
 		rc = dsck_fail(err, DSCK_ERR_SERVER, "%s: etcd error %lld: %s", what,
@@ -475,46 +623,66 @@ static enum dsck_err keys_request(struct etcd2_client *c, const char *method,
 enum dsck_err etcd2_get(struct etcd2_client *c, const char *key, unsigned flags,
 			struct etcd2_listing *out, struct dsck_error *err)
 {
-	struct walker w = { .what = NULL, .err = err,
-			    .escaped_values = flags & ETCD2_ESCAPED_VALUES };
-	char query[80], what[512];
+	struct etcd2_feed *f = NULL;
+	struct http_body_reader reader;
+	char query[80];
 	enum dsck_err rc;
 
 	memset(out, 0, sizeof(*out));
 	http_response_init(&out->resp, c->conn->max_response_bytes);
+	if (!(f = malloc(sizeof(*f)))) {
+		rc = dsck_oom(err);
+		goto out;
+	}
+	feed_init(f, c, key, &out->resp, flags & ETCD2_ESCAPED_VALUES);
+	/* A whole subtree is worth parsing during the transfer; one node is not. */
+	if (flags & ETCD2_RECURSIVE) {
+		reader = (struct http_body_reader){ feed_begin, feed_grew, feed_end, f };
+		out->resp.reader = &reader;
+	}
 	snprintf(query, sizeof(query), "sorted=true%s%s",
 		 flags & ETCD2_RECURSIVE ? "&recursive=true" : "",
 		 flags & ETCD2_QUORUM ? "&quorum=true" : "");
-	if ((rc = keys_request(c, "GET", key, query, NULL, &out->resp, err)))
+	rc = keys_request(c, "GET", key, query, NULL, &out->resp, err);
+	out->resp.reader = NULL;
+	if (rc)
 		goto out;
 	out->endpoint = c->conn->endpoints[c->current];
-	snprintf(what, sizeof(what), "%s (GET %s)", out->endpoint, key);
-	w.what = what;
-	if (strncmp(out->resp.content_type, "application/json", 16) != 0) {
+	snprintf(f->what, sizeof(f->what), "%s (GET %s)", out->endpoint, key);
+	if (!is_json(out->resp.content_type)) {
 		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: unexpected HTTP %ld reply (%s)",
-			       what, out->resp.status,
+			       f->what, out->resp.status,
 			       out->resp.content_type[0] ? out->resp.content_type : "no content type");
 		goto out;
 	}
-	if ((rc = parse_body(&w, out->resp.body.data, out->resp.body.len, &out->resp.body)))
+	if ((rc = feed_finish(f, out->resp.body.data, out->resp.body.len, err)))
 		goto out;
-	if (w.error_code >= 0) {
-		rc = v2_error(out->endpoint, key, w.error_code, w.message, w.cause, err);
+	if (f->w.error_code >= 0) {
+		rc = v2_error(out->endpoint, key, f->w.error_code, f->w.message, f->w.cause, err);
 		goto out;
 	}
 	if (out->resp.status != 200) {
-		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: unexpected HTTP status %ld", what,
+		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: unexpected HTTP status %ld", f->what,
 			       out->resp.status);
 		goto out;
 	}
-	out->nodes_mem = w.mem;
-	out->nodes = w.nodes;
-	out->n = w.n;
+	f->w.err = err;
+	if ((rc = finish_listing(&f->w)))
+		goto out;
+	out->nodes_mem = f->w.mem;
+	out->nodes = f->w.nodes;
+	out->n = f->w.n;
 	out->etcd_index = out->resp.etcd_index;
 	snprintf(out->cluster_id, sizeof(out->cluster_id), "%s", out->resp.etcd_cluster_id);
+	buf_init(&f->w.mem, 0);   /* now the listing's */
+	feed_release(f);
+	free(f);
 	return DSCK_OK;
 out:
-	buf_release(&w.mem);
+	if (f) {
+		feed_release(f);
+		free(f);
+	}
 	etcd2_listing_release(out);
 	return rc;
 }
@@ -538,7 +706,7 @@ static enum dsck_err write_request(struct etcd2_client *c, const char *method,
 		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "%s: empty reply (HTTP %ld)", what, resp.status);
 		goto out;
 	}
-	if ((rc = parse_body(&w, resp.body.data, resp.body.len, NULL)))
+	if ((rc = parse_body(&w, resp.body.data, resp.body.len)))
 		goto out;
 	if (w.error_code >= 0) {
 		rc = v2_error(c->conn->endpoints[c->current], key, w.error_code, w.message,

@@ -4,9 +4,10 @@
  *
  * Reads parse the response in place (jscan) into records that point into the
  * response body: a recursive listing of 100,000 keys costs the body plus one
- * small record per node, never a DOM. Listings are returned in byte order of
- * keys (a v2 listing is sorted per directory level, which is not byte order:
- * "/a/b-c" sorts before "/a/b/x").
+ * small record per node, never a DOM. A recursive listing is parsed on a
+ * second thread while it arrives (docs/architecture.md, "Seams"). Listings
+ * are returned in byte order of keys (a v2 listing is sorted per directory
+ * level, which is not byte order: "/a/b-c" sorts before "/a/b/x").
  *
  * Requests go to the first endpoint that answers; a connection failure moves
  * on to the next one. Per-member reads use a conn with one endpoint
@@ -43,7 +44,7 @@ struct etcd2_node;
 
 struct etcd2_listing {
 	struct http_response resp;  /* owns the bytes the nodes point into */
-	struct buf nodes_mem;       /* holds nodes, in resp.body's spare room when it has some */
+	struct buf nodes_mem;       /* holds nodes */
 	struct etcd2_node *nodes;   /* sorted by key, unique (compact, private) */
 	size_t n;
 	int64_t etcd_index;         /* X-Etcd-Index of the read */
