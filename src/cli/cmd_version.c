@@ -1,6 +1,5 @@
-/* dsck version: the tool and the libraries it is linked with. */
+/* dsck version: the tool and the libraries it uses (gRPC core: the one it would load). */
 #include <curl/curl.h>
-#include <grpc/grpc.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <yaml.h>
@@ -13,7 +12,7 @@ int cmd_version(struct cli *cli)
 {
 	const char *names[] = { "grpc", "protobuf-c", "libcurl", "jansson", "libyaml", "openssl" };
 	const char *vers[] = {
-		grpc_version_string(), etcd3_protobuf_version(), curl_version_info(CURLVERSION_NOW)->version,
+		etcd3_grpc_version(), etcd3_protobuf_version(), curl_version_info(CURLVERSION_NOW)->version,
 		jansson_version_str(), yaml_get_version_string(), OpenSSL_version(OPENSSL_VERSION),
 	};
 

@@ -168,4 +168,25 @@ got=$(jq '[.records[] | select(.dir | not)] | length' <<<"$H_OUT")
 h_assert_eq "$want" "$got" "every generated leaf listed"
 ((got >= 100000)) || h_fail "expected at least 100000 leaves, got $got"
 h_pass "100,000-key v2 listing ($got leaves)"
+
+# gRPC core is loaded only when a command speaks v3 (docs/architecture.md,
+# "Seams"): with a broken libgrpc first on the loader's path, v2 commands
+# work and v3 ones fail with exit 6 and the loader's message.
+grpc_so=libgrpc.so.$("$DSCK" version -o json | jq -r .libraries.grpc | cut -d. -f1)
+mkdir -p "$H_TMP/badlib"
+printf 'not a library\n' >"$H_TMP/badlib/$grpc_so"
+EPB=$(h_endpoint big)
+h_run env LD_LIBRARY_PATH="$H_TMP/badlib" "$DSCK" snapshot save "$H_TMP/config.snap" --api v2 \
+	--prefix /calico/v1/config --endpoints "$EPB"
+h_assert_rc 0 "v2 save without gRPC core"
+h_assert_eq 7 "$(grep -c '"key":"/calico/v1/config' "$H_TMP/config.snap")" \
+	"the v2 save holds the config directory and its six keys"
+h_run env LD_LIBRARY_PATH="$H_TMP/badlib" "$DSCK" ls /calico/v1/config --api v3 --endpoints "$EPB"
+h_assert_rc 6 "v3 without gRPC core: exit 6"
+h_assert_contains "$H_ERR" "cannot load gRPC core for the etcd v3 API" "says what is missing"
+h_assert_contains "$H_ERR" "$grpc_so" "names the library"
+h_run env LD_LIBRARY_PATH="$H_TMP/badlib" "$DSCK" version
+h_assert_rc 0 "version without gRPC core"
+h_assert_contains "$H_OUT" "not loaded" "version says gRPC core is not loaded"
+h_pass "gRPC core loaded only for v3"
 h_done

@@ -1,3 +1,4 @@
+#include <dlfcn.h>
 #include <errno.h>
 #include <grpc/byte_buffer.h>
 #include <grpc/byte_buffer_reader.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dsck_config.h"
 #include "base/buf.h"
 #include "base/macro.h"
 #include "net/rpc.h"
@@ -33,31 +35,108 @@ static void quiet_log(gpr_log_func_args *args)
 }
 
 /*
- * gRPC starts its threads and allocators in grpc_init: that is done on the
- * first channel, so commands that never speak v3 (v2 saves, snapshot files,
- * Kubernetes) do not pay for it in start-up time and memory.
+ * gRPC core is loaded with dlopen when it is first needed, not linked:
+ * loading its libraries cost every command about 15 ms and 8 MiB, and most
+ * commands never speak v3 (v2 saves, snapshot files, Kubernetes). Its
+ * threads and allocators start (grpc_init) on the first channel. Every gRPC
+ * function this file calls goes through this table (docs/architecture.md,
+ * "Seams").
  */
-static pthread_once_t grpc_once = PTHREAD_ONCE_INIT;
-static bool grpc_started;
+#define CORE_FUNCTIONS(X) \
+	X(grpc_init) X(grpc_shutdown) X(grpc_version_string) \
+	X(gpr_set_log_verbosity) X(gpr_set_log_function) \
+	X(gpr_now) X(gpr_inf_future) X(gpr_time_add) X(gpr_time_from_millis) \
+	X(grpc_insecure_credentials_create) X(grpc_ssl_credentials_create) \
+	X(grpc_channel_credentials_release) \
+	X(grpc_tls_credentials_options_create) X(grpc_tls_credentials_create) \
+	X(grpc_tls_credentials_options_set_certificate_provider) \
+	X(grpc_tls_credentials_options_set_certificate_verifier) \
+	X(grpc_tls_credentials_options_set_check_call_host) \
+	X(grpc_tls_credentials_options_set_verify_server_cert) \
+	X(grpc_tls_credentials_options_watch_identity_key_cert_pairs) \
+	X(grpc_tls_certificate_verifier_no_op_create) X(grpc_tls_certificate_verifier_release) \
+	X(grpc_tls_certificate_provider_static_data_create) \
+	X(grpc_tls_certificate_provider_release) \
+	X(grpc_tls_identity_pairs_create) X(grpc_tls_identity_pairs_add_pair) \
+	X(grpc_channel_create) X(grpc_channel_destroy) X(grpc_channel_create_call) \
+	X(grpc_channel_check_connectivity_state) X(grpc_channel_watch_connectivity_state) \
+	X(grpc_completion_queue_create_for_next) X(grpc_completion_queue_create_for_pluck) \
+	X(grpc_completion_queue_next) X(grpc_completion_queue_pluck) \
+	X(grpc_completion_queue_shutdown) X(grpc_completion_queue_destroy) \
+	X(grpc_call_start_batch) X(grpc_call_unref) \
+	X(grpc_metadata_array_init) X(grpc_metadata_array_destroy) \
+	X(grpc_slice_malloc) X(grpc_slice_unref) X(grpc_empty_slice) \
+	X(grpc_slice_from_static_string) X(grpc_slice_from_copied_string) \
+	X(grpc_raw_byte_buffer_create) X(grpc_byte_buffer_destroy) \
+	X(grpc_byte_buffer_length) X(grpc_byte_buffer_reader_init) \
+	X(grpc_byte_buffer_reader_readall) X(grpc_byte_buffer_reader_destroy)
 
-static void grpc_start(void)
+#define CORE_POINTER(f) __typeof__(f) *f;
+static struct {
+	CORE_FUNCTIONS(CORE_POINTER)
+} core;
+
+static pthread_once_t load_once = PTHREAD_ONCE_INIT, start_once = PTHREAD_ONCE_INIT;
+static bool core_loaded, core_started, core_debug;
+static char core_error[512];    /* why it could not be loaded */
+
+static void core_load(void)
 {
-	grpc_init();
-	grpc_started = true;
+	void *lib = dlopen(DSCK_GRPC_LIB, RTLD_NOW | RTLD_LOCAL), *sym;
+
+	if (!lib) {
+		snprintf(core_error, sizeof(core_error), "%s", dlerror());
+		return;
+	}
+#define CORE_RESOLVE(f) \
+	if (!(sym = dlsym(lib, #f))) { \
+		snprintf(core_error, sizeof(core_error), "%s has no %s", DSCK_GRPC_LIB, #f); \
+		return; \
+	} \
+	memcpy(&core.f, &sym, sizeof(sym));
+	CORE_FUNCTIONS(CORE_RESOLVE)
+#undef CORE_RESOLVE
+	if (!core_debug) {
+		core.gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
+		core.gpr_set_log_function(quiet_log);
+	}
+	core_loaded = true;
+}
+
+static void core_start(void)
+{
+	pthread_once(&load_once, core_load);
+	if (!core_loaded)
+		return;
+	core.grpc_init();
+	core_started = true;
+}
+
+/* gRPC core loaded and started, or why not. */
+static enum dsck_err core_ready(struct dsck_error *err)
+{
+	pthread_once(&start_once, core_start);
+	if (core_started)
+		return DSCK_OK;
+	return dsck_fail(err, DSCK_ERR_IO, "cannot load gRPC core for the etcd v3 API: %s",
+			 core_error);
 }
 
 void rpc_global_init(bool debug)
 {
-	if (!debug) {
-		gpr_set_log_verbosity(GPR_LOG_SEVERITY_ERROR);
-		gpr_set_log_function(quiet_log);
-	}
+	core_debug = debug;
 }
 
 void rpc_global_shutdown(void)
 {
-	if (grpc_started)
-		grpc_shutdown();
+	if (core_started)
+		core.grpc_shutdown();
+}
+
+const char *rpc_version(void)
+{
+	pthread_once(&load_once, core_load);
+	return core_loaded ? core.grpc_version_string() : "not loaded";
 }
 
 static enum dsck_err read_pem(const char *what, const char *path, char **out,
@@ -102,26 +181,26 @@ static void free_secret(char *p)
  */
 static grpc_channel_credentials *unverified_credentials(const char *cert, const char *key)
 {
-	grpc_tls_credentials_options *o = grpc_tls_credentials_options_create();
-	grpc_tls_certificate_verifier *v = grpc_tls_certificate_verifier_no_op_create();
+	grpc_tls_credentials_options *o = core.grpc_tls_credentials_options_create();
+	grpc_tls_certificate_verifier *v = core.grpc_tls_certificate_verifier_no_op_create();
 	grpc_tls_certificate_provider *p = NULL;
 	grpc_channel_credentials *creds;
 
 	if (cert) {
-		grpc_tls_identity_pairs *pairs = grpc_tls_identity_pairs_create();
+		grpc_tls_identity_pairs *pairs = core.grpc_tls_identity_pairs_create();
 
-		grpc_tls_identity_pairs_add_pair(pairs, key, cert);
-		p = grpc_tls_certificate_provider_static_data_create(NULL, pairs);
-		grpc_tls_credentials_options_set_certificate_provider(o, p);
-		grpc_tls_credentials_options_watch_identity_key_cert_pairs(o);
+		core.grpc_tls_identity_pairs_add_pair(pairs, key, cert);
+		p = core.grpc_tls_certificate_provider_static_data_create(NULL, pairs);
+		core.grpc_tls_credentials_options_set_certificate_provider(o, p);
+		core.grpc_tls_credentials_options_watch_identity_key_cert_pairs(o);
 	}
-	grpc_tls_credentials_options_set_verify_server_cert(o, 0);
-	grpc_tls_credentials_options_set_certificate_verifier(o, v);
-	grpc_tls_credentials_options_set_check_call_host(o, 0);
-	creds = grpc_tls_credentials_create(o);   /* takes the options */
-	grpc_tls_certificate_verifier_release(v);
+	core.grpc_tls_credentials_options_set_verify_server_cert(o, 0);
+	core.grpc_tls_credentials_options_set_certificate_verifier(o, v);
+	core.grpc_tls_credentials_options_set_check_call_host(o, 0);
+	creds = core.grpc_tls_credentials_create(o);   /* takes the options */
+	core.grpc_tls_certificate_verifier_release(v);
 	if (p)
-		grpc_tls_certificate_provider_release(p);
+		core.grpc_tls_certificate_provider_release(p);
 	return creds;
 }
 
@@ -147,7 +226,7 @@ static enum dsck_err tls_credentials(const struct dsck_conn *conn,
 	} else {
 		pair.private_key = key;
 		pair.cert_chain = cert;
-		*out = grpc_ssl_credentials_create(ca, cert ? &pair : NULL, NULL, NULL);
+		*out = core.grpc_ssl_credentials_create(ca, cert ? &pair : NULL, NULL, NULL);
 	}
 	if (!*out)
 		rc = dsck_fail(err, DSCK_ERR_TLS, "cannot set up TLS credentials");
@@ -169,12 +248,13 @@ enum dsck_err rpc_channel_new(const char *endpoint, const struct dsck_conn *conn
 	struct rpc_channel *ch;
 	enum dsck_err rc;
 
-	pthread_once(&grpc_once, grpc_start);
+	if ((rc = core_ready(err)))
+		return rc;
 	if (tls) {
 		if ((rc = tls_credentials(conn, &creds, err)))
 			return rc;
 	} else {
-		creds = grpc_insecure_credentials_create();
+		creds = core.grpc_insecure_credentials_create();
 	}
 	/* etcd replies can exceed gRPC's 4 MiB default; pages are bounded by us. */
 	args[0].type = GRPC_ARG_INTEGER;
@@ -186,14 +266,14 @@ enum dsck_err rpc_channel_new(const char *endpoint, const struct dsck_conn *conn
 	ch = calloc(1, sizeof(*ch));
 	if (!ch || !(ch->endpoint = strdup(endpoint))) {
 		free(ch);
-		grpc_channel_credentials_release(creds);
+		core.grpc_channel_credentials_release(creds);
 		return dsck_oom(err);
 	}
 	ch->dial_timeout_ms = conn->dial_timeout_ms;
 	ch->progress = conn->progress;
 	ch->progress_ctx = conn->progress_ctx;
-	ch->ch = grpc_channel_create(target, creds, &cargs);
-	grpc_channel_credentials_release(creds);
+	ch->ch = core.grpc_channel_create(target, creds, &cargs);
+	core.grpc_channel_credentials_release(creds);
 	*out = ch;
 	return DSCK_OK;
 }
@@ -205,7 +285,7 @@ void rpc_channel_free(struct rpc_channel **chp)
 	if (!ch)
 		return;
 	if (ch->ch)
-		grpc_channel_destroy(ch->ch);
+		core.grpc_channel_destroy(ch->ch);
 	free(ch->endpoint);
 	free(ch);
 	*chp = NULL;
@@ -214,12 +294,12 @@ void rpc_channel_free(struct rpc_channel **chp)
 static grpc_byte_buffer *pack(const ProtobufCMessage *msg)
 {
 	size_t n = protobuf_c_message_get_packed_size(msg);
-	grpc_slice s = grpc_slice_malloc(n);
+	grpc_slice s = core.grpc_slice_malloc(n);
 	grpc_byte_buffer *bb;
 
 	protobuf_c_message_pack(msg, GRPC_SLICE_START_PTR(s));
-	bb = grpc_raw_byte_buffer_create(&s, 1);
-	grpc_slice_unref(s);
+	bb = core.grpc_raw_byte_buffer_create(&s, 1);
+	core.grpc_slice_unref(s);
 	return bb;
 }
 
@@ -229,12 +309,12 @@ static ProtobufCMessage *unpack(grpc_byte_buffer *bb, const ProtobufCMessageDesc
 	grpc_slice all;
 	ProtobufCMessage *m;
 
-	if (!grpc_byte_buffer_reader_init(&r, bb))
+	if (!core.grpc_byte_buffer_reader_init(&r, bb))
 		return NULL;
-	all = grpc_byte_buffer_reader_readall(&r);
-	grpc_byte_buffer_reader_destroy(&r);
+	all = core.grpc_byte_buffer_reader_readall(&r);
+	core.grpc_byte_buffer_reader_destroy(&r);
 	m = protobuf_c_message_unpack(d, NULL, GRPC_SLICE_LENGTH(all), GRPC_SLICE_START_PTR(all));
-	grpc_slice_unref(all);
+	core.grpc_slice_unref(all);
 	return m;
 }
 
@@ -252,24 +332,24 @@ static bool dial(struct rpc_channel *ch)
 
 	if (ch->dialled)
 		return true;
-	deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-				gpr_time_from_millis(ch->dial_timeout_ms, GPR_TIMESPAN));
-	cq = grpc_completion_queue_create_for_next(NULL);
-	s = grpc_channel_check_connectivity_state(ch->ch, 1);
+	deadline = core.gpr_time_add(core.gpr_now(GPR_CLOCK_REALTIME),
+				core.gpr_time_from_millis(ch->dial_timeout_ms, GPR_TIMESPAN));
+	cq = core.grpc_completion_queue_create_for_next(NULL);
+	s = core.grpc_channel_check_connectivity_state(ch->ch, 1);
 	while (s == GRPC_CHANNEL_IDLE || s == GRPC_CHANNEL_CONNECTING) {
 		grpc_event ev;
 
-		grpc_channel_watch_connectivity_state(ch->ch, s, deadline, cq, NULL);
-		ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+		core.grpc_channel_watch_connectivity_state(ch->ch, s, deadline, cq, NULL);
+		ev = core.grpc_completion_queue_next(cq, core.gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
 		if (ev.type != GRPC_OP_COMPLETE || !ev.success)
 			break;    /* the deadline passed with no change */
-		s = grpc_channel_check_connectivity_state(ch->ch, 1);
+		s = core.grpc_channel_check_connectivity_state(ch->ch, 1);
 	}
-	grpc_completion_queue_shutdown(cq);
-	while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+	core.grpc_completion_queue_shutdown(cq);
+	while (core.grpc_completion_queue_next(cq, core.gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
 	       GRPC_QUEUE_SHUTDOWN)
 		;
-	grpc_completion_queue_destroy(cq);
+	core.grpc_completion_queue_destroy(cq);
 	ch->dialled = s != GRPC_CHANNEL_IDLE && s != GRPC_CHANNEL_CONNECTING;
 	return ch->dialled;
 }
@@ -288,7 +368,7 @@ enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
 	grpc_metadata_array init_md, trailing_md;
 	grpc_byte_buffer *send, *recv = NULL;
 	grpc_status_code code = GRPC_STATUS_UNKNOWN;
-	grpc_slice details = grpc_empty_slice();
+	grpc_slice details = core.grpc_empty_slice();
 	grpc_op ops[6];
 	grpc_event ev;
 	enum dsck_err rc = DSCK_OK;
@@ -305,20 +385,20 @@ enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
 		return DSCK_OK;
 	}
 	/* The command timeout counts from here, after the dial. */
-	deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
-				gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
-	cq = grpc_completion_queue_create_for_pluck(NULL);
+	deadline = core.gpr_time_add(core.gpr_now(GPR_CLOCK_REALTIME),
+				core.gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
+	cq = core.grpc_completion_queue_create_for_pluck(NULL);
 	send = pack(req);
-	grpc_metadata_array_init(&init_md);
-	grpc_metadata_array_init(&trailing_md);
-	call = grpc_channel_create_call(ch->ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
-					grpc_slice_from_static_string(method), NULL, deadline, NULL);
+	core.grpc_metadata_array_init(&init_md);
+	core.grpc_metadata_array_init(&trailing_md);
+	call = core.grpc_channel_create_call(ch->ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
+					core.grpc_slice_from_static_string(method), NULL, deadline, NULL);
 
 	memset(ops, 0, sizeof(ops));
 	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
 	if (token) {
-		md = (grpc_metadata){ .key = grpc_slice_from_static_string("token"),
-				      .value = grpc_slice_from_copied_string(token) };
+		md = (grpc_metadata){ .key = core.grpc_slice_from_static_string("token"),
+				      .value = core.grpc_slice_from_copied_string(token) };
 		ops[0].data.send_initial_metadata.count = 1;
 		ops[0].data.send_initial_metadata.metadata = &md;
 	}
@@ -334,11 +414,11 @@ enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
 	ops[5].data.recv_status_on_client.status = &code;
 	ops[5].data.recv_status_on_client.status_details = &details;
 
-	if (grpc_call_start_batch(call, ops, ARRAY_SIZE(ops), tag, NULL) != GRPC_CALL_OK) {
+	if (core.grpc_call_start_batch(call, ops, ARRAY_SIZE(ops), tag, NULL) != GRPC_CALL_OK) {
 		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "cannot start a gRPC call to %s", ch->endpoint);
 		goto out;
 	}
-	ev = grpc_completion_queue_pluck(cq, tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	ev = core.grpc_completion_queue_pluck(cq, tag, core.gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
 	if (ev.type != GRPC_OP_COMPLETE) {
 		rc = dsck_fail(err, DSCK_ERR_PROTOCOL, "gRPC call to %s did not complete", ch->endpoint);
 		goto out;
@@ -347,7 +427,7 @@ enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
 	snprintf(st->details, sizeof(st->details), "%.*s", (int)GRPC_SLICE_LENGTH(details),
 		 (const char *)GRPC_SLICE_START_PTR(details));
 	if (recv && ch->progress)
-		ch->progress(ch->progress_ctx, 0, grpc_byte_buffer_length(recv));
+		ch->progress(ch->progress_ctx, 0, core.grpc_byte_buffer_length(recv));
 	if (code == GRPC_STATUS_OK) {
 		*resp = recv ? unpack(recv, resp_desc) : NULL;
 		if (!*resp)
@@ -356,18 +436,18 @@ enum dsck_err rpc_unary(struct rpc_channel *ch, const char *method,
 	}
 out:
 	if (token)
-		grpc_slice_unref(md.value);
-	grpc_slice_unref(details);
-	grpc_metadata_array_destroy(&init_md);
-	grpc_metadata_array_destroy(&trailing_md);
-	grpc_byte_buffer_destroy(send);
+		core.grpc_slice_unref(md.value);
+	core.grpc_slice_unref(details);
+	core.grpc_metadata_array_destroy(&init_md);
+	core.grpc_metadata_array_destroy(&trailing_md);
+	core.grpc_byte_buffer_destroy(send);
 	if (recv)
-		grpc_byte_buffer_destroy(recv);
-	grpc_call_unref(call);
-	grpc_completion_queue_shutdown(cq);
-	while (grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
+		core.grpc_byte_buffer_destroy(recv);
+	core.grpc_call_unref(call);
+	core.grpc_completion_queue_shutdown(cq);
+	while (core.grpc_completion_queue_pluck(cq, NULL, core.gpr_inf_future(GPR_CLOCK_REALTIME), NULL)
 		       .type != GRPC_QUEUE_SHUTDOWN)
 		;
-	grpc_completion_queue_destroy(cq);
+	core.grpc_completion_queue_destroy(cq);
 	return rc;
 }

@@ -24,6 +24,8 @@ struct rpc_status {
 /* Process-wide setup: quiet gRPC's own logging unless @debug. */
 void rpc_global_init(bool debug);
 void rpc_global_shutdown(void);
+/* gRPC core's version; loads it (not started) if need be. */
+const char *rpc_version(void);
 
 /*
  * A channel to one etcd endpoint ("http://h:p" or "https://h:p"). TLS reads

@@ -346,6 +346,11 @@ const char *etcd3_protobuf_version(void)
 	return protobuf_c_version();
 }
 
+const char *etcd3_grpc_version(void)
+{
+	return rpc_version();
+}
+
 enum dsck_err etcd3_lease_grant(struct etcd3_client *c, int64_t ttl, int64_t *id,
 				struct dsck_error *err)
 {

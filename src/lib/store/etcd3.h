@@ -76,8 +76,9 @@ enum dsck_err etcd3_lease_grant(struct etcd3_client *c, int64_t ttl, int64_t *id
 /* Process-wide gRPC setup and teardown (quiet unless @debug). */
 void etcd3_global_init(bool debug);
 void etcd3_global_shutdown(void);
-/* The protobuf-c library version, for `dsck version`. */
+/* The protobuf-c and gRPC core versions, for `dsck version`. */
 const char *etcd3_protobuf_version(void);
+const char *etcd3_grpc_version(void);
 
 /* --- guarded writes (restore) --- */
 
