@@ -286,7 +286,7 @@ if [[ -n $GROWTH ]]; then
 	# other round: a slow spell of the VM lands on every size alike instead
 	# of on the one measured during it (docs/benchmarks.md, "Run to run").
 	echo "-- linear growth: snapshot save --api v3 of wep keys, sizes alternating, $GROWTH_RUNS rounds"
-	declare -A PERKEY PEAK GEP GPID GWALLS GRSS
+	declare -A PERKEY PEAK GSRV GEP GPID GWALLS GRSS GCPU
 	for n in $GROWTH; do
 		fresh_etcd "grow$n" wep "$n"
 		GEP[$n]=$EP GPID[$n]=$PID
@@ -300,22 +300,23 @@ if [[ -n $GROWTH ]]; then
 		((r % 2 == 0)) || order=$reversed
 		for n in $order; do
 			run_once "${GPID[$n]}" "$DSCK" snapshot save "$work/out" --api v3 --endpoints "${GEP[$n]}" -q
-			GWALLS[$n]+="$T_WALL " GRSS[$n]+="$T_RSS "
+			GWALLS[$n]+="$T_WALL " GRSS[$n]+="$T_RSS " GCPU[$n]+="$T_CPU "
 		done
 	done
 	for n in $GROWTH; do
 		# shellcheck disable=SC2086
 		w=$(median ${GWALLS[$n]}) sp=$(spread ${GWALLS[$n]})
 		# shellcheck disable=SC2086
-		PEAK[$n]=$(median ${GRSS[$n]})
+		PEAK[$n]=$(median ${GRSS[$n]}) GSRV[$n]=$(median ${GCPU[$n]})
 		PERKEY[$n]=$(awk -v t="$w" -v n="$n" 'BEGIN { printf "%.3f", t / n * 1e6 }')
-		printf '  %-52s %7.2f s (%s) %6d MiB\n' "dsck snapshot save --api v3, $n keys" "$w" "$sp" "${PEAK[$n]}"
+		printf '  %-52s %7.2f s (%s) server %6.2f s %6d MiB\n' "dsck snapshot save --api v3, $n keys" \
+			"$w" "$sp" "${GSRV[$n]}" "${PEAK[$n]}"
 		h_etcd_stop "grow$n"
 		rm -rf "$(h_datadir "grow$n")"
 	done
 	g=$(ratio "${PERKEY[$last]}" "${PERKEY[$mid]}")
 	desc=""
-	for n in $GROWTH; do desc+="$n: ${PERKEY[$n]} µs/key, ${PEAK[$n]} MiB; "; done
+	for n in $GROWTH; do desc+="$n: ${PERKEY[$n]} µs/key (etcd CPU ${GSRV[$n]} s), ${PEAK[$n]} MiB; "; done
 	row "snapshot save --api v3, growth $first..$last keys" "$desc" "time per key at $last = $g x that at $mid (medians of $GROWTH_RUNS alternating rounds)" "<= 1.15 x, memory flat" "$(meets "$g" 1.15)"
 fi
 
