@@ -36,7 +36,7 @@ static void quiet_log(gpr_log_func_args *args)
 
 /*
  * gRPC core is loaded with dlopen when it is first needed, not linked:
- * loading its libraries cost every command about 15 ms and 8 MiB, and most
+ * loading its libraries cost every command about 20 ms and 8 MiB, and most
  * commands never speak v3 (v2 saves, snapshot files, Kubernetes). Its
  * threads and allocators start (grpc_init) on the first channel. Every gRPC
  * function this file calls goes through this table (docs/architecture.md,
@@ -91,6 +91,7 @@ static void core_load(void)
 #define CORE_RESOLVE(f) \
 	if (!(sym = dlsym(lib, #f))) { \
 		snprintf(core_error, sizeof(core_error), "%s has no %s", DSCK_GRPC_LIB, #f); \
+		dlclose(lib); \
 		return; \
 	} \
 	memcpy(&core.f, &sym, sizeof(sym));
