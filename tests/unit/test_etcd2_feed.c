@@ -96,6 +96,14 @@ static const char listing[] =
 	"{\"key\":\"/calico/v1/host-a\",\"value\":\"x\\ny\",\"modifiedIndex\":13,\"createdIndex\":13}],"
 	"\"modifiedIndex\":5,\"createdIndex\":5}],\"modifiedIndex\":4,\"createdIndex\":4}}\n";
 
+/* A record as one line of text. */
+static void line(struct buf *out, const struct dsck_record *r)
+{
+	assert_int_equal(buf_printf(out, "%s dir=%d c=%lld m=%lld v=%s\n", r->key, r->dir,
+				    (long long)r->created_index, (long long)r->modified_index,
+				    r->value ? r->value : "-"), DSCK_OK);
+}
+
 /* The records of @l as text, one line each. */
 static char *dump(const struct etcd2_listing *l)
 {
@@ -105,9 +113,7 @@ static char *dump(const struct etcd2_listing *l)
 		struct dsck_record r;
 
 		etcd2_listing_at(l, i, &r);
-		assert_int_equal(buf_printf(&out, "%s dir=%d c=%lld m=%lld v=%s\n", r.key, r.dir,
-					    (long long)r.created_index, (long long)r.modified_index,
-					    r.value ? r.value : "-"), DSCK_OK);
+		line(&out, &r);
 	}
 	return buf_detach(&out, NULL);
 }
@@ -156,10 +162,7 @@ static void test_chunks(void **state)
 			 DSCK_OK);
 	assert_int_equal(n, 6);
 	for (size_t i = 0; i < n; i++)
-		assert_int_equal(buf_printf(&b, "%s dir=%d c=%lld m=%lld v=%s\n", recs[i].key,
-					    recs[i].dir, (long long)recs[i].created_index,
-					    (long long)recs[i].modified_index,
-					    recs[i].value ? recs[i].value : "-"), DSCK_OK);
+		line(&b, &recs[i]);
 	want = buf_detach(&b, NULL);
 	/* Written out by hand: byte order puts "host-a" before "host/". */
 	assert_non_null(strstr(want, "/calico/v1/host-a dir=0 c=13 m=13 v=x\ny\n"
