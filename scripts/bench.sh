@@ -224,15 +224,17 @@ for shape in wep seq; do
 	# with 16 stays for the saves.
 	q_rates=() q_lats=() n_rates=() n_lats=()
 	for ((k = 0; k < RUNS; k++)); do
-		fresh_etcd "v3${shape}q" "$shape" "$V3_KEYS" 64
+		fresh_etcd "v3${shape}q$k" "$shape" "$V3_KEYS" 64
 		q_rates+=("$LOAD_RATE") q_lats+=("$LOAD_LATENCY")
-		h_etcd_stop "v3${shape}q"
-		rm -rf "$(h_datadir "v3${shape}q")"
-		fresh_etcd "v3$shape" "$shape" "$V3_KEYS"
+		h_etcd_stop "v3${shape}q$k"
+		rm -rf "$(h_datadir "v3${shape}q$k")"
+		name=v3$shape
+		((k + 1 == RUNS)) || name=v3${shape}n$k
+		fresh_etcd "$name" "$shape" "$V3_KEYS"
 		n_rates+=("$LOAD_RATE") n_lats+=("$LOAD_LATENCY")
-		if ((k + 1 < RUNS)); then
-			h_etcd_stop "v3$shape"
-			rm -rf "$(h_datadir "v3$shape")"
+		if [[ $name != "v3$shape" ]]; then
+			h_etcd_stop "$name"
+			rm -rf "$(h_datadir "$name")"
 		fi
 	done
 	q_rate=$(median "${q_rates[@]}") q_latency=$(median "${q_lats[@]}")
