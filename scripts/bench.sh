@@ -39,17 +39,19 @@ tick=$(getconf CLK_TCK)
 srv_cpu() { awk -v t="$tick" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$1/stat"; }
 
 # run_once PID CMD...: run CMD once, from a clean $work/out; sets T_WALL,
-# T_RSS (MiB) and T_CPU (the server's CPU seconds meanwhile).
+# T_RSS (MiB), T_CPU (the server's CPU seconds meanwhile) and T_OWN (the
+# command's own user + system CPU seconds).
 run_once() {
 	local pid=$1 c0 c1 w r
 	shift
 	rm -f "$work/out" "$work/out.tmp"
 	sync
 	c0=$(srv_cpu "$pid")
-	/usr/bin/time -f '%e %M' -o "$work/time" "$@" >/dev/null
+	/usr/bin/time -f '%e %M %U %S' -o "$work/time" "$@" >/dev/null
 	c1=$(srv_cpu "$pid")
-	read -r w r <"$work/time"
+	read -r w r u s <"$work/time"
 	T_WALL=$w T_RSS=$((r / 1024)) T_RSS_KIB=$r
+	T_OWN=$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }')
 	T_CPU=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.2f", b - a }')
 }
 spread() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd-; }
@@ -310,7 +312,7 @@ if [[ -n $GROWTH ]]; then
 	# other round: a slow spell of the VM lands on every size alike instead
 	# of on the one measured during it (docs/benchmarks.md, "Run to run").
 	echo "-- linear growth: snapshot save --api v3 of wep keys, sizes alternating, $GROWTH_RUNS rounds"
-	declare -A PERKEY PEAK GSRV GEP GPID GWALLS GRSS GCPU
+	declare -A PERKEY PEAK GSRV GEP GPID GWALLS GRSS GCPU GOWN OWNKEY
 	for n in $GROWTH; do
 		fresh_etcd "grow$n" wep "$n"
 		GEP[$n]=$EP GPID[$n]=$PID
@@ -324,7 +326,7 @@ if [[ -n $GROWTH ]]; then
 		((r % 2 == 0)) || order=$reversed
 		for n in $order; do
 			run_once "${GPID[$n]}" "$DSCK" snapshot save "$work/out" --api v3 --endpoints "${GEP[$n]}" -q
-			GWALLS[$n]+="$T_WALL " GRSS[$n]+="$T_RSS " GCPU[$n]+="$T_CPU "
+			GWALLS[$n]+="$T_WALL " GRSS[$n]+="$T_RSS " GCPU[$n]+="$T_CPU " GOWN[$n]+="$T_OWN "
 		done
 	done
 	for n in $GROWTH; do
@@ -332,16 +334,19 @@ if [[ -n $GROWTH ]]; then
 		w=$(median ${GWALLS[$n]}) sp=$(spread ${GWALLS[$n]})
 		# shellcheck disable=SC2086
 		PEAK[$n]=$(median ${GRSS[$n]}) GSRV[$n]=$(median ${GCPU[$n]})
+		# shellcheck disable=SC2086
+		own=$(median ${GOWN[$n]})
+		OWNKEY[$n]=$(awk -v t="$own" -v n="$n" 'BEGIN { printf "%.3f", t / n * 1e6 }')
 		PERKEY[$n]=$(awk -v t="$w" -v n="$n" 'BEGIN { printf "%.3f", t / n * 1e6 }')
-		printf '  %-52s %7.2f s (%s) server %6.2f s %6d MiB\n' "dsck snapshot save --api v3, $n keys" \
-			"$w" "$sp" "${GSRV[$n]}" "${PEAK[$n]}"
+		printf '  %-52s %7.2f s (%s) server %6.2f s %6d MiB, dsck CPU %.2f s\n' \
+			"dsck snapshot save --api v3, $n keys" "$w" "$sp" "${GSRV[$n]}" "${PEAK[$n]}" "$own"
 		h_etcd_stop "grow$n"
 		rm -rf "$(h_datadir "grow$n")"
 	done
 	g=$(ratio "${PERKEY[$last]}" "${PERKEY[$mid]}")
 	desc=""
-	for n in $GROWTH; do desc+="$n: ${PERKEY[$n]} µs/key (etcd CPU ${GSRV[$n]} s), ${PEAK[$n]} MiB; "; done
-	row "snapshot save --api v3, growth $first..$last keys" "$desc" "time per key at $last = $g x that at $mid (medians of $GROWTH_RUNS alternating rounds)" "<= 1.15 x, memory flat" "$(meets "$g" 1.15)"
+	for n in $GROWTH; do desc+="$n: ${PERKEY[$n]} µs/key (dsck CPU ${OWNKEY[$n]} µs/key, etcd CPU ${GSRV[$n]} s), ${PEAK[$n]} MiB; "; done
+	row "snapshot save --api v3, growth $first..$last keys" "$desc" "time per key at $last = $g x that at $mid, dsck's own CPU per key $(ratio "${OWNKEY[$last]}" "${OWNKEY[$mid]}") x, etcd's $(ratio "$(awk -v c="${GSRV[$last]}" -v n="$last" 'BEGIN { print c / n }')" "$(awk -v c="${GSRV[$mid]}" -v n="$mid" 'BEGIN { print c / n }')") x (medians of $GROWTH_RUNS alternating rounds)" "<= 1.15 x, memory flat" "$(meets "$g" 1.15)"
 fi
 
 echo "-- v2: Calico fixture, $V2_HOSTS hosts x 95 workloads"
