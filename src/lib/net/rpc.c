@@ -119,8 +119,8 @@ static enum dsck_err core_ready(struct dsck_error *err)
 	pthread_once(&start_once, core_start);
 	if (core_started)
 		return DSCK_OK;
-	return dsck_fail(err, DSCK_ERR_IO, "cannot load gRPC core for the etcd v3 API: %s",
-			 core_error);
+	return dsck_fail(err, DSCK_ERR_IO, "cannot load gRPC core for the etcd v3 API: %s "
+			 "(install the gRPC core library: libgrpc29 on Debian 12)", core_error);
 }
 
 void rpc_global_init(bool debug)

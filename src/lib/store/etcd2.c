@@ -306,16 +306,31 @@ static enum dsck_err finish_listing(struct walker *w)
 	return DSCK_OK;
 }
 
+/* Nodes keep 32-bit offsets into the body. */
+static enum dsck_err check_size(struct walker *w, size_t len)
+{
+	if (len < UINT32_MAX)
+		return DSCK_OK;
+	return dsck_fail(w->err, DSCK_ERR_TOO_LARGE, "%s: v2 response of %zu bytes is too "
+			 "large to parse (4 GiB at most)", w->what, len);
+}
+
+/* Room for every node a body of @len bytes can hold ("{}," is 3 bytes), empty. */
+static void reserve_nodes(struct walker *w, size_t len)
+{
+	buf_release(&w->mem);
+	buf_init_reserved(&w->mem, (len / 3 + 1) * sizeof(w->nodes[0]));
+	w->nodes = (struct etcd2_node *)w->mem.data;
+	w->n = 0;
+}
+
 static enum dsck_err parse_body(struct walker *w, char *body, size_t len)
 {
 	enum dsck_err rc;
 
-	/* Nodes keep 32-bit offsets into the body. */
-	if (len >= UINT32_MAX)
-		return dsck_fail(w->err, DSCK_ERR_TOO_LARGE, "%s: v2 response of %zu bytes is too "
-				 "large to parse (4 GiB at most)", w->what, len);
-	/* The most nodes a body can hold: "{}," is 3 bytes. */
-	buf_init_reserved(&w->mem, (len / 3 + 1) * sizeof(w->nodes[0]));
+	if ((rc = check_size(w, len)))
+		return rc;
+	reserve_nodes(w, len);
 	jscan_init(&w->s, body, len);
 	w->error_code = -1;
 	if ((rc = parse_top(w)))
@@ -383,11 +398,12 @@ static void *feed_main(void *arg)
 	return NULL;
 }
 
-/* Start over on @len bytes of @body (more to come through feed_more, or not). */
+/*
+ * Start over on @len bytes of @body (more may come through feed_more); the
+ * nodes start over in reserve_nodes.
+ */
 static void feed_reset(struct etcd2_feed *f, char *body, size_t len)
 {
-	buf_reset(&f->w.mem);
-	f->w.nodes = (struct etcd2_node *)f->w.mem.data;
 	f->w.n = 0;
 	f->w.unordered = false;
 	f->w.error_code = -1;
@@ -407,9 +423,12 @@ static void feed_begin(void *ctx, const struct buf *body)
 	f->done = f->parsed = false;
 	f->w.s.more = feed_more;
 	f->w.s.more_ctx = f;
+	f->running = false;
 	/* Nodes keep 32-bit offsets into a body that must not move while parsed. */
-	f->running = body->mapped && body->max < UINT32_MAX &&
-		     thread_start(&f->thread, feed_main, f) == 0;
+	if (body->mapped && body->max < UINT32_MAX) {
+		reserve_nodes(&f->w, body->max);
+		f->running = thread_start(&f->thread, feed_main, f) == 0;
+	}
 }
 
 static void feed_grew(void *ctx, size_t len)
@@ -447,8 +466,6 @@ static void feed_init(struct etcd2_feed *f, const struct etcd2_client *c, const 
 	f->w.what = f->what;
 	f->w.err = &f->err;
 	f->w.escaped_values = escaped_values;
-	/* The most nodes a body can hold: "{}," is 3 bytes. */
-	buf_init_reserved(&f->w.mem, (resp->body.max / 3 + 1) * sizeof(struct etcd2_node));
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 }
@@ -458,11 +475,11 @@ static enum dsck_err feed_finish(struct etcd2_feed *f, char *body, size_t len,
 				 struct dsck_error *err)
 {
 	if (!f->parsed) {
-		if (len >= UINT32_MAX)
-			return dsck_fail(err, DSCK_ERR_TOO_LARGE, "%s: v2 response of %zu bytes is "
-					 "too large to parse (4 GiB at most)", f->what, len);
 		feed_reset(f, body, len);
-		f->rc = parse_top(&f->w);
+		if (!(f->rc = check_size(&f->w, len))) {
+			reserve_nodes(&f->w, len);
+			f->rc = parse_top(&f->w);
+		}
 	}
 	if (f->rc)
 		*err = f->err;
